@@ -1,0 +1,37 @@
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+
+from accounts.selectors import memberships_of_user, unread_notification_count
+
+
+def _nav_items(request, organization, membership) -> list[dict]:
+    items = []
+    for label, url_name, roles in settings.FLIPSIDE_NAV:
+        if membership.role not in roles:
+            continue
+        try:
+            url = reverse(url_name, kwargs={"org_slug": organization.slug})
+        except NoReverseMatch:
+            continue
+        items.append({"label": label, "url": url,
+                      "active": request.path == url or
+                      (url != reverse("org_home", kwargs={"org_slug": organization.slug})
+                       and request.path.startswith(url))})
+    return items
+
+
+def navigation(request) -> dict:
+    """Navigation for the signed-in user: their organizations, role-based links, unread count."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    organization = getattr(request, "organization", None)
+    membership = getattr(request, "membership", None)
+    context = {
+        "nav_memberships": memberships_of_user(user=user),
+        "nav_unread_count": unread_notification_count(user=user),
+        "nav_organization": organization,
+    }
+    if organization is not None and membership is not None:
+        context["nav_items"] = _nav_items(request, organization, membership)
+    return context

@@ -1,0 +1,176 @@
+"""The one notification mechanism every feature uses: outbox rows, idempotent sending.
+
+A feature calls :func:`notification_enqueue` inside its transaction. That writes one
+``Notification`` row whose unique ``key`` (recipient, kind, subject object, period) makes a
+second enqueue of the same message a no-op, then hands the id to Celery *after commit*.
+Handing over never blocks a request on the broker: a publish that fails (Redis down or
+frozen) is logged and the beat task :func:`accounts.tasks.drain_notification_outbox` sends
+the row later. :func:`notification_send` claims the row under a row lock and marks it sent in
+the same transaction, so retries, duplicate deliveries and racing workers send one email.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts.models import (
+    Notification,
+    NotificationChannel,
+    NotificationPreference,
+    Organization,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+DRAIN_GRACE = timedelta(seconds=30)
+
+KIND_LABELS = {
+    "invitation": "Invitations to an organization",
+    "welcome": "Welcome to a cohort",
+    "application_decision": "Decisions on cohort applications",
+    "profile_reminder": "Reminders to complete your profile",
+    "pair_introduction": "Introductions to your mentoring partner",
+}
+
+
+class DeliveryError(Exception):
+    """Sending failed; the row stays pending (or failed after MAX_ATTEMPTS)."""
+
+
+def notification_channel_for(*, user: User | None, kind: str) -> str:
+    if user is None:
+        return NotificationChannel.EMAIL
+    preference = NotificationPreference.objects.filter(user=user, kind=kind).first()
+    return preference.channel if preference else NotificationChannel.EMAIL
+
+
+def _render(template: str, context: dict) -> tuple[str, str, str]:
+    full_context = {"site_url": settings.FLIPSIDE_SITE_URL, **context}
+    subject = render_to_string(f"{template}_subject.txt", full_context).strip()
+    text = render_to_string(f"{template}.txt", full_context)
+    html = render_to_string(f"{template}.html", full_context)
+    return " ".join(subject.split()), text, html
+
+
+def notification_enqueue(
+    *, organization: Organization | None, recipient: User | None, email: str, kind: str,
+    key: str, template: str, context: dict, link: str = "",
+) -> Notification | None:
+    """Record one message for one recipient and queue its email after commit.
+
+    Returns ``None`` when the recipient turned this kind off, or the existing row when the
+    same ``key`` was enqueued before (nothing is sent twice).
+    """
+    channel = notification_channel_for(user=recipient, kind=kind)
+    if channel == NotificationChannel.OFF:
+        return None
+    existing = Notification.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    subject, text, html = _render(template, {**context, "link": link})
+    wants_email = channel == NotificationChannel.EMAIL
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                organization=organization, recipient=recipient, email=email, kind=kind,
+                key=key, subject=subject, body_text=text, body_html=html, link=link,
+                send_email=wants_email,
+                status=Notification.Status.PENDING if wants_email else Notification.Status.SENT,
+            )
+    except IntegrityError:
+        return Notification.objects.get(key=key)
+    if wants_email:
+        transaction.on_commit(lambda: notification_dispatch(notification_id=notification.pk))
+    return notification
+
+
+def notification_dispatch(*, notification_id: int) -> bool:
+    """Hand a pending notification to Celery without ever failing or blocking the caller.
+
+    Returns whether the hand-over worked; when it did not, the outbox drain sends it later.
+    """
+    from accounts.tasks import send_notification
+
+    try:
+        send_notification.apply_async((notification_id,), retry=False)
+    except Exception:  # broker down, frozen, or (eager) a delivery error: the drain retries
+        logger.warning("Notification %s not handed to the broker; the outbox drain will send "
+                       "it", notification_id, exc_info=True)
+        return False
+    return True
+
+
+def _deliver(notification: Notification) -> None:
+    message = EmailMultiAlternatives(
+        subject=notification.subject, body=notification.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL, to=[notification.email],
+    )
+    if notification.body_html:
+        message.attach_alternative(notification.body_html, "text/html")
+    message.send(fail_silently=False)
+
+
+def notification_send(*, notification_id: int) -> str:
+    """Send one pending notification exactly once. Returns "sent" or "skipped".
+
+    The row is claimed with ``SELECT … FOR UPDATE SKIP LOCKED``: a second worker racing on the
+    same row skips it, and a later duplicate finds it no longer pending.
+    """
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk=notification_id, status=Notification.Status.PENDING).first()
+        )
+        if notification is None:
+            return "skipped"
+        notification.attempts += 1
+        try:
+            _deliver(notification)
+        except Exception as exc:
+            notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if notification.attempts >= MAX_ATTEMPTS:
+                notification.status = Notification.Status.FAILED
+            notification.save(update_fields=["attempts", "last_error", "status"])
+            error = exc
+        else:
+            notification.status = Notification.Status.SENT
+            notification.sent_at = timezone.now()
+            notification.save(update_fields=["attempts", "status", "sent_at"])
+            return "sent"
+    raise DeliveryError(str(error)) from error
+
+
+def notifications_due_for_drain(*, now=None) -> list[int]:
+    """Pending notifications old enough that their first hand-over must have failed."""
+    now = now or timezone.now()
+    return list(
+        Notification.objects.filter(
+            status=Notification.Status.PENDING, created_at__lte=now - DRAIN_GRACE,
+            attempts__lt=MAX_ATTEMPTS,
+        ).order_by("created_at").values_list("pk", flat=True)[:500]
+    )
+
+
+def notifications_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
+    queryset = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        queryset = queryset.filter(pk__in=notification_ids)
+    return queryset.update(read_at=timezone.now())
+
+
+def notification_preferences_set(*, user: User, channels: dict[str, str]) -> None:
+    for kind, channel in channels.items():
+        if kind not in KIND_LABELS or channel not in NotificationChannel.values:
+            continue
+        NotificationPreference.objects.update_or_create(
+            user=user, kind=kind, defaults={"channel": channel}
+        )

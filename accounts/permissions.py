@@ -1,0 +1,97 @@
+"""Tenant resolution and role checks, shared by every web view and API endpoint.
+
+Security boundary: the organization comes from the URL slug and is only used after the
+request's user is proven a member of it. Everything else (unknown slug, not a member) is a
+404 so that another tenant's existence is never revealed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import ExitStack
+
+from django.contrib.auth.mixins import AccessMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import permissions
+
+from accounts.models import Membership, Organization, Role
+from accounts.tenancy import organization_scope
+
+ALL_ROLES = frozenset(Role.values)
+ADMIN_ONLY = frozenset({Role.ADMIN})
+ADMIN_AND_EXECUTIVE = frozenset({Role.ADMIN, Role.EXECUTIVE})
+PARTICIPANT_ROLES = frozenset({Role.ADMIN, Role.MEMBER})
+
+
+def resolve_membership(user, org_slug: str) -> tuple[Organization, Membership] | None:
+    """The organization and the user's membership in it, or ``None`` when either is missing."""
+    if not user.is_authenticated:
+        return None
+    organization = Organization.objects.filter(slug=org_slug).first()
+    if organization is None:
+        return None
+    with organization_scope(organization):
+        membership = Membership.objects.filter(user=user).first()
+    if membership is None:
+        return None
+    membership.organization = organization
+    return organization, membership
+
+
+class OrganizationMixin(AccessMixin):
+    """Web views under ``/o/<org_slug>/``: sign-in required, member only (else 404),
+    role in ``allowed_roles`` (else 403). The whole view runs inside the tenant scope."""
+
+    allowed_roles: Iterable[str] = ALL_ROLES
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        resolved = resolve_membership(request.user, kwargs["org_slug"])
+        if resolved is None:
+            raise Http404("No such organization.")
+        request.organization, request.membership = resolved
+        if request.membership.role not in self.allowed_roles:
+            raise PermissionDenied("Your role in this organization cannot open this page.")
+        with organization_scope(request.organization):
+            return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["organization"] = self.request.organization
+        context["membership"] = self.request.membership
+        return context
+
+
+class OrganizationAPIMixin:
+    """API views under ``/api/v1/o/<org_slug>/``: authenticate first (401/403 for anonymous),
+    then membership (404), then role (403); the handler runs inside the tenant scope."""
+
+    allowed_roles: Iterable[str] = ALL_ROLES
+    permission_classes = [permissions.IsAuthenticated]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        resolved = resolve_membership(request.user, kwargs["org_slug"])
+        if resolved is None:
+            raise drf_exceptions.NotFound("No such organization.")
+        request.organization, request.membership = resolved
+        if request.membership.role not in self.get_allowed_roles():
+            raise drf_exceptions.PermissionDenied(
+                "Your role in this organization cannot use this endpoint."
+            )
+        self._scope_stack = ExitStack()
+        self._scope_stack.enter_context(organization_scope(request.organization))
+
+    def get_allowed_roles(self) -> Iterable[str]:
+        return self.allowed_roles
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        stack = getattr(self, "_scope_stack", None)
+        try:
+            return super().finalize_response(request, response, *args, **kwargs)
+        finally:
+            if stack is not None:
+                stack.close()

@@ -1,0 +1,29 @@
+from django import forms, template
+
+register = template.Library()
+
+
+def _css_class_for(widget: forms.Widget) -> str:
+    if isinstance(widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return "form-check-input"
+    if isinstance(widget, forms.Select | forms.SelectMultiple):
+        return "form-select"
+    return "form-control"
+
+
+@register.filter
+def styled(bound_field):
+    """Render a bound field with the CSS framework's classes and ARIA links to its help/errors."""
+    widget = bound_field.field.widget
+    classes = [_css_class_for(widget), widget.attrs.get("class", "")]
+    attrs = {"class": " ".join(c for c in classes if c)}
+    described = []
+    if bound_field.help_text:
+        described.append(f"{bound_field.auto_id}_help")
+    if bound_field.errors:
+        attrs["class"] += " is-invalid"
+        attrs["aria-invalid"] = "true"
+        described.append(f"{bound_field.auto_id}_error")
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return bound_field.as_widget(attrs=attrs)

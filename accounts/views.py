@@ -1,0 +1,266 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts import selectors, services
+from accounts.forms import (
+    ApiTokenForm,
+    InvitationForm,
+    NotificationPreferencesForm,
+    OrganizationSettingsForm,
+    RoleForm,
+)
+from accounts.models import Invitation, Membership, NotificationPreference
+from accounts.notifications import notification_preferences_set, notifications_mark_read
+from accounts.permissions import ADMIN_ONLY, OrganizationMixin
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+class HomeView(LoginRequiredMixin, View):
+    """One organization: go straight in. Several: the switcher. None: an explanation."""
+
+    def get(self, request):
+        memberships = selectors.memberships_of_user(user=request.user)
+        if len(memberships) == 1:
+            return redirect("org_home", org_slug=memberships[0].organization.slug)
+        return redirect("organization_switcher")
+
+
+class OrganizationSwitcherView(LoginRequiredMixin, TemplateView):
+    template_name = "accounts/organization_switcher.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["memberships"] = selectors.memberships_of_user(user=self.request.user)
+        return context
+
+
+class OrganizationHomeView(OrganizationMixin, TemplateView):
+    template_name = "accounts/org_home.html"
+
+
+class OrganizationSettingsView(OrganizationMixin, TemplateView):
+    template_name = "accounts/org_settings.html"
+    allowed_roles = ADMIN_ONLY
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", OrganizationSettingsForm(instance=self.request.organization))
+        context.setdefault("invite_form", InvitationForm())
+        context["members"] = selectors.memberships_of_organization()
+        context["invitations"] = selectors.pending_invitations()
+        context["role_form"] = RoleForm()
+        return context
+
+    def post(self, request, org_slug):
+        form = OrganizationSettingsForm(request.POST, instance=request.organization)
+        if not form.is_valid():
+            request.organization.refresh_from_db()
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        services.organization_update(organization=request.organization, **form.cleaned_data)
+        messages.success(request, "Organization settings saved.")
+        return redirect("org_settings", org_slug=org_slug)
+
+
+class MemberInviteView(OrganizationSettingsView):
+    http_method_names = ["post"]
+
+    def post(self, request, org_slug):
+        form = InvitationForm(request.POST)
+        if form.is_valid():
+            try:
+                invitation = services.invitation_create(
+                    organization=request.organization, invited_by=request.user,
+                    **form.cleaned_data,
+                )
+            except ValidationError as error:
+                form.add_error("email", _error_text(error))
+            else:
+                messages.success(request, f"Invitation sent to {invitation.email}.")
+                return redirect("org_settings", org_slug=org_slug)
+        return self.render_to_response(self.get_context_data(invite_form=form), status=400)
+
+
+class MembershipRoleView(OrganizationMixin, View):
+    allowed_roles = ADMIN_ONLY
+
+    def post(self, request, org_slug, membership_pk):
+        membership = get_object_or_404(Membership, pk=membership_pk)
+        form = RoleForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose one of the listed roles.")
+        else:
+            try:
+                services.membership_change_role(membership=membership, **form.cleaned_data)
+                messages.success(request, f"{membership.user.display_name} is now "
+                                          f"{form.cleaned_data['role']}.")
+            except ValidationError as error:
+                messages.error(request, _error_text(error))
+        return redirect("org_settings", org_slug=org_slug)
+
+
+class MembershipRemoveView(OrganizationMixin, View):
+    allowed_roles = ADMIN_ONLY
+
+    def post(self, request, org_slug, membership_pk):
+        membership = get_object_or_404(Membership, pk=membership_pk)
+        try:
+            services.membership_remove(membership=membership)
+            messages.success(request, f"{membership.user.display_name} was removed.")
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        return redirect("org_settings", org_slug=org_slug)
+
+
+class InvitationRevokeView(OrganizationMixin, View):
+    allowed_roles = ADMIN_ONLY
+
+    def post(self, request, org_slug, invitation_pk):
+        invitation = get_object_or_404(Invitation, pk=invitation_pk)
+        services.invitation_revoke(invitation=invitation)
+        messages.success(request, f"Invitation to {invitation.email} withdrawn.")
+        return redirect("org_settings", org_slug=org_slug)
+
+
+class InvitationAcceptView(View):
+    """The link in an invitation email. Anonymous visitors are sent to sign up (or sign in)
+    and come back here; signed-in visitors accept with one click."""
+
+    template_name = "accounts/invitation_accept.html"
+
+    def get(self, request, token):
+        try:
+            invitation = services.invitation_get_acceptable(token=token)
+        except services.InvitationError as error:
+            return render(request, self.template_name, {"error": str(error)}, status=410)
+        if not request.user.is_authenticated:
+            from allauth.account.adapter import get_adapter
+
+            # The person proved they own the address by opening the link sent to it.
+            get_adapter(request).stash_verified_email(request, invitation.email)
+        return render(request, self.template_name, {
+            "invitation": invitation,
+            "organization": invitation.organization,
+            "next": request.path,
+            "email_matches": request.user.is_authenticated
+            and request.user.email.lower() == invitation.email.lower(),
+        })
+
+    def post(self, request, token):
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        try:
+            membership = services.invitation_accept(token=token, user=request.user)
+        except services.InvitationError as error:
+            return render(request, self.template_name, {"error": str(error)}, status=410)
+        messages.success(request, f"Welcome to {membership.organization.name}!")
+        return redirect("org_home", org_slug=membership.organization.slug)
+
+
+class ApiTokenListView(LoginRequiredMixin, TemplateView):
+    template_name = "accounts/api_tokens.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", ApiTokenForm())
+        context["tokens"] = selectors.api_tokens_of_user(user=self.request.user)
+        return context
+
+    def post(self, request):
+        form = ApiTokenForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        issued = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+        return self.render_to_response(self.get_context_data(new_key=issued.key))
+
+
+class ApiTokenRevokeView(LoginRequiredMixin, View):
+    def post(self, request, token_pk):
+        if services.api_token_revoke(user=request.user, token_id=token_pk):
+            messages.success(request, "Token revoked: it no longer works.")
+        return redirect("api_tokens")
+
+
+class NotificationListView(LoginRequiredMixin, TemplateView):
+    template_name = "accounts/notifications.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["notifications"] = selectors.notifications_of_user(user=self.request.user)[:100]
+        return context
+
+    def post(self, request):
+        notifications_mark_read(user=request.user)
+        messages.success(request, "All notifications marked as read.")
+        return redirect("notification_list")
+
+
+class NotificationPreferencesView(LoginRequiredMixin, TemplateView):
+    template_name = "accounts/notification_preferences.html"
+
+    def _current(self) -> dict[str, str]:
+        return dict(NotificationPreference.objects.filter(user=self.request.user)
+                    .values_list("kind", "channel"))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", NotificationPreferencesForm(current=self._current()))
+        return context
+
+    def post(self, request):
+        form = NotificationPreferencesForm(request.POST, current=self._current())
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        notification_preferences_set(user=request.user, channels=form.cleaned_data)
+        messages.success(request, "Notification settings saved.")
+        return HttpResponseRedirect(reverse("notification_preferences"))
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        return False
+    return True
+
+
+def _broker_status() -> str:
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return "eager"
+    import redis
+
+    try:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1,
+                                      socket_connect_timeout=1)
+        client.ping()
+    except Exception:
+        return "down"
+    return "ok"
+
+
+def healthz(request):
+    """Liveness and dependencies, for load balancers: 200 while the database answers.
+
+    The broker is reported but does not fail the check: pages keep working without it.
+    """
+    database = _database_ok()
+    broker = _broker_status()
+    return JsonResponse(
+        {"status": "ok" if database else "error", "database": "ok" if database else "down",
+         "broker": broker},
+        status=200 if database else 503,
+    )

@@ -1,0 +1,33 @@
+"""URL map. Everything tenant-owned lives under /o/<org_slug>/ (web) or
+/api/v1/o/<org_slug>/ (API); tests enumerate these prefixes for isolation checks."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularSwaggerView
+
+from accounts import api as accounts_api
+from accounts import api_urls as accounts_api_urls
+from accounts import urls as accounts_urls
+
+org_web_patterns = [
+    *accounts_urls.org_urlpatterns,
+    path("programs/", include("programs.urls")),
+    path("matching/", include("matching.urls")),
+]
+
+org_api_patterns = [
+    *accounts_api_urls.org_urlpatterns,
+    path("", include("programs.api_urls")),
+    path("", include("matching.api_urls")),
+]
+
+urlpatterns = [
+    path("", include(accounts_urls.urlpatterns)),
+    path("o/<slug:org_slug>/", include(org_web_patterns)),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", include(accounts_api_urls.urlpatterns)),
+    path("api/v1/o/<slug:org_slug>/", include(org_api_patterns)),
+    path("api/schema/", accounts_api.SchemaView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,530 @@
+"""Input model of the matching engine: participants, rules, weights and validation.
+
+Everything here is plain Python (no Django) so the engine can run in a worker, a CLI or a test.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+Window = tuple[int, int, int]
+"""A weekly availability window: (weekday 0=Monday..6, start minute, end minute) local time."""
+
+OBJECTIVES = ("participation", "score")
+MAX_CAPACITY = 3
+MINUTES_PER_DAY = 1440
+
+
+class ProblemError(ValueError):
+    """Invalid matching input. `messages` lists every problem found, one sentence each."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("; ".join(messages))
+        self.messages = list(messages)
+
+
+@dataclass
+class Participant:
+    """Fields shared by mentors and mentees.
+
+    `level` is an ordinal (higher = more senior). `teaches` maps topic -> proficiency (1-3),
+    `learns` maps topic -> priority (1-3). `availability` windows are in the participant's
+    local `timezone` (an IANA name). `requested`/`excluded` hold partner ids.
+    """
+
+    id: str
+    name: str = ""
+    level: int = 0
+    department: str = ""
+    manager_id: str | None = None
+    languages: frozenset[str] = frozenset()
+    teaches: dict[str, int] = field(default_factory=dict)
+    learns: dict[str, int] = field(default_factory=dict)
+    availability: tuple[Window, ...] = ()
+    timezone: str = "UTC"
+    requested: frozenset[str] = frozenset()
+    excluded: frozenset[str] = frozenset()
+
+
+@dataclass
+class Mentor(Participant):
+    """A junior employee who mentors up to `capacity` (1-3) senior leaders."""
+
+    capacity: int = 1
+
+
+@dataclass
+class Mentee(Participant):
+    """A senior leader being reverse-mentored."""
+
+
+@dataclass
+class Rules:
+    """Hard rules and objective of a cohort.
+
+    - `min_seniority_gap`: mentee.level - mentor.level must be >= this.
+    - `allow_same_department`: if False, mentor and mentee must be in different departments.
+    - `language_must_match`: if True, they must share at least one language.
+    - `manager_chain_depth`: never pair people where one is within this many levels above
+      the other in the reporting line (0 disables the rule).
+    - `objective`: "participation" (max matched mentees, then max total score) or "score"
+      (max total score; more matches only break ties).
+    - `fairness`: with "participation", first maximise the worst pair score, then the total.
+    - `overlap_target_minutes`: weekly overlap at which the availability component saturates.
+    - `reference_week`: a Monday; local windows are converted to UTC on that week.
+    """
+
+    min_seniority_gap: int = 1
+    allow_same_department: bool = True
+    language_must_match: bool = True
+    manager_chain_depth: int = 1
+    objective: str = "participation"
+    fairness: bool = False
+    overlap_target_minutes: int = 180
+    reference_week: date = date(2025, 1, 6)
+
+
+@dataclass
+class Weights:
+    """Relative weights of the score components (non-negative, not all zero)."""
+
+    topic_coverage: float = 0.40
+    reverse_coverage: float = 0.15
+    availability: float = 0.20
+    department_diversity: float = 0.10
+    pairing_request: float = 0.15
+
+    def as_dict(self) -> dict[str, float]:
+        return {f.name: float(getattr(self, f.name)) for f in fields(self)}
+
+
+COMPONENTS = tuple(f.name for f in fields(Weights))
+
+
+@dataclass
+class Problem:
+    """A full matching problem.
+
+    `locked` pairs (mentor_id, mentee_id) are kept as given even if they break rules, and use
+    mentor capacity. `rejected` pairs are forbidden. `org_managers` maps person id -> manager id
+    for the whole organisation, so managers who are not participants are known too.
+    """
+
+    mentors: list[Mentor]
+    mentees: list[Mentee]
+    rules: Rules = field(default_factory=Rules)
+    weights: Weights = field(default_factory=Weights)
+    locked: list[tuple[str, str]] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    org_managers: dict[str, str | None] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# Semantic validation of a Problem (also used for dataclass input coming from Django).
+# ---------------------------------------------------------------------------------------------
+
+
+def validate_problem(problem: Problem) -> None:
+    """Raise ProblemError listing every semantic problem of `problem`."""
+    errors: list[str] = []
+    people = [*problem.mentors, *problem.mentees]
+    _check_ids(people, errors)
+    for person in people:
+        _check_participant(person, errors)
+    for mentor in problem.mentors:
+        if not _is_int(mentor.capacity) or not 1 <= mentor.capacity <= MAX_CAPACITY:
+            errors.append(
+                f"mentor '{mentor.id}' has capacity {mentor.capacity!r}; "
+                f"capacity must be between 1 and {MAX_CAPACITY}"
+            )
+    _check_rules(problem.rules, errors)
+    _check_weights(problem.weights, errors)
+    _check_pairs(problem, errors)
+    errors.extend(manager_chain_errors(problem))
+    if errors:
+        raise ProblemError(errors)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_ids(people: list[Participant], errors: list[str]) -> None:
+    seen: set[str] = set()
+    for person in people:
+        if not isinstance(person.id, str) or not person.id:
+            errors.append(f"participant id {person.id!r} must be a non-empty string")
+        elif person.id in seen:
+            errors.append(f"duplicate participant id '{person.id}'")
+        seen.add(person.id)
+
+
+def _check_participant(person: Participant, errors: list[str]) -> None:
+    who = f"participant '{person.id}'"
+    if not _is_int(person.level):
+        errors.append(f"{who}: level must be an integer, got {person.level!r}")
+    for kind, topics in (("teaches", person.teaches), ("learns", person.learns)):
+        for topic, value in topics.items():
+            if not isinstance(topic, str) or not topic:
+                errors.append(f"{who}: {kind} topic {topic!r} must be a non-empty string")
+            if not _is_int(value) or not 1 <= value <= 3:
+                errors.append(f"{who}: {kind}['{topic}'] must be an integer 1-3, got {value!r}")
+    try:
+        ZoneInfo(person.timezone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        errors.append(f"{who}: unknown time zone {person.timezone!r}")
+    for window in person.availability:
+        if not _valid_window(window):
+            errors.append(
+                f"{who}: availability window {window!r} must be (weekday 0-6, start, end) "
+                f"with 0 <= start < end <= {MINUTES_PER_DAY}"
+            )
+
+
+def _valid_window(window: object) -> bool:
+    if not isinstance(window, tuple | list) or len(window) != 3:
+        return False
+    if not all(_is_int(v) for v in window):
+        return False
+    weekday, start, end = window
+    return 0 <= weekday <= 6 and 0 <= start < end <= MINUTES_PER_DAY
+
+
+def _check_rules(rules: Rules, errors: list[str]) -> None:
+    if not _is_int(rules.min_seniority_gap) or rules.min_seniority_gap < 0:
+        errors.append("rules.min_seniority_gap must be a non-negative integer")
+    if not _is_int(rules.manager_chain_depth) or rules.manager_chain_depth < 0:
+        errors.append("rules.manager_chain_depth must be a non-negative integer")
+    if not _is_int(rules.overlap_target_minutes) or rules.overlap_target_minutes <= 0:
+        errors.append("rules.overlap_target_minutes must be a positive integer")
+    if rules.objective not in OBJECTIVES:
+        errors.append(f"rules.objective must be one of {', '.join(OBJECTIVES)}")
+    if rules.fairness and rules.objective != "participation":
+        errors.append("rules.fairness requires objective 'participation'")
+    if not isinstance(rules.reference_week, date) or rules.reference_week.weekday() != 0:
+        errors.append("rules.reference_week must be a Monday")
+
+
+def _check_weights(weights: Weights, errors: list[str]) -> None:
+    values = weights.as_dict() if _weights_numeric(weights) else None
+    if values is None or any(not math.isfinite(v) or v < 0 for v in values.values()):
+        errors.append("weights must be finite non-negative numbers")
+    elif sum(values.values()) <= 0:
+        errors.append("at least one weight must be positive")
+
+
+def _weights_numeric(weights: Weights) -> bool:
+    return all(
+        isinstance(getattr(weights, name), int | float)
+        and not isinstance(getattr(weights, name), bool)
+        for name in COMPONENTS
+    )
+
+
+def _check_pairs(problem: Problem, errors: list[str]) -> None:
+    mentor_ids = {m.id: m for m in problem.mentors}
+    mentee_ids = {m.id for m in problem.mentees}
+    for kind, pairs in (("locked", problem.locked), ("rejected", problem.rejected)):
+        for pair in pairs:
+            mentor_id, mentee_id = pair
+            if mentor_id not in mentor_ids:
+                errors.append(f"{kind} pair ({mentor_id}, {mentee_id}): unknown mentor id")
+            if mentee_id not in mentee_ids:
+                errors.append(f"{kind} pair ({mentor_id}, {mentee_id}): unknown mentee id")
+    both = {tuple(p) for p in problem.locked} & {tuple(p) for p in problem.rejected}
+    errors.extend(f"pair ({a}, {b}) is both locked and rejected" for a, b in sorted(both))
+    locks_per_mentee: dict[str, int] = {}
+    locks_per_mentor: dict[str, int] = {}
+    for mentor_id, mentee_id in {tuple(p) for p in problem.locked}:
+        locks_per_mentee[mentee_id] = locks_per_mentee.get(mentee_id, 0) + 1
+        locks_per_mentor[mentor_id] = locks_per_mentor.get(mentor_id, 0) + 1
+    errors.extend(
+        f"mentee '{mentee}' is locked to {count} mentors"
+        for mentee, count in sorted(locks_per_mentee.items())
+        if count > 1
+    )
+    for mentor_id, count in sorted(locks_per_mentor.items()):
+        mentor = mentor_ids.get(mentor_id)
+        if mentor is not None and _is_int(mentor.capacity) and count > mentor.capacity:
+            errors.append(
+                f"mentor '{mentor_id}' has {count} locked pairs but capacity {mentor.capacity}"
+            )
+
+
+def manager_map(problem: Problem) -> dict[str, str | None]:
+    """Person id -> manager id over the org mapping and every participant's own manager_id."""
+    managers: dict[str, str | None] = dict(problem.org_managers)
+    for person in (*problem.mentors, *problem.mentees):
+        if person.manager_id is not None:
+            managers[person.id] = person.manager_id
+        else:
+            managers.setdefault(person.id, None)
+    return managers
+
+
+def manager_chain_errors(problem: Problem) -> list[str]:
+    """Report conflicting manager ids and cycles in the reporting lines."""
+    errors = []
+    for person in (*problem.mentors, *problem.mentees):
+        org = problem.org_managers.get(person.id)
+        if person.manager_id is not None and org is not None and org != person.manager_id:
+            errors.append(
+                f"participant '{person.id}': manager_id '{person.manager_id}' conflicts with "
+                f"org_managers '{org}'"
+            )
+    managers = manager_map(problem)
+    reported: set[frozenset[str]] = set()
+    for start in sorted(managers):
+        cycle = _find_cycle(start, managers)
+        if cycle and frozenset(cycle) not in reported:
+            reported.add(frozenset(cycle))
+            errors.append("cyclic manager chain: " + " -> ".join([*cycle, cycle[0]]))
+    return errors
+
+
+def _find_cycle(start: str, managers: Mapping[str, str | None]) -> list[str]:
+    path: list[str] = []
+    position: dict[str, int] = {}
+    node: str | None = start
+    while node is not None and node not in position:
+        position[node] = len(path)
+        path.append(node)
+        node = managers.get(node)
+    if node is None:
+        return []
+    cycle = path[position[node] :]
+    first = cycle.index(min(cycle))
+    return cycle[first:] + cycle[:first]
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON (dict) -> Problem with type checking.
+# ---------------------------------------------------------------------------------------------
+
+_PARTICIPANT_KEYS = {f.name for f in fields(Mentee)}
+_MENTOR_KEYS = {f.name for f in fields(Mentor)}
+_TOP_KEYS = {"mentors", "mentees", "rules", "weights", "locked", "rejected", "org_managers"}
+
+
+class _Reader:
+    """Collects type errors while converting JSON values, so all are reported at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def fail(self, where: str, message: str) -> None:
+        self.errors.append(f"{where}: {message}")
+
+    def typed(self, where: str, value: Any, check: Callable[[Any], bool], what: str) -> bool:
+        if check(value):
+            return True
+        self.fail(where, f"expected {what}, got {json_repr(value)}")
+        return False
+
+    def keys(self, where: str, obj: Mapping[str, Any], allowed: Iterable[str]) -> None:
+        unknown = sorted(set(obj) - set(allowed))
+        if unknown:
+            self.fail(where, "unknown field(s) " + ", ".join(unknown))
+
+
+def json_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _is_topic_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(_is_int(v) for v in value.values())
+
+
+def _is_pair_list(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(v, str) for v in p) for p in value
+    )
+
+
+def _is_windows(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(w, list) and len(w) == 3 and all(_is_int(v) for v in w) for w in value
+    )
+
+
+_PARTICIPANT_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "id": (_is_str, "a string"),
+    "name": (_is_str, "a string"),
+    "level": (_is_int, "an integer"),
+    "department": (_is_str, "a string"),
+    "manager_id": (lambda v: v is None or isinstance(v, str), "a string or null"),
+    "languages": (_is_str_list, "a list of strings"),
+    "teaches": (_is_topic_map, "an object mapping topic to integer proficiency 1-3"),
+    "learns": (_is_topic_map, "an object mapping topic to integer priority 1-3"),
+    "availability": (_is_windows, "a list of [weekday, start_minute, end_minute]"),
+    "timezone": (_is_str, "an IANA time zone name"),
+    "requested": (_is_str_list, "a list of ids"),
+    "excluded": (_is_str_list, "a list of ids"),
+    "capacity": (_is_int, "an integer"),
+}
+
+_RULE_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "min_seniority_gap": (_is_int, "an integer"),
+    "allow_same_department": (lambda v: isinstance(v, bool), "true or false"),
+    "language_must_match": (lambda v: isinstance(v, bool), "true or false"),
+    "manager_chain_depth": (_is_int, "an integer"),
+    "objective": (lambda v: v in OBJECTIVES, "one of " + ", ".join(OBJECTIVES)),
+    "fairness": (lambda v: isinstance(v, bool), "true or false"),
+    "overlap_target_minutes": (_is_int, "an integer"),
+    "reference_week": (_is_str, "an ISO date string (a Monday)"),
+}
+
+
+def problem_from_dict(data: Any) -> Problem:
+    """Build and validate a Problem from its JSON form (see docs/matching.md).
+
+    Raises ProblemError with every type or semantic problem found.
+    """
+    reader = _Reader()
+    if not isinstance(data, dict):
+        raise ProblemError(["problem: expected a JSON object"])
+    reader.keys("problem", data, _TOP_KEYS)
+    mentors = _read_people(reader, data.get("mentors", []), "mentors", Mentor, _MENTOR_KEYS)
+    mentees = _read_people(reader, data.get("mentees", []), "mentees", Mentee, _PARTICIPANT_KEYS)
+    rules = _read_rules(reader, data.get("rules", {}))
+    weights = _read_weights(reader, data.get("weights", {}))
+    locked = _read_pairs(reader, data.get("locked", []), "locked")
+    rejected = _read_pairs(reader, data.get("rejected", []), "rejected")
+    org = data.get("org_managers", {})
+    if not reader.typed(
+        "org_managers",
+        org,
+        lambda v: isinstance(v, dict) and all(m is None or isinstance(m, str) for m in v.values()),
+        "an object mapping person id to manager id or null",
+    ):
+        org = {}
+    if reader.errors:
+        raise ProblemError(reader.errors)
+    problem = Problem(mentors, mentees, rules, weights, locked, rejected, dict(org))
+    validate_problem(problem)
+    return problem
+
+
+def _read_people(
+    reader: _Reader, items: Any, where: str, cls: type[Participant], allowed: set[str]
+) -> list[Any]:
+    if not reader.typed(where, items, lambda v: isinstance(v, list), "a list of objects"):
+        return []
+    people = []
+    for index, item in enumerate(items):
+        spot = f"{where}[{index}]"
+        if not reader.typed(spot, item, lambda v: isinstance(v, dict), "an object"):
+            continue
+        reader.keys(spot, item, allowed)
+        if "id" not in item:
+            reader.fail(spot, "missing field id")
+            continue
+        ok = True
+        for key in sorted(set(item) & allowed):
+            check, what = _PARTICIPANT_TYPES[key]
+            ok &= reader.typed(f"{spot}.{key}", item[key], check, what)
+        if ok:
+            people.append(cls(**_participant_kwargs(item, allowed)))
+    return people
+
+
+def _participant_kwargs(item: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
+    kwargs = {k: v for k, v in item.items() if k in allowed}
+    for key in ("languages", "requested", "excluded"):
+        if key in kwargs:
+            kwargs[key] = frozenset(kwargs[key])
+    if "availability" in kwargs:
+        kwargs["availability"] = tuple(tuple(w) for w in kwargs["availability"])
+    for key in ("teaches", "learns"):
+        if key in kwargs:
+            kwargs[key] = dict(kwargs[key])
+    return kwargs
+
+
+def _read_rules(reader: _Reader, data: Any) -> Rules:
+    if not reader.typed("rules", data, lambda v: isinstance(v, dict), "an object"):
+        return Rules()
+    reader.keys("rules", data, _RULE_TYPES)
+    kwargs: dict[str, Any] = {}
+    for key in sorted(set(data) & set(_RULE_TYPES)):
+        check, what = _RULE_TYPES[key]
+        if reader.typed(f"rules.{key}", data[key], check, what):
+            kwargs[key] = data[key]
+    if "reference_week" in kwargs:
+        try:
+            kwargs["reference_week"] = date.fromisoformat(kwargs["reference_week"])
+        except ValueError:
+            reader.fail("rules.reference_week", "expected an ISO date string (a Monday)")
+            del kwargs["reference_week"]
+    return Rules(**kwargs)
+
+
+def _read_weights(reader: _Reader, data: Any) -> Weights:
+    if not reader.typed("weights", data, lambda v: isinstance(v, dict), "an object"):
+        return Weights()
+    reader.keys("weights", data, COMPONENTS)
+    kwargs = {}
+    for key in sorted(set(data) & set(COMPONENTS)):
+        if reader.typed(
+            f"weights.{key}",
+            data[key],
+            lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+            "a number",
+        ):
+            kwargs[key] = data[key]
+    return Weights(**kwargs)
+
+
+def _read_pairs(reader: _Reader, data: Any, where: str) -> list[tuple[str, str]]:
+    if not reader.typed(where, data, _is_pair_list, "a list of [mentor_id, mentee_id]"):
+        return []
+    return [(a, b) for a, b in data]
+
+
+def problem_to_dict(problem: Problem) -> dict[str, Any]:
+    """The JSON form of a Problem (inverse of problem_from_dict)."""
+
+    def person(p: Participant) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": p.id,
+            "name": p.name,
+            "level": p.level,
+            "department": p.department,
+            "manager_id": p.manager_id,
+            "languages": sorted(p.languages),
+            "teaches": dict(sorted(p.teaches.items())),
+            "learns": dict(sorted(p.learns.items())),
+            "availability": [list(w) for w in p.availability],
+            "timezone": p.timezone,
+            "requested": sorted(p.requested),
+            "excluded": sorted(p.excluded),
+        }
+        if isinstance(p, Mentor):
+            out["capacity"] = p.capacity
+        return out
+
+    rules = {f.name: getattr(problem.rules, f.name) for f in fields(Rules)}
+    rules["reference_week"] = problem.rules.reference_week.isoformat()
+    return {
+        "mentors": [person(m) for m in problem.mentors],
+        "mentees": [person(m) for m in problem.mentees],
+        "rules": rules,
+        "weights": problem.weights.as_dict(),
+        "locked": [list(p) for p in problem.locked],
+        "rejected": [list(p) for p in problem.rejected],
+        "org_managers": dict(problem.org_managers),
+    }
