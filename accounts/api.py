@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework import generics, mixins, serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -50,10 +50,7 @@ class MeView(APIView):
 
 class OrganizationDetailView(OrganizationAPIMixin, generics.RetrieveUpdateAPIView):
     serializer_class = OrganizationSerializer
-
-    def get_allowed_roles(self):
-        return ADMIN_ONLY if self.request.method not in ("GET", "HEAD", "OPTIONS") \
-            else super().get_allowed_roles()
+    allowed_write_roles = ADMIN_ONLY
 
     def get_object(self):
         return self.request.organization
@@ -104,11 +101,11 @@ class MembershipViewSet(OrganizationAPIMixin, mixins.ListModelMixin, mixins.Retr
             raise serializers.ValidationError(error.message_dict) from error
 
 
-class SchemaView(SpectacularAPIView):
-    """OpenAPI schema. Generation builds querysets for introspection but never evaluates
-    them, so scopes are disabled here only; no tenant data is read."""
 
-    @extend_schema(exclude=True)
-    def get(self, request, *args, **kwargs):
+class ScopeFreeSchemaGenerator(SchemaGenerator):
+    """Schema generation builds querysets for introspection but never evaluates them, so
+    tenant scopes are disabled for it only; no tenant data is read."""
+
+    def get_schema(self, request=None, public=False):
         with scopes_disabled():
-            return super().get(request, *args, **kwargs)
+            return super().get_schema(request=request, public=public)

@@ -70,6 +70,8 @@ class OrganizationAPIMixin:
     then membership (404), then role (403); the handler runs inside the tenant scope."""
 
     allowed_roles: Iterable[str] = ALL_ROLES
+    #: Roles for unsafe methods (POST, PUT, PATCH, DELETE); defaults to ``allowed_roles``.
+    allowed_write_roles: Iterable[str] | None = None
     permission_classes = [permissions.IsAuthenticated]
 
     def initial(self, request, *args, **kwargs):
@@ -86,7 +88,9 @@ class OrganizationAPIMixin:
         self._scope_stack.enter_context(organization_scope(request.organization))
 
     def get_allowed_roles(self) -> Iterable[str]:
-        return self.allowed_roles
+        if self.request.method in permissions.SAFE_METHODS or self.allowed_write_roles is None:
+            return self.allowed_roles
+        return self.allowed_write_roles
 
     def finalize_response(self, request, response, *args, **kwargs):
         stack = getattr(self, "_scope_stack", None)

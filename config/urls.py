@@ -3,9 +3,8 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts import api as accounts_api
 from accounts import api_urls as accounts_api_urls
 from accounts import urls as accounts_urls
 
@@ -27,7 +26,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(accounts_api_urls.urlpatterns)),
     path("api/v1/o/<slug:org_slug>/", include(org_api_patterns)),
-    path("api/schema/", accounts_api.SchemaView.as_view(), name="schema"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("django-admin/", admin.site.urls),
 ]

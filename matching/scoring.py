@@ -41,10 +41,6 @@ class Relation:
         keys = arr[:, 0] * max(n_mentees, 1) + arr[:, 1]
         return cls(arr[:, 0], arr[:, 1], keys)
 
-    def __contains__(self, cell: object) -> bool:
-        i, j = cell  # type: ignore[misc]
-        return bool(np.any((self.rows == i) & (self.cols == j)))
-
 
 @dataclass
 class Context:
@@ -178,14 +174,17 @@ def _language_masks(
 def _id_pairs(
     people: list[Participant], other_index: dict[str, int], attr: str, own_index: dict[str, int]
 ) -> list[tuple[int, int]]:
-    """(mentor, mentee) index pairs for each `attr` id (requested/excluded) that is known."""
-    own_is_mentor = isinstance(people[0], Mentor) if people else True
+    """(mentor, mentee) index pairs for each known id in `attr` (requested or excluded).
+
+    Ids outside the cohort are ignored: a request may name someone who left the programme.
+    """
     pairs = []
     for person in people:
+        own = own_index[person.id]
         for other in getattr(person, attr):
             if other in other_index:
-                own = own_index[person.id]
-                pairs.append((own, other_index[other]) if own_is_mentor else (other_index[other], own))
+                pair = (own, other_index[other])
+                pairs.append(pair if isinstance(person, Mentor) else pair[::-1])
     return pairs
 
 

@@ -1,0 +1,150 @@
+"""Shared fixtures: two organizations with every role, logged-in clients, tenant scopes,
+service availability (PostgreSQL, Redis, Chromium) and Playwright on Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from accounts.tenancy import organization_scope
+from tests.factories.accounts import MembershipFactory, OrganizationFactory, UserFactory
+
+CHROMIUM = "/usr/bin/chromium"
+REQUIRE_SERVICES = os.environ.get("FLIPSIDE_REQUIRE_SERVICES") == "1"
+SCREENSHOT_DIR = Path(settings.BASE_DIR) / "var" / "test-screenshots"
+
+
+# --- services --------------------------------------------------------------------------------
+
+def postgres_available() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def redis_available() -> bool:
+    return bool(settings.REDIS_URL)
+
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM).exists() or shutil.which("chromium") is not None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item (for failure screenshots); in CI
+    (FLIPSIDE_REQUIRE_SERVICES=1) turn every skip into a failure: nothing may hide there."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+    if REQUIRE_SERVICES and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"Skipped in CI, where every service must be present: {report.longrepr}"
+
+
+# --- tenants and people ----------------------------------------------------------------------
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory(name="Acme Retail", slug="acme")
+
+
+@pytest.fixture
+def other_organization(db):
+    return OrganizationFactory(name="Globex Energy", slug="globex")
+
+
+def _member(organization, role, email):
+    return MembershipFactory(organization=organization, role=role,
+                             user=UserFactory(email=email)).user
+
+
+@pytest.fixture
+def admin_user(organization):
+    return _member(organization, Role.ADMIN, "hr@acme.example")
+
+
+@pytest.fixture
+def executive_user(organization):
+    return _member(organization, Role.EXECUTIVE, "exec@acme.example")
+
+
+@pytest.fixture
+def member_user(organization):
+    return _member(organization, Role.MEMBER, "maya@acme.example")
+
+
+@pytest.fixture
+def other_admin_user(other_organization):
+    return _member(other_organization, Role.ADMIN, "hr@globex.example")
+
+
+@pytest.fixture
+def users_by_role(admin_user, executive_user, member_user):
+    return {Role.ADMIN: admin_user, Role.EXECUTIVE: executive_user, Role.MEMBER: member_user}
+
+
+@pytest.fixture
+def scoped(organization):
+    """Open the first organization's tenant scope for the test body."""
+    with organization_scope(organization):
+        yield organization
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def member_client(client, member_user):
+    client.force_login(member_user)
+    return client
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+# --- browser ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    if not chromium_available():
+        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (CI installs Debian's)")
+    return {
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-dev-shm-usage"],
+    }
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture
+def page(page, request):
+    """Playwright page that saves a screenshot under var/test-screenshots when a test fails."""
+    page.set_default_timeout(15_000)
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT_DIR / f"{request.node.name}.png"), full_page=True)
+
+
+@pytest.fixture(autouse=True)
+def _allow_async_unsafe_for_browser_tests(request, monkeypatch):
+    if request.node.get_closest_marker("browser"):
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
