@@ -15,7 +15,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() not in self.keywords:
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Send the header as: Authorization: Bearer <key>.")
+            raise exceptions.AuthenticationFailed(
+                "Send the header as: Authorization: Bearer <key>.")
         token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(header[1])) \
             .first()
         if token is None or not token.user.is_active:
