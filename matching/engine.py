@@ -136,7 +136,9 @@ def solve(
     pairs = _pair_results(ctx, assigned, locks)
     load = np.bincount([i for i, _ in assigned], minlength=len(ctx.mentors))
     matched = {j for _, j in assigned}
-    unmatched = _unmatched(ctx, points, [j for j in range(len(ctx.mentees)) if j not in matched], load)
+    unmatched = _unmatched(
+        ctx, points, [j for j in range(len(ctx.mentees)) if j not in matched], load
+    )
     stats = _stats(ctx, points, pairs, solver_stats)
     stats["timings"] = {
         "scoring_s": round(scored - started, 4),
@@ -181,9 +183,7 @@ def _solve_free(
         progress=progress,
     )
     chosen = np.flatnonzero(solution.mate >= 0)
-    assigned = list(locks) + [
-        (int(active[solution.mate[c]]), int(free[c])) for c in chosen
-    ]
+    assigned = list(locks) + [(int(active[solution.mate[c]]), int(free[c])) for c in chosen]
     return sorted(assigned), solution.stats
 
 
@@ -261,7 +261,9 @@ def _topic_line(label: str, wanted: dict[str, int], offered: dict[str, int], non
     if not wanted:
         return f"{label}: {none}"
     ordered = sorted(wanted, key=lambda t: (-wanted[t], t))
-    covered = [f"{t} (priority {wanted[t]}, proficiency {offered[t]}/3)" for t in ordered if t in offered]
+    covered = [
+        f"{t} (priority {wanted[t]}, proficiency {offered[t]}/3)" for t in ordered if t in offered
+    ]
     missing = [t for t in ordered if t not in offered]
     text = f"{label}: covers {len(covered)} of {len(ordered)} wanted topics"
     if covered:

@@ -153,9 +153,7 @@ def _topic_matrices(people: list[Participant], topics: list[str]) -> tuple[np.nd
     return teach, learn
 
 
-def _language_masks(
-    mentors: list[Mentor], mentees: list[Mentee]
-) -> tuple[np.ndarray, np.ndarray]:
+def _language_masks(mentors: list[Mentor], mentees: list[Mentee]) -> tuple[np.ndarray, np.ndarray]:
     """One bit per language, packed into uint64 words (shape people x words)."""
     codes = _codes(lang for p in (*mentors, *mentees) for lang in p.languages)
     words = max(1, -(-len(codes) // 64))
@@ -207,9 +205,13 @@ def _chain_pairs(
     managers = manager_map(problem)
     pairs = []
     for mentee_id, j in mentee_index.items():
-        pairs.extend((mentor_index[a], j) for a in ancestors(mentee_id, managers, depth) if a in mentor_index)
+        pairs.extend(
+            (mentor_index[a], j) for a in ancestors(mentee_id, managers, depth) if a in mentor_index
+        )
     for mentor_id, i in mentor_index.items():
-        pairs.extend((i, mentee_index[a]) for a in ancestors(mentor_id, managers, depth) if a in mentee_index)
+        pairs.extend(
+            (i, mentee_index[a]) for a in ancestors(mentor_id, managers, depth) if a in mentee_index
+        )
     return pairs
 
 
@@ -385,7 +387,9 @@ def rule_masks(ctx: Context, sel: Selection) -> dict[str, np.ndarray]:
     if rules.language_must_match:
         shared = np.zeros(np.shape(masks["seniority"]), dtype=bool)
         for word in range(ctx.mentor_lang.shape[1]):
-            shared |= (sel.mentor(ctx.mentor_lang[:, word]) & sel.mentee(ctx.mentee_lang[:, word])) != 0
+            shared |= (
+                sel.mentor(ctx.mentor_lang[:, word]) & sel.mentee(ctx.mentee_lang[:, word])
+            ) != 0
         masks["language"] = shared
     if not rules.allow_same_department:
         masks["department"] = sel.mentor(ctx.mentor_dept) != sel.mentee(ctx.mentee_dept)
@@ -397,7 +401,11 @@ def rule_masks(ctx: Context, sel: Selection) -> dict[str, np.ndarray]:
         )
     if len(ctx.rejected.keys):
         masks["rejected"] = ~_rel(ctx, sel, ctx.rejected)
-    return {name: np.broadcast_to(masks[name], masks["seniority"].shape) for name in RULES if name in masks}
+    return {
+        name: np.broadcast_to(masks[name], masks["seniority"].shape)
+        for name in RULES
+        if name in masks
+    }
 
 
 def feasible(ctx: Context, sel: Selection) -> np.ndarray:
@@ -408,9 +416,7 @@ def feasible(ctx: Context, sel: Selection) -> np.ndarray:
     return out
 
 
-def score_matrix(
-    ctx: Context, progress: Callable[[str, float], None] | None = None
-) -> np.ndarray:
+def score_matrix(ctx: Context, progress: Callable[[str, float], None] | None = None) -> np.ndarray:
     """Points (int16, 0..SCALE) of every mentor x mentee cell; INFEASIBLE where a rule fails.
 
     Computed in row blocks to bound peak memory; each block is fully vectorised.

@@ -28,6 +28,7 @@ WeightFn = Callable[[np.ndarray], np.ndarray]
 
 DEFAULT_CANDIDATES = 40
 MAX_ROUNDS = 25
+NEAR_MARGIN_POINTS = 20
 CHUNK_CELLS = 1 << 22
 SCALE = 1000
 
@@ -88,22 +89,20 @@ def _empty_stats() -> dict[str, object]:
 
 
 def candidate_arcs(points: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Arcs among the top-k feasible cells of every row and every column (row-major order)."""
-    m, n = points.shape
-    mask = np.zeros((m, n), dtype=bool)
-    if k >= n:
-        mask[:] = True
-    else:
-        top = np.argpartition(points, n - k, axis=1)[:, n - k :]
-        mask[np.arange(m)[:, None], top] = True
-    if k >= m:
-        mask[:] = True
-    else:
-        top = np.argpartition(points, m - k, axis=0)[m - k :, :]
-        mask[top, np.arange(n)[None, :]] = True
+    """Feasible cells among the top-k of their row or of their column (ties included)."""
+    mask = _top_k_rows(points, k)
+    mask |= _top_k_rows(np.ascontiguousarray(points.T), k).T
     mask &= points >= 0
     rows, cols = np.nonzero(mask)
     return rows.astype(np.int64), cols.astype(np.int64)
+
+
+def _top_k_rows(points: np.ndarray, k: int) -> np.ndarray:
+    n = points.shape[1]
+    if k >= n:
+        return np.ones(points.shape, dtype=bool)
+    kth = np.partition(points, n - k, axis=1)[:, n - k]
+    return points >= kth[:, None]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -122,7 +121,10 @@ def flow_matching(
     caps = np.concatenate([capacity, np.ones(len(rows)), np.ones(n), [n]])
     costs = np.concatenate([np.zeros(m), -weights, np.zeros(n), [0]])
     flow.add_arcs_with_capacity_and_unit_cost(
-        tails.astype(np.int32), heads.astype(np.int32), caps.astype(np.int64), costs.astype(np.int64)
+        tails.astype(np.int32),
+        heads.astype(np.int32),
+        caps.astype(np.int64),
+        costs.astype(np.int64),
     )
     flow.set_node_supply(source, n)
     flow.set_node_supply(sink, -n)
@@ -167,7 +169,9 @@ def dual_prices(
     changed_mentees = np.arange(n)
     changed_mentors = np.flatnonzero(load < capacity)
     for _ in range(2 * (m + n) + 2):
-        changed_mentors = np.union1d(changed_mentors, _relax_mentors(u, y, mate, mate_weight, changed_mentees))
+        changed_mentors = np.union1d(
+            changed_mentors, _relax_mentors(u, y, mate, mate_weight, changed_mentees)
+        )
         if len(changed_mentors) == 0:
             return u, -y
         arcs = order[_ranges(indptr, changed_mentors)]
@@ -201,20 +205,29 @@ def _ranges(indptr: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     return offsets + np.arange(total)
 
 
-def violated_arcs(
-    points: np.ndarray, weight_fn: WeightFn, u: np.ndarray, v: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Feasible cells whose weight exceeds u_i + v_j (reduced cost < 0), scanned in chunks."""
+def low_slack_arcs(
+    points: np.ndarray, weight_fn: WeightFn, u: np.ndarray, v: np.ndarray, margin: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Feasible cells with slack u_i + v_j - w_ij < margin, scanned in row chunks.
+
+    Cells with negative slack violate dual feasibility (negative reduced cost).
+    Returns (rows, cols, slack).
+    """
     m, n = points.shape
     step = max(1, CHUNK_CELLS // max(n, 1))
-    found_rows, found_cols = [], []
+    found_rows, found_cols, found_slack = [], [], []
     for start in range(0, m, step):
         block = points[start : start + step]
         slack = u[start : start + step, None] + v[None, :] - weight_fn(block)
-        r, c = np.nonzero((slack < 0) & (block >= 0))
+        r, c = np.nonzero((slack < margin) & (block >= 0))
         found_rows.append(r + start)
         found_cols.append(c)
-    return np.concatenate(found_rows).astype(np.int64), np.concatenate(found_cols).astype(np.int64)
+        found_slack.append(slack[r, c])
+    return (
+        np.concatenate(found_rows).astype(np.int64),
+        np.concatenate(found_cols).astype(np.int64),
+        np.concatenate(found_slack),
+    )
 
 
 def certified_solve(
@@ -223,6 +236,8 @@ def certified_solve(
     """Pruned solve + dual certificate, adding violated arcs until certified."""
     m, n = points.shape
     rows, cols = candidate_arcs(points, k)
+    point_unit = int(weight_fn(np.ones(1, np.int16))[0] - weight_fn(np.zeros(1, np.int16))[0])
+    margin = NEAR_MARGIN_POINTS * max(point_unit, 1)
     for round_no in range(1, MAX_ROUNDS + 1):
         if progress:
             progress("solving", min(0.9, round_no / (round_no + 2)))
@@ -230,10 +245,13 @@ def certified_solve(
         used = flow_matching(m, n, rows, cols, weights, capacity)
         u, v = dual_prices(m, n, rows, cols, weights, used, capacity)
         _check_duality(u, v, capacity, int(weights[used].sum()))
-        extra_rows, extra_cols = violated_arcs(points, weight_fn, u, v)
-        if len(extra_rows) == 0:
+        extra_rows, extra_cols, slack = low_slack_arcs(points, weight_fn, u, v, margin)
+        if not (slack < 0).any():
             return _solution(n, rows, cols, used, points, round_no, certified=True)
-        rows, cols = _merge_arcs(rows, cols, extra_rows, extra_cols, n)
+        # Arcs with small positive slack tend to become violated once the violated ones enter,
+        # so adding them now saves re-solves.
+        keep = np.argsort(slack, kind="stable")[: max(4 * int((slack < 0).sum()), n)]
+        rows, cols = _merge_arcs(rows, cols, extra_rows[keep], extra_cols[keep], n)
     rows, cols = np.nonzero(points >= 0)
     weights = weight_fn(points[rows, cols])
     used = flow_matching(m, n, rows, cols, weights, capacity)

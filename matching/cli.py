@@ -1,0 +1,64 @@
+"""Command line interface: `python -m matching solve problem.json [--scores]`.
+
+Writes the result JSON to stdout. Invalid input prints one `error: ...` line per problem on
+stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from matching.engine import ProblemError, problem_from_dict, result_to_dict, solve
+
+EXIT_INVALID = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m matching", description="Flipside matching.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("solve", help="solve a problem file and print the result JSON")
+    run.add_argument("problem", help="path to the problem JSON file ('-' for stdin)")
+    run.add_argument(
+        "--scores", action="store_true", help="also output every feasible pair's score"
+    )
+    run.add_argument(
+        "--timings", action="store_true", help="include timings (output is then not byte-stable)"
+    )
+    run.add_argument("--candidates", type=int, default=None, help=argparse.SUPPRESS)
+    return parser
+
+
+def _load(source: str) -> Any:
+    if source == "-":
+        return json.load(sys.stdin)
+    return json.loads(Path(source).read_text(encoding="utf-8"))
+
+
+def _fail(messages: list[str], stderr: TextIO) -> int:
+    for message in messages:
+        print(f"error: {message}", file=stderr)
+    return EXIT_INVALID
+
+
+def main(argv: list[str] | None = None, stdout: TextIO | None = None) -> int:
+    """Entry point; returns the process exit status."""
+    args = build_parser().parse_args(argv)
+    out = stdout or sys.stdout
+    try:
+        data = _load(args.problem)
+    except OSError as exc:
+        return _fail([f"cannot read {args.problem}: {exc.strerror or exc}"], sys.stderr)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return _fail([f"{args.problem} is not valid JSON: {exc}"], sys.stderr)
+    try:
+        problem = problem_from_dict(data)
+        result = solve(problem, candidates=args.candidates, include_scores=args.scores)
+    except ProblemError as exc:
+        return _fail(exc.messages, sys.stderr)
+    json.dump(result_to_dict(result, include_timings=args.timings), out, indent=2, sort_keys=True)
+    out.write("\n")
+    return 0
