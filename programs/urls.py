@@ -1,3 +1,13 @@
+"""Web routes under /o/<org_slug>/programs/; each view module declares its own patterns."""
+
+from programs.views import cohorts, imports, participants, programs, topics
+
 app_name = "programs"
 
-urlpatterns: list = []
+urlpatterns = [
+    *programs.urlpatterns,
+    *topics.urlpatterns,
+    *cohorts.urlpatterns,
+    *imports.urlpatterns,
+    *participants.urlpatterns,
+]
