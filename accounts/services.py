@@ -20,6 +20,7 @@ from accounts.models import (
     hash_token,
 )
 from accounts.notifications import notification_enqueue
+from accounts.signals import invitation_accepted
 from accounts.tenancy import organization_scope
 
 
@@ -118,7 +119,11 @@ def invitation_get_acceptable(*, token: str) -> Invitation:
 
 @transaction.atomic
 def invitation_accept(*, token: str, user: User) -> Membership:
-    """Turn a valid invitation into a membership for ``user`` (whose email must match)."""
+    """Turn a valid invitation into a membership for ``user`` (whose email must match).
+
+    Sends ``accounts.signals.invitation_accepted`` in the same transaction, so what other apps
+    attach to an invitation (e.g. a cohort place) happens together with the membership.
+    """
     invitation = invitation_get_acceptable(token=token)
     if invitation.email.lower() != user.email.lower():
         raise InvitationError(
@@ -136,7 +141,8 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         locked.accepted_at = timezone.now()
         locked.accepted_by = user
         locked.save(update_fields=["accepted_at", "accepted_by"])
-    membership.organization = organization
+        membership.organization = organization
+        invitation_accepted.send(sender=Invitation, invitation=locked, membership=membership)
     return membership
 
 
