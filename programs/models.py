@@ -334,3 +334,34 @@ class CohortInvitation(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.invitation_id} → {self.cohort_id} as {self.role}"
+
+
+class ImportBatch(TenantModel):
+    """One uploaded participant CSV held between preview and confirm.
+
+    It keeps the exact text that was previewed and its SHA-256, so the confirm step imports
+    what the admin saw (and re-validates it against the database of that moment). Rows are
+    short-lived: uploads older than a day are purged when the next one arrives.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting confirmation"
+        IMPORTED = "imported", "Imported"
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="import_batches")
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    filename = models.CharField(max_length=255, blank=True)
+    content = models.TextField()
+    content_sha256 = models.CharField(max_length=64)
+    row_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} into {self.cohort_id} ({self.status})"
