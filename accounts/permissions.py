@@ -56,7 +56,11 @@ class OrganizationMixin(AccessMixin):
         if request.membership.role not in self.allowed_roles:
             raise PermissionDenied("Your role in this organization cannot open this page.")
         with organization_scope(request.organization):
-            return super().dispatch(request, *args, **kwargs)
+            response = super().dispatch(request, *args, **kwargs)
+            # Template responses render lazily, after dispatch returns: render inside the scope.
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+            return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

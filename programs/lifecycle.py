@@ -46,7 +46,7 @@ def transition_error(current: str, target: str) -> str | None:
         return f"The cohort is already {current}."
     if target not in ALLOWED_TRANSITIONS[current]:
         allowed = ", ".join(sorted(ALLOWED_TRANSITIONS[current])) or "nothing (archived)"
-        return f"A {current} cohort cannot become {target}; it can become: {allowed}."
+        return f"A cohort that is {current} cannot become {target}; it can become: {allowed}."
     return None
 
 

@@ -1,1 +1,166 @@
-urlpatterns: list = []
+"""Program pages for HR admins: list, create from a template, detail, edit, prompts, resources."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts.permissions import ADMIN_ONLY, OrganizationMixin
+from programs import selectors, services
+from programs.catalog import TEMPLATES
+from programs.forms import ProgramCreateForm, ProgramForm, PromptForm, ResourceForm
+from programs.models import DirectedPrompt, Program, Resource
+
+
+class ProgramListView(OrganizationMixin, TemplateView):
+    template_name = "programs/program_list.html"
+    allowed_roles = ADMIN_ONLY
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["programs"] = selectors.programs_list()
+        return context
+
+
+class ProgramCreateView(OrganizationMixin, TemplateView):
+    template_name = "programs/program_create.html"
+    allowed_roles = ADMIN_ONLY
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", ProgramCreateForm(programs=Program.objects.all()))
+        context["templates"] = TEMPLATES
+        return context
+
+    def post(self, request, org_slug):
+        form = ProgramCreateForm(request.POST, programs=Program.objects.all())
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        data = form.cleaned_data
+        start_from = data["start_from"]
+        program = services.program_create(
+            organization=request.organization, actor=request.user, name=data["name"],
+            purpose=data["purpose"],
+            template_key="" if start_from == form.START_BLANK or data["copy_from"]
+            else start_from,
+            copy_from=data["copy_from"],
+        )
+        messages.success(request, f"Program “{program.name}” created. Review it, then add a "
+                                  "cohort.")
+        return redirect("programs:program_detail", org_slug=org_slug, program_pk=program.pk)
+
+
+class ProgramDetailView(OrganizationMixin, TemplateView):
+    template_name = "programs/program_detail.html"
+    allowed_roles = ADMIN_ONLY
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            program = selectors.program_detail(pk=self.kwargs["program_pk"])
+        except Program.DoesNotExist as error:
+            from django.http import Http404
+
+            raise Http404 from error
+        context["program"] = program
+        context["cohorts"] = selectors.cohorts_of_program(program=program)
+        context.setdefault("prompt_form", PromptForm(topics=selectors.active_topics()))
+        context.setdefault("resource_form", ResourceForm())
+        return context
+
+
+class ProgramEditView(OrganizationMixin, TemplateView):
+    template_name = "programs/program_edit.html"
+    allowed_roles = ADMIN_ONLY
+
+    def get_program(self) -> Program:
+        return get_object_or_404(Program, pk=self.kwargs["program_pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["program"] = program = kwargs.get("program") or self.get_program()
+        context.setdefault("form", ProgramForm(instance=program,
+                                               topics=selectors.active_topics()))
+        return context
+
+    def post(self, request, org_slug, program_pk):
+        program = self.get_program()
+        form = ProgramForm(request.POST, instance=program, topics=selectors.active_topics())
+        if not form.is_valid():
+            return self.render_to_response(
+                self.get_context_data(form=form, program=self.get_program()), status=400)
+        data = dict(form.cleaned_data)
+        focus_areas = list(data.pop("focus_areas"))
+        services.program_update(program=program, focus_areas=focus_areas, **data)
+        messages.success(request, "Program saved.")
+        return redirect("programs:program_detail", org_slug=org_slug, program_pk=program.pk)
+
+
+class PromptAddView(ProgramDetailView):
+    http_method_names = ["post"]
+
+    def post(self, request, org_slug, program_pk):
+        program = get_object_or_404(Program, pk=program_pk)
+        form = PromptForm(request.POST, topics=selectors.active_topics())
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(prompt_form=form), status=400)
+        services.prompt_add(program=program, **form.cleaned_data)
+        messages.success(request, "Prompt added.")
+        return redirect("programs:program_detail", org_slug=org_slug, program_pk=program.pk)
+
+
+class PromptDeleteView(OrganizationMixin, View):
+    allowed_roles = ADMIN_ONLY
+
+    def post(self, request, org_slug, program_pk, prompt_pk):
+        prompt = get_object_or_404(DirectedPrompt, pk=prompt_pk, program_id=program_pk)
+        prompt.delete()
+        messages.success(request, "Prompt removed.")
+        return redirect("programs:program_detail", org_slug=org_slug, program_pk=program_pk)
+
+
+class ResourceAddView(ProgramDetailView):
+    http_method_names = ["post"]
+
+    def post(self, request, org_slug, program_pk):
+        program = get_object_or_404(Program, pk=program_pk)
+        form = ResourceForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(resource_form=form),
+                                           status=400)
+        try:
+            services.resource_add(program=program, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.render_to_response(self.get_context_data(resource_form=form),
+                                           status=400)
+        messages.success(request, "Resource added.")
+        return redirect("programs:program_detail", org_slug=org_slug, program_pk=program.pk)
+
+
+class ResourceDeleteView(OrganizationMixin, View):
+    allowed_roles = ADMIN_ONLY
+
+    def post(self, request, org_slug, program_pk, resource_pk):
+        resource = get_object_or_404(Resource, pk=resource_pk, program_id=program_pk)
+        resource.delete()
+        messages.success(request, "Resource removed.")
+        return redirect("programs:program_detail", org_slug=org_slug, program_pk=program_pk)
+
+
+urlpatterns = [
+    path("", ProgramListView.as_view(), name="program_list"),
+    path("new/", ProgramCreateView.as_view(), name="program_create"),
+    path("<int:program_pk>/", ProgramDetailView.as_view(), name="program_detail"),
+    path("<int:program_pk>/edit/", ProgramEditView.as_view(), name="program_edit"),
+    path("<int:program_pk>/prompts/", PromptAddView.as_view(), name="prompt_add"),
+    path("<int:program_pk>/prompts/<int:prompt_pk>/delete/", PromptDeleteView.as_view(),
+         name="prompt_delete"),
+    path("<int:program_pk>/resources/", ResourceAddView.as_view(), name="resource_add"),
+    path("<int:program_pk>/resources/<int:resource_pk>/delete/", ResourceDeleteView.as_view(),
+         name="resource_delete"),
+]
