@@ -8,13 +8,20 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import Role
 from accounts.tenancy import organization_scope
-from tests.factories.accounts import MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories.accounts import (
+    InvitationFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    UserFactory,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 REQUIRE_SERVICES = os.environ.get("FLIPSIDE_REQUIRE_SERVICES") == "1"
@@ -111,6 +118,61 @@ def member_client(client, member_user):
 @pytest.fixture
 def api_client():
     return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The locmem cache holds allauth's rate-limit counters: start every test without them."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+# --- URL samples for the enumerated isolation and role tests ---------------------------------
+
+@pytest.fixture
+def org_url_kwargs(organization):
+    """Sample values for the URL kwargs of every ``/o/<org_slug>/…`` and
+    ``/api/v1/o/<org_slug>/…`` route, used by tests/test_isolation.py and tests/test_roles.py.
+
+    Keys are a kwarg name (``"cohort_pk"``) or, for generic names such as DRF's ``pk``, a
+    ``(url_name, kwarg)`` tuple (``("membership-detail", "pk")``), which wins over the plain
+    name. Each value is a callable ``f(kwargs_so_far) -> value`` that creates a *real* object
+    in ``organization`` (org A); ``kwargs_so_far`` holds the values already chosen for the
+    route's earlier kwargs, so a child can belong to its parent::
+
+        "run_pk": lambda kw: MatchingRunFactory(organization=organization,
+                                                cohort_id=kw["cohort_pk"]).pk,
+
+    The callables run inside org A's tenant scope. Add a sample here when you add a route
+    with a new kwarg; the enumerated tests fail and say so until you do.
+    """
+    return {
+        "membership_pk": lambda kw: MembershipFactory(organization=organization).pk,
+        "invitation_pk": lambda kw: InvitationFactory(organization=organization).pk,
+        ("membership-detail", "pk"): lambda kw: MembershipFactory(organization=organization).pk,
+        "format": lambda kw: "json",
+    }
+
+
+@pytest.fixture
+def db_snapshot(db):
+    """A callable returning every row of every model (login sessions aside), to prove that a
+    denied request changed nothing: ``before = db_snapshot(); …; assert db_snapshot() == before``.
+    """
+
+    def snapshot() -> dict[str, list[tuple]]:
+        rows = {}
+        for model in django_apps.get_models():
+            if model._meta.label == "sessions.Session":
+                continue
+            fields = [f.attname for f in model._meta.concrete_fields]
+            rows[model._meta.label] = list(
+                model._base_manager.order_by("pk").values_list(*fields)
+            )
+        return rows
+
+    return snapshot
 
 
 # --- browser ---------------------------------------------------------------------------------
