@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 
 from accounts.models import Membership, Organization, Role, User
 from accounts.tenancy import organization_scope
@@ -35,11 +37,14 @@ DEMO_ORGS = [
 ]
 
 
+@cache
+def _demo_password_hash() -> str:
+    return make_password(DEMO_PASSWORD)  # hashed once: demo seeding creates many users
+
+
 def ensure_user(email: str, full_name: str) -> User:
-    user, created = User.objects.get_or_create(email=email, defaults={"full_name": full_name})
-    if created:
-        user.set_password(DEMO_PASSWORD)
-        user.save()
+    user, _ = User.objects.get_or_create(
+        email=email, defaults={"full_name": full_name, "password": _demo_password_hash()})
     EmailAddress.objects.get_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
