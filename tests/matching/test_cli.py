@@ -1,0 +1,362 @@
+"""Tests of `python -m matching solve` (pure Python, no database)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from matching.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def base_problem() -> dict[str, Any]:
+    return {
+        "rules": {"min_seniority_gap": 2, "allow_same_department": False},
+        "weights": {"topic_coverage": 0.5, "availability": 0.3, "pairing_request": 0.2},
+        "mentors": [
+            {
+                "id": "r1",
+                "name": "Ana",
+                "level": 1,
+                "department": "Data",
+                "manager_id": "e2",
+                "languages": ["English", "German"],
+                "teaches": {"genai": 3, "tiktok": 2},
+                "learns": {"negotiation": 2},
+                "availability": [[0, 540, 720], [2, 540, 600]],
+                "timezone": "Europe/Berlin",
+                "capacity": 2,
+                "requested": ["e1"],
+            },
+            {
+                "id": "r2",
+                "level": 2,
+                "department": "Sales",
+                "languages": ["English"],
+                "teaches": {"genai": 1},
+                "availability": [[0, 480, 600]],
+                "timezone": "America/New_York",
+            },
+        ],
+        "mentees": [
+            {
+                "id": "e1",
+                "name": "Bea",
+                "level": 6,
+                "department": "Finance",
+                "languages": ["German"],
+                "learns": {"genai": 3},
+                "teaches": {"negotiation": 3},
+                "availability": [[0, 480, 660]],
+                "timezone": "UTC",
+            },
+            {"id": "e2", "level": 8, "department": "Finance", "languages": ["English"]},
+            {"id": "e3", "level": 7, "department": "Legal", "languages": ["Japanese"]},
+        ],
+        "locked": [],
+        "rejected": [],
+        "org_managers": {"e2": "ceo", "ceo": None},
+    }
+
+
+def run(tmp_path: Path, data: Any, *extra: str, raw: str | None = None) -> tuple[int, str]:
+    path = tmp_path / "problem.json"
+    path.write_text(raw if raw is not None else json.dumps(data), encoding="utf-8")
+    out = tmp_path / "out.json"
+    with out.open("w", encoding="utf-8") as stdout:
+        code = main(["solve", str(path), *extra], stdout=stdout)
+    return code, out.read_text(encoding="utf-8")
+
+
+def test_solve_writes_result_json(tmp_path: Path):
+    code, output = run(tmp_path, base_problem())
+    assert code == 0
+    result = json.loads(output)
+    assert [(p["mentor_id"], p["mentee_id"]) for p in result["pairs"]] == [
+        ("r1", "e1"),
+        ("r2", "e2"),
+    ]
+    assert result["unmatched"] == [{"mentee_id": "e3", "reason": "no mentor speaks Japanese"}]
+    assert result["spare_capacity"] == {"r1": 1, "r2": 0}
+    assert result["stats"]["certified"] is True
+    assert "timings" not in result["stats"]
+    assert "scores" not in result
+    first = result["pairs"][0]
+    assert set(first) == {"mentor_id", "mentee_id", "score", "components", "explanation", "locked"}
+    assert first["components"]["pairing_request"] == 1.0
+
+
+def test_output_is_byte_for_byte_stable(tmp_path: Path):
+    assert run(tmp_path, base_problem())[1] == run(tmp_path, base_problem())[1]
+
+
+def test_scores_flag_adds_feasible_score_matrix(tmp_path: Path):
+    code, output = run(tmp_path, base_problem(), "--scores")
+    assert code == 0
+    scores = json.loads(output)["scores"]
+    # r1 reports to e2 (manager chain), r2 speaks no German (e1), nobody speaks Japanese (e3).
+    assert {(s["mentor_id"], s["mentee_id"]) for s in scores} == {("r1", "e1"), ("r2", "e2")}
+    assert all(0 <= s["score"] <= 1 for s in scores)
+
+
+def test_timings_flag(tmp_path: Path):
+    result = json.loads(run(tmp_path, base_problem(), "--timings")[1])
+    assert set(result["stats"]["timings"]) == {"scoring_s", "solving_s", "total_s"}
+
+
+def mutate(path: str, value: Any) -> dict[str, Any]:
+    """Copy of the base problem with the value at a dotted path (list indexes allowed) set."""
+    data = copy.deepcopy(base_problem())
+    *parents, last = path.split(".")
+    target: Any = data
+    for key in parents:
+        target = target[int(key)] if isinstance(target, list) else target[key]
+    if isinstance(target, list):
+        target[int(last)] = value
+    else:
+        target[last] = value
+    return data
+
+
+BAD_INPUTS = [
+    pytest.param(
+        mutate("locked", [["r1", "ghost"]]),
+        "locked pair (r1, ghost): unknown mentee id",
+        id="locked-unknown-mentee",
+    ),
+    pytest.param(
+        mutate("locked", [["nobody", "e1"]]),
+        "locked pair (nobody, e1): unknown mentor id",
+        id="locked-unknown-mentor",
+    ),
+    pytest.param(
+        mutate("rejected", [["r1", "ghost"]]),
+        "rejected pair (r1, ghost): unknown mentee id",
+        id="rejected-unknown-mentee",
+    ),
+    pytest.param(
+        mutate("mentors.0.capacity", 0),
+        "mentor 'r1' has capacity 0; capacity must be between 1 and 3",
+        id="capacity-0",
+    ),
+    pytest.param(
+        mutate("mentors.0.capacity", 4),
+        "mentor 'r1' has capacity 4; capacity must be between 1 and 3",
+        id="capacity-4",
+    ),
+    pytest.param(
+        mutate("org_managers", {"e2": "ceo", "ceo": "r1"}),
+        "cyclic manager chain: ceo -> r1 -> e2 -> ceo",
+        id="cyclic-manager-chain",
+    ),
+    pytest.param(
+        mutate("mentees.1.manager_id", "e2"),
+        "cyclic manager chain: e2 -> e2",
+        id="self-manager",
+    ),
+    pytest.param(
+        mutate("mentees.2.id", "r1"),
+        "duplicate participant id 'r1'",
+        id="duplicate-id",
+    ),
+    pytest.param(
+        mutate("mentors.1.level", "senior"),
+        "mentors[1].level: expected an integer, got 'senior'",
+        id="level-type",
+    ),
+    pytest.param(
+        mutate("mentees.0.learns", ["genai"]),
+        "mentees[0].learns: expected an object mapping topic to integer priority 1-3, "
+        "got ['genai']",
+        id="topics-type",
+    ),
+    pytest.param(
+        mutate("mentees.0.learns", {"genai": "high"}),
+        "mentees[0].learns: expected an object mapping topic to integer priority 1-3, "
+        "got {'genai': 'high'}",
+        id="topic-value-type",
+    ),
+    pytest.param(
+        mutate("mentors.0.teaches", {"genai": 5}),
+        "participant 'r1': teaches['genai'] must be an integer 1-3, got 5",
+        id="proficiency-range",
+    ),
+    pytest.param(
+        mutate("mentees.0.timezone", "Mars/Olympus"),
+        "participant 'e1': unknown time zone 'Mars/Olympus'",
+        id="timezone",
+    ),
+    pytest.param(
+        mutate("mentees.0.availability", [[7, 0, 60]]),
+        "participant 'e1': availability window (7, 0, 60) must be (weekday 0-6, start, end) "
+        "with 0 <= start < end <= 1440",
+        id="window",
+    ),
+    pytest.param(
+        mutate("mentees.0.availability", [[0, 600]]),
+        "mentees[0].availability: expected a list of [weekday, start_minute, end_minute], "
+        "got [[0, 600]]",
+        id="window-shape",
+    ),
+    pytest.param(
+        mutate("mentees.0.languages", "German"),
+        "mentees[0].languages: expected a list of strings, got 'German'",
+        id="languages-type",
+    ),
+    pytest.param(
+        mutate("mentees.0.shoe_size", 42),
+        "mentees[0]: unknown field(s) shoe_size",
+        id="unknown-field",
+    ),
+    pytest.param(
+        mutate("mentees.0", {"level": 3}),
+        "mentees[0]: missing field id",
+        id="missing-id",
+    ),
+    pytest.param(
+        mutate("rules.objective", "happiness"),
+        "rules.objective: expected one of participation, score, got 'happiness'",
+        id="objective",
+    ),
+    pytest.param(
+        mutate("rules", {"objective": "score", "fairness": True}),
+        "rules.fairness requires objective 'participation'",
+        id="fairness-score",
+    ),
+    pytest.param(
+        mutate("rules.reference_week", "2025-01-07"),
+        "rules.reference_week must be a Monday",
+        id="reference-week",
+    ),
+    pytest.param(
+        mutate("rules.min_seniority_gap", -1),
+        "rules.min_seniority_gap must be a non-negative integer",
+        id="negative-gap",
+    ),
+    pytest.param(
+        mutate("weights", {"topic_coverage": -1}),
+        "weights must be finite non-negative numbers",
+        id="negative-weight",
+    ),
+    pytest.param(
+        mutate(
+            "weights",
+            {
+                "topic_coverage": 0,
+                "reverse_coverage": 0,
+                "availability": 0,
+                "department_diversity": 0,
+                "pairing_request": 0,
+            },
+        ),
+        "at least one weight must be positive",
+        id="zero-weights",
+    ),
+    pytest.param(
+        mutate("locked", [["r1", "e1"], ["r2", "e1"]]),
+        "mentee 'e1' is locked to 2 mentors",
+        id="mentee-locked-twice",
+    ),
+    pytest.param(
+        mutate("locked", [["r2", "e1"], ["r2", "e2"]]),
+        "mentor 'r2' has 2 locked pairs but capacity 1",
+        id="locks-over-capacity",
+    ),
+    pytest.param(
+        {**mutate("locked", [["r1", "e1"]]), "rejected": [["r1", "e1"]]},
+        "pair (r1, e1) is both locked and rejected",
+        id="locked-and-rejected",
+    ),
+    pytest.param(
+        {**base_problem(), "org_managers": {"r1": "ceo", "e2": "ceo", "ceo": None}},
+        "participant 'r1': manager_id 'e2' conflicts with org_managers 'ceo'",
+        id="manager-conflict",
+    ),
+    pytest.param(
+        mutate("locked", "r1-e1"),
+        "locked: expected a list of [mentor_id, mentee_id], got 'r1-e1'",
+        id="locked-type",
+    ),
+    pytest.param([1, 2], "problem: expected a JSON object", id="not-an-object"),
+    pytest.param(
+        {**base_problem(), "cohort": "x"}, "problem: unknown field(s) cohort", id="top-key"
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "message"), BAD_INPUTS)
+def test_invalid_input_exits_2_with_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: Any, message: str
+):
+    code, output = run(tmp_path, data)
+    assert code == 2
+    assert output == ""
+    assert f"error: {message}\n" in capsys.readouterr().err
+
+
+def test_invalid_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    code, _ = run(tmp_path, None, raw="{not json")
+    assert code == 2
+    assert "is not valid JSON" in capsys.readouterr().err
+
+
+def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    code = main(["solve", str(tmp_path / "nope.json")])
+    assert code == 2
+    assert "error: cannot read" in capsys.readouterr().err
+
+
+def test_every_error_is_reported_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    data = mutate("mentors.0.capacity", 0)
+    data["locked"] = [["r1", "ghost"]]
+    assert run(tmp_path, data)[0] == 2
+    err = capsys.readouterr().err
+    assert "capacity 0" in err
+    assert "unknown mentee id" in err
+
+
+def test_module_entry_point_runs_without_django(tmp_path: Path):
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(base_problem()), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "matching", "solve", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["stats"]["matched"] == 2
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys, matching.cli; print('django' in sys.modules)"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    assert probe.stdout.strip() == "False"
+
+
+def test_bad_input_via_module_exits_2(tmp_path: Path):
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(mutate("mentors.0.capacity", 0)), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "matching", "solve", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "error: mentor 'r1' has capacity 0" in done.stderr
