@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class MatchingConfig(AppConfig):
     name = "matching"
+
+    def ready(self) -> None:
+        from matching.services import register_lifecycle_checks
+
+        register_lifecycle_checks()

@@ -227,3 +227,7 @@ FLIPSIDE_NAV = [
     ("Settings", "org_settings", {"admin"}),
 ]
 REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
+CELERY_BEAT_SCHEDULE["dispatch-stalled-matching-runs"] = {
+    "task": "matching.tasks.dispatch_stalled_runs",
+    "schedule": 60.0,
+}

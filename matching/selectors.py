@@ -1,0 +1,168 @@
+"""Reads for matching, including the translation of a cohort into an engine Problem."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from matching.engine import Mentee, Mentor, Problem, Rules, Weights
+from matching.models import DecisionKind, MatchingRun, Pair, PairDecision, PairStatus, Proposal
+from programs.models import (
+    Cohort,
+    MatchingMode,
+    Participant,
+    ParticipantRole,
+    ParticipantStatus,
+    Profile,
+    TopicInterest,
+)
+
+
+@dataclass(frozen=True)
+class CohortProblem:
+    """An engine problem plus the map from engine ids back to participants."""
+
+    problem: Problem
+    participants: dict[str, Participant]
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _windows(availability: list[dict]) -> tuple[tuple[int, int, int], ...]:
+    windows = []
+    for window in availability or []:
+        try:
+            windows.append((int(window["weekday"]), _minutes(window["start"]),
+                            _minutes(window["end"])))
+        except (KeyError, TypeError, ValueError):
+            continue  # an unreadable window only costs availability score
+    return tuple(w for w in windows if 0 <= w[0] <= 6 and 0 <= w[1] < w[2] <= 1440)
+
+
+def engine_id(participant: Participant) -> str:
+    """Engine ids are membership ids, the space the organization's manager chain lives in."""
+    return str(participant.membership_id)
+
+
+def active_participants(*, cohort: Cohort) -> QuerySet[Participant]:
+    return (
+        Participant.objects.filter(cohort=cohort, status=ParticipantStatus.ACTIVE)
+        .select_related("membership__user", "profile__level")
+        .prefetch_related("topics__topic", "requested_partners", "excluded_partners")
+        .order_by("pk")
+    )
+
+
+def cohort_rules(cohort: Cohort) -> Rules:
+    return Rules(
+        min_seniority_gap=cohort.min_seniority_gap,
+        allow_same_department=cohort.allow_same_department,
+        language_must_match=cohort.language_must_match,
+        manager_chain_depth=cohort.manager_chain_depth,
+        objective="score" if cohort.matching_mode == MatchingMode.SCORE else "participation",
+        fairness=cohort.fairness,
+    )
+
+
+def cohort_weights(cohort: Cohort) -> Weights:
+    defaults = Weights().as_dict()
+    chosen = {k: float(v) for k, v in (cohort.matching_weights or {}).items() if k in defaults}
+    return Weights(**{**defaults, **chosen})
+
+
+def _engine_person(participant: Participant, default_tz: str) -> dict:
+    profile = participant.profile
+    topics = list(participant.topics.all())
+    return {
+        "id": engine_id(participant),
+        "name": participant.membership.user.display_name,
+        "level": profile.level.rank if profile.level_id else 0,
+        "department": profile.department.strip(),
+        "manager_id": str(profile.manager_id) if profile.manager_id else None,
+        "languages": frozenset(lang.strip().lower() for lang in profile.languages or []),
+        "teaches": {t.topic.name: t.strength for t in topics
+                    if t.interest == TopicInterest.TEACH},
+        "learns": {t.topic.name: t.strength for t in topics
+                   if t.interest == TopicInterest.LEARN},
+        "availability": _windows(participant.availability),
+        "timezone": profile.time_zone or default_tz,
+        "requested": frozenset(str(p.membership_id) for p in participant.requested_partners.all()),
+        "excluded": frozenset(str(p.membership_id) for p in participant.excluded_partners.all()),
+    }
+
+
+def cohort_problem(*, cohort: Cohort) -> CohortProblem:
+    """Load a cohort's active participants, rules, weights and admin decisions as a Problem
+    (a fixed number of queries whatever the cohort size)."""
+    participants = list(active_participants(cohort=cohort))
+    default_tz = cohort.organization.time_zone
+    mentors, mentees, by_id = [], [], {}
+    for participant in participants:
+        person = _engine_person(participant, default_tz)
+        by_id[person["id"]] = participant
+        if participant.role == ParticipantRole.MENTOR:
+            mentors.append(Mentor(capacity=participant.effective_capacity, **person))
+        else:
+            mentees.append(Mentee(**person))
+    decisions = PairDecision.objects.filter(cohort=cohort).values_list(
+        "mentor__membership_id", "mentee__membership_id", "kind")
+    locked, rejected = [], []
+    for mentor_id, mentee_id, kind in decisions:
+        pair = (str(mentor_id), str(mentee_id))
+        if pair[0] in by_id and pair[1] in by_id:
+            (locked if kind == DecisionKind.LOCK else rejected).append(pair)
+    managers = {
+        str(membership_id): str(manager_id) if manager_id else None
+        for membership_id, manager_id in Profile.objects.values_list("membership_id",
+                                                                     "manager_id")
+    }
+    problem = Problem(mentors=mentors, mentees=mentees, rules=cohort_rules(cohort),
+                      weights=cohort_weights(cohort), locked=sorted(locked),
+                      rejected=sorted(rejected), org_managers=managers)
+    return CohortProblem(problem=problem, participants=by_id)
+
+
+def runs_of_cohort(*, cohort: Cohort) -> QuerySet[MatchingRun]:
+    return MatchingRun.objects.filter(cohort=cohort).select_related("started_by") \
+        .order_by("-number")
+
+
+def latest_successful_run(*, cohort: Cohort) -> MatchingRun | None:
+    return MatchingRun.objects.filter(cohort=cohort, status="succeeded") \
+        .order_by("-number").first()
+
+
+def proposals_of_run(*, run: MatchingRun) -> QuerySet[Proposal]:
+    return Proposal.objects.filter(run=run).select_related(
+        "mentor__membership__user", "mentee__membership__user",
+        "mentor__profile__level", "mentee__profile__level",
+    ).order_by("-score", "id")
+
+
+def decisions_of_cohort(*, cohort: Cohort) -> QuerySet[PairDecision]:
+    return PairDecision.objects.filter(cohort=cohort).select_related(
+        "mentor__membership__user", "mentee__membership__user")
+
+
+def pairs_of_cohort(*, cohort: Cohort) -> QuerySet[Pair]:
+    return Pair.objects.filter(cohort=cohort, status=PairStatus.ACTIVE).select_related(
+        "mentor__membership__user", "mentee__membership__user",
+        "mentor__profile__level", "mentee__profile__level",
+    ).order_by("-score", "id")
+
+
+def pairs_of_user(*, user) -> QuerySet[Pair]:
+    """Active pairs the user is in (as mentor or mentee), within the open tenant scope."""
+    from django.db.models import Q
+
+    return Pair.objects.filter(
+        Q(mentor__membership__user=user) | Q(mentee__membership__user=user),
+        status=PairStatus.ACTIVE,
+    ).select_related(
+        "cohort__program", "mentor__membership__user", "mentee__membership__user",
+        "mentor__profile__level", "mentee__profile__level",
+    ).prefetch_related("mentor__topics__topic", "mentee__topics__topic").order_by("-created_at")
