@@ -62,10 +62,13 @@ def invitation_create(
     (new token, new expiry) so the newest email always works.
     """
     email = email.strip().lower()
-    if Membership.objects.filter(user__email__iexact=email).exists():
+    # Filter on the organization explicitly, not only through the open scope: callers with
+    # scopes disabled (commands, the admin) must not see or revoke another tenant's rows.
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ValidationError({"email": f"{email} is already a member of {organization.name}."})
-    Invitation.objects.filter(email__iexact=email, accepted_at__isnull=True,
-                              revoked_at__isnull=True).update(revoked_at=timezone.now())
+    Invitation.objects.filter(organization=organization, email__iexact=email,
+                              accepted_at__isnull=True, revoked_at__isnull=True) \
+        .update(revoked_at=timezone.now())
     invitation = Invitation(organization=organization, email=email, role=role,
                             invited_by=invited_by)
     invitation.full_clean()
@@ -117,13 +120,35 @@ def invitation_get_acceptable(*, token: str) -> Invitation:
     return invitation
 
 
+def _membership_from_earlier_acceptance(*, token: str, user: User) -> Membership | None:
+    """The membership ``user`` got by accepting ``token`` before, if they still have it."""
+    invitation = (
+        Invitation.objects.with_scopes_disabled()  # looked up by its secret token
+        .select_related("organization").filter(token=token, accepted_by=user).first()
+    )
+    if invitation is None:
+        return None
+    with organization_scope(invitation.organization):
+        membership = Membership.objects.filter(user=user).first()
+    if membership is not None:
+        membership.organization = invitation.organization
+    return membership
+
+
 @transaction.atomic
 def invitation_accept(*, token: str, user: User) -> Membership:
     """Turn a valid invitation into a membership for ``user`` (whose email must match).
 
+    Idempotent for the person who accepted: accepting the same link again (a double click, a
+    retried request) returns their membership. Anyone else gets "already used"; so does the
+    same person after being removed from the organization.
+
     Sends ``accounts.signals.invitation_accepted`` in the same transaction, so what other apps
     attach to an invitation (e.g. a cohort place) happens together with the membership.
     """
+    earlier = _membership_from_earlier_acceptance(token=token, user=user)
+    if earlier is not None:
+        return earlier
     invitation = invitation_get_acceptable(token=token)
     if invitation.email.lower() != user.email.lower():
         raise InvitationError(
@@ -133,7 +158,11 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     organization = invitation.organization
     with organization_scope(organization):
         locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        if locked.accepted_at is not None:
+        if locked.accepted_at is not None:  # accepted by a concurrent request meanwhile
+            membership = Membership.objects.filter(user=user).first()
+            if locked.accepted_by_id == user.pk and membership is not None:
+                membership.organization = organization
+                return membership
             raise InvitationError("This invitation has already been used.")
         membership, _ = Membership.objects.get_or_create(
             organization=organization, user=user, defaults={"role": locked.role}
@@ -158,10 +187,18 @@ def _admin_count(organization: Organization) -> int:
     return Membership.objects.filter(organization=organization, role=Role.ADMIN).count()
 
 
+def _lock_memberships_of(organization_id: int) -> None:
+    """Serialise role changes and removals within one organization (a row lock on the
+    tenant), so two admins demoting each other at the same moment cannot both pass the
+    last-admin check and leave the organization without an admin."""
+    Organization.objects.select_for_update().only("pk").get(pk=organization_id)
+
+
 @transaction.atomic
 def membership_change_role(*, membership: Membership, role: str) -> Membership:
     if role not in Role.values:
         raise ValidationError({"role": f"“{role}” is not a role."})
+    _lock_memberships_of(membership.organization_id)
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.role == Role.ADMIN and role != Role.ADMIN and \
             _admin_count(locked.organization) <= 1:
@@ -174,6 +211,7 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
 
 @transaction.atomic
 def membership_remove(*, membership: Membership) -> None:
+    _lock_memberships_of(membership.organization_id)
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.role == Role.ADMIN and _admin_count(locked.organization) <= 1:
         raise ValidationError("The last HR admin cannot be removed: make someone else an "
