@@ -103,3 +103,34 @@ def test_own_member_reaches_the_route(route, client, org_url, users_by_role):
     )
     if response.status_code == 405:
         assert "POST" in response["Allow"]
+
+
+OBJECT_ROUTES = [r for r in ORG_ROUTES if set(r.kwargs) - {"org_slug", "format"}]
+
+
+@pytest.mark.parametrize("route", OBJECT_ROUTES, ids=str)
+def test_object_of_another_org_through_own_org_url_is_404(route, client, organization,
+                                                          org_url_kwargs, other_organization,
+                                                          other_admin_user, db_snapshot):
+    """An admin of org B puts org A's object ids into org B's URLs: still 404."""
+    route.assert_guarded()
+    with organization_scope(organization):
+        url = route.url(other_organization.slug, org_url_kwargs)
+    client.force_login(other_admin_user)
+    before = db_snapshot()
+    data = {"role": "member", "name": "Hijacked"}
+
+    statuses = {
+        "GET": client.get(url).status_code,
+        "POST": client.post(url, data).status_code,
+        "PATCH": client.patch(url, data, content_type="application/json").status_code,
+        "DELETE": client.delete(url).status_code,
+    }
+
+    # every method is refused without revealing the object: 404, or 405 where the route
+    # has no such method (403 only where admins may not write at all)
+    write_refusal = {404, 405} if "admin" in route.allowed_roles("POST") else {403}
+    assert statuses["GET"] in {404, 405}
+    assert all(statuses[m] in write_refusal for m in ("POST", "PATCH", "DELETE")), statuses
+    assert 404 in statuses.values(), statuses
+    assert db_snapshot() == before
