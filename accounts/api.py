@@ -94,9 +94,10 @@ class MembershipViewSet(OrganizationAPIMixin, mixins.ListModelMixin, mixins.Retr
     def perform_update(self, serializer):
         from django.core.exceptions import ValidationError as DjangoValidationError
 
+        role = serializer.validated_data.get("role", serializer.instance.role)
         try:
             serializer.instance = services.membership_change_role(
-                membership=serializer.instance, role=serializer.validated_data["role"])
+                membership=serializer.instance, role=role)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from error
 
