@@ -1,3 +1,7 @@
+"""Web routes under /o/<org_slug>/matching/."""
+
+from matching.views import pairs, runs
+
 app_name = "matching"
 
-urlpatterns: list = []
+urlpatterns = [*pairs.urlpatterns, *runs.urlpatterns]
