@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class ProgramsConfig(AppConfig):
     name = "programs"
+
+    def ready(self) -> None:
+        from accounts.signals import invitation_accepted
+        from programs.receivers import enroll_on_invitation_accepted
+
+        invitation_accepted.connect(enroll_on_invitation_accepted,
+                                    dispatch_uid="programs.enroll_on_invitation_accepted")

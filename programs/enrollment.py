@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import Invitation, Membership, Notification, Role, User
+from accounts.notifications import notification_enqueue
+from accounts.services import invitation_create
+from programs.availability import availability_normalise, availability_problems
 from programs.completeness import ProfileFacts, profile_completeness
 from programs.models import (
     Cohort,
+    CohortInvitation,
+    CohortStatus,
     Participant,
+    ParticipantRole,
     ParticipantStatus,
     ParticipantTopic,
     Profile,
     Topic,
     TopicInterest,
 )
+
+logger = logging.getLogger(__name__)
 
 
 def profile_get_or_create(*, membership: Membership) -> Profile:
@@ -106,3 +120,358 @@ def participant_set_topics(
         for topic, strength in chosen.items()
     ])
     participant_refresh_completeness(participant=participant)
+
+
+# --- links and emails ----------------------------------------------------------------------
+
+def participant_profile_path(participant: Participant) -> str:
+    return reverse("programs:participant_profile", kwargs={
+        "org_slug": participant.cohort.organization.slug, "participant_pk": participant.pk})
+
+
+def _welcome_context(participant: Participant) -> dict:
+    cohort = participant.cohort
+    program = cohort.program
+    return {
+        "name": participant.membership.user.display_name,
+        "organization": cohort.organization.name,
+        "program_name": program.name,
+        "purpose": program.purpose,
+        "guidelines": program.guidelines,
+        "confidentiality_statement": program.confidentiality_statement,
+        "cohort_name": cohort.name,
+        "start_date": cohort.start_date,
+        "end_date": cohort.end_date,
+        "cadence_days": cohort.cadence_days,
+        "role": participant.get_role_display(),
+        "is_mentor": participant.role == ParticipantRole.MENTOR,
+    }
+
+
+def participant_send_welcome(*, participant: Participant):
+    """Queue the welcome email (program purpose, guidelines, link to complete the profile).
+
+    Idempotent: the key is per participant, so enrolling, approving or re-inviting the same
+    person again never sends a second welcome. Only enrolled (active) participants get one.
+    """
+    if participant.status != ParticipantStatus.ACTIVE:
+        return None
+    user = participant.membership.user
+    return notification_enqueue(
+        organization=participant.cohort.organization, recipient=user, email=user.email,
+        kind="welcome", key=f"welcome:participant:{participant.pk}",
+        template="programs/email/welcome", context=_welcome_context(participant),
+        link=participant_profile_path(participant),
+    )
+
+
+# --- invitations into a cohort -------------------------------------------------------------
+
+def _check_role(role: str) -> None:
+    if role not in ParticipantRole.values:
+        raise ValidationError({"role": "Choose mentor or mentee."})
+
+
+def _check_open_for_people(cohort: Cohort) -> None:
+    if cohort.is_read_only:
+        raise ValidationError(f"The cohort is {cohort.get_status_display().lower()}: nobody "
+                              "can join it now.")
+
+
+@dataclass(frozen=True)
+class CohortInviteResult:
+    """Either ``participant`` (an existing member, enrolled at once) or ``invitation`` (a new
+    person, enrolled when they accept)."""
+
+    participant: Participant | None = None
+    invitation: Invitation | None = None
+
+    @property
+    def enrolled(self) -> bool:
+        return self.participant is not None
+
+
+def _activate(participant: Participant, role: str) -> Participant:
+    changed = []
+    if participant.role != role:
+        participant.role = role
+        changed.append("role")
+    if participant.status != ParticipantStatus.ACTIVE:
+        participant.status = ParticipantStatus.ACTIVE
+        participant.decided_at = timezone.now()
+        changed += ["status", "decided_at"]
+    if changed:
+        participant.full_clean()
+        participant.save(update_fields=[*changed, "updated_at"])
+    return participant
+
+
+@transaction.atomic
+def participant_invite(
+    *, cohort: Cohort, email: str, role: str, invited_by: User | None,
+) -> CohortInviteResult:
+    """Invite one person into ``cohort`` as mentor or mentee.
+
+    An existing member of the organization is enrolled at once (an application of theirs is
+    approved) and gets the welcome email. Anyone else gets an organization invitation that
+    names the cohort; accepting it enrolls them (see :func:`cohort_invitation_accepted`).
+    """
+    _check_role(role)
+    _check_open_for_people(cohort)
+    email = email.strip().lower()
+    organization = cohort.organization
+    membership = (Membership.objects.filter(organization=organization, user__email__iexact=email)
+                  .select_related("user").first())
+    if membership is not None:
+        participant = Participant.objects.filter(cohort=cohort, membership=membership).first()
+        if participant is not None and participant.status == ParticipantStatus.ACTIVE:
+            raise ValidationError({"email": f"{email} is already in this cohort as "
+                                            f"{participant.get_role_display().lower()}."})
+        if participant is None:
+            participant, _ = participant_enroll(cohort=cohort, membership=membership, role=role)
+        else:
+            _activate(participant, role)
+        participant_send_welcome(participant=participant)
+        return CohortInviteResult(participant=participant)
+
+    elsewhere = (CohortInvitation.objects
+                 .filter(invitation__email__iexact=email, invitation__accepted_at__isnull=True,
+                         invitation__revoked_at__isnull=True,
+                         invitation__expires_at__gt=timezone.now())
+                 .exclude(cohort=cohort).select_related("cohort").first())
+    if elsewhere is not None:
+        # One organization invitation carries one cohort place, and a new invitation replaces
+        # the pending one: refuse rather than silently drop the other cohort's place.
+        raise ValidationError({"email": (
+            f"{email} already has a pending invitation to the cohort “{elsewhere.cohort}”. "
+            "Add them to this cohort once they have accepted it, or withdraw that "
+            "invitation first.")})
+    invitation = invitation_create(
+        organization=organization, email=email, role=Role.MEMBER, invited_by=invited_by,
+        message_context={"cohort_name": cohort.name,
+                         "participant_role": ParticipantRole(role).label.lower()},
+    )
+    CohortInvitation.objects.create(organization=organization, invitation=invitation,
+                                    cohort=cohort, role=role)
+    return CohortInviteResult(invitation=invitation)
+
+
+@transaction.atomic
+def cohort_invitation_accepted(*, invitation: Invitation, membership: Membership
+                               ) -> Participant | None:
+    """Enroll the person who accepted ``invitation`` in the cohort it names (if any) and
+    send the welcome email. A cohort that closed meanwhile is skipped, not an error: the
+    person still joins the organization."""
+    place = (CohortInvitation.objects.filter(invitation=invitation)
+             .select_related("cohort__program", "cohort__organization").first())
+    if place is None:
+        return None
+    if place.cohort.is_read_only:
+        logger.info("Cohort %s is %s: invitation %s not turned into a place", place.cohort_id,
+                    place.cohort.status, invitation.pk)
+        return None
+    participant = Participant.objects.filter(cohort=place.cohort, membership=membership).first()
+    if participant is None:
+        participant, _ = participant_enroll(cohort=place.cohort, membership=membership,
+                                            role=place.role)
+    else:
+        _activate(participant, place.role)
+    participant_send_welcome(participant=participant)
+    return participant
+
+
+# --- self-enrollment -----------------------------------------------------------------------
+
+def enrollment_window_error(*, cohort: Cohort, today: dt.date | None = None) -> str | None:
+    """Why nobody can apply to ``cohort`` today, or ``None`` while applications are open."""
+    today = today or timezone.localdate()
+    if cohort.status != CohortStatus.ENROLLING:
+        return (f"Applications for “{cohort.name}” are not open: the cohort is "
+                f"{cohort.get_status_display().lower()}. Ask your HR team when the next "
+                "cohort opens.")
+    if cohort.enrollment_opens and today < cohort.enrollment_opens:
+        return (f"Applications for “{cohort.name}” open on "
+                f"{cohort.enrollment_opens:%d %B %Y}. Come back then.")
+    if cohort.enrollment_closes and today > cohort.enrollment_closes:
+        return (f"Applications for “{cohort.name}” closed on "
+                f"{cohort.enrollment_closes:%d %B %Y}. Ask your HR team about the next cohort.")
+    return None
+
+
+@transaction.atomic
+def participant_apply(
+    *, cohort: Cohort, membership: Membership, role: str, note: str,
+    teach: list[Topic] | None = None, learn: list[Topic] | None = None,
+) -> Participant:
+    """A member applies to an enrolling cohort; an HR admin approves or declines later."""
+    _check_role(role)
+    error = enrollment_window_error(cohort=cohort)
+    if error:
+        raise ValidationError(error)
+    existing = Participant.objects.filter(cohort=cohort, membership=membership).first()
+    if existing is not None and existing.status != ParticipantStatus.WITHDRAWN:
+        messages = {
+            ParticipantStatus.APPLIED: "You have already applied to this cohort; HR will "
+                                       "let you know their decision by email.",
+            ParticipantStatus.ACTIVE: "You are already enrolled in this cohort.",
+            ParticipantStatus.DECLINED: "Your application to this cohort was declined. "
+                                        "Ask your HR team if you would like to discuss it.",
+        }
+        raise ValidationError(messages[existing.status])
+    if existing is not None:
+        existing.role, existing.status = role, ParticipantStatus.APPLIED
+        existing.application_note, existing.decided_at = note.strip(), None
+        existing.full_clean()
+        existing.save()
+        participant = existing
+    else:
+        participant, _ = participant_enroll(cohort=cohort, membership=membership, role=role,
+                                            status=ParticipantStatus.APPLIED,
+                                            application_note=note.strip())
+    strength = 2
+    participant_set_topics(participant=participant,
+                           teach=dict.fromkeys(teach or [], strength),
+                           learn=dict.fromkeys(learn or [], strength))
+    return participant
+
+
+@transaction.atomic
+def participant_decide_application(
+    *, participant: Participant, approve: bool, actor: User | None, reason: str = "",
+) -> Participant:
+    """Approve (enroll, with the welcome email) or decline an application; the applicant is
+    told either way (notification kind ``application_decision``)."""
+    locked = Participant.objects.select_for_update(of=("self",)).select_related(
+        "cohort__program", "cohort__organization", "membership__user").get(pk=participant.pk)
+    if locked.status != ParticipantStatus.APPLIED:
+        raise ValidationError(f"{locked.membership.user.display_name} has no open application "
+                              f"(status: {locked.get_status_display().lower()}).")
+    if approve:
+        _check_open_for_people(locked.cohort)
+    locked.status = ParticipantStatus.ACTIVE if approve else ParticipantStatus.DECLINED
+    locked.decided_at = timezone.now()
+    locked.save(update_fields=["status", "decided_at", "updated_at"])
+    user = locked.membership.user
+    notification_enqueue(
+        organization=locked.cohort.organization, recipient=user, email=user.email,
+        kind="application_decision", key=f"application_decision:{locked.pk}",
+        template="programs/email/application_decision",
+        context={**_welcome_context(locked), "approved": approve, "reason": reason.strip(),
+                 "decided_by": actor.display_name if actor else ""},
+        link=participant_profile_path(locked) if approve else "",
+    )
+    if approve:
+        participant_send_welcome(participant=locked)
+    participant.status, participant.decided_at = locked.status, locked.decided_at
+    return locked
+
+
+# --- the participant's own profile ---------------------------------------------------------
+
+PROFILE_FIELDS = ("job_title", "department", "level", "manager", "location", "time_zone",
+                  "languages", "generation_band", "bio")
+
+
+def _check_partners(participant: Participant, requested: list[Participant],
+                    excluded: list[Participant]) -> None:
+    errors: dict[str, list[str]] = {}
+    for field, chosen in (("requested_partners", requested), ("excluded_partners", excluded)):
+        for other in chosen:
+            if other.cohort_id != participant.cohort_id:
+                errors.setdefault(field, []).append(f"{other} is not in this cohort.")
+            elif other.pk == participant.pk:
+                errors.setdefault(field, []).append("You cannot choose yourself.")
+    both = {p.pk for p in requested} & {p.pk for p in excluded}
+    if both:
+        errors.setdefault("excluded_partners", []).append(
+            "Someone is both requested and excluded: keep them in one list only.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def participant_profile_update(
+    *, participant: Participant, profile_fields: dict, capacity: int | None,
+    learning_goals: str, availability: list[dict], teach: dict[Topic, int],
+    learn: dict[Topic, int], requested: list[Participant], excluded: list[Participant],
+) -> Participant:
+    """Save everything a participant says about themself and recompute completeness.
+
+    ``profile_fields`` holds :data:`PROFILE_FIELDS` (shared by all their cohorts); the rest
+    belongs to this cohort. Capacity applies to mentors only (1–3).
+    """
+    unknown = set(profile_fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown profile fields: {', '.join(sorted(unknown))}.")
+    problems = availability_problems(availability)
+    if problems:
+        raise ValidationError({"availability": [
+            f"Window {p.row + 1}: {p.message}" if p.row is not None else p.message
+            for p in problems]})
+    profile = participant.profile
+    manager = profile_fields.get("manager")
+    if manager is not None and (manager.organization_id != participant.organization_id
+                                or manager.pk == participant.membership_id):
+        raise ValidationError({"manager": "Choose another member of your organization."})
+    level = profile_fields.get("level")
+    if level is not None and level.organization_id != participant.organization_id:
+        raise ValidationError({"level": "Choose a level of your organization's ladder."})
+    _check_partners(participant, requested, excluded)
+    for name, value in profile_fields.items():
+        setattr(profile, name, value)
+    profile.full_clean()
+    profile.save()
+    participant.capacity = capacity if participant.role == ParticipantRole.MENTOR else None
+    participant.learning_goals = learning_goals.strip()
+    participant.availability = availability_normalise(availability)
+    participant.full_clean()
+    participant.save(update_fields=["capacity", "learning_goals", "availability", "updated_at"])
+    participant.requested_partners.set(requested)
+    participant.excluded_partners.set(excluded)
+    participant_set_topics(participant=participant, teach=teach, learn=learn)
+    getattr(participant, "_prefetched_objects_cache", {}).pop("topics", None)
+    participant_refresh_completeness(participant=participant)
+    return participant
+
+
+# --- reminders -----------------------------------------------------------------------------
+
+def _iso_week(today: dt.date) -> str:
+    year, week, _ = today.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def cohort_remind_incomplete_profiles(*, cohort: Cohort, today: dt.date | None = None) -> int:
+    """Queue a "complete your profile" reminder to each enrolled participant of ``cohort``
+    whose profile is incomplete. Returns how many new reminders were queued.
+
+    Idempotent per participant per ISO week (the notification key), so pressing the button
+    twice or a duplicated task sends nobody a second reminder that week.
+    """
+    week = _iso_week(today or timezone.localdate())
+    participants = (Participant.objects
+                    .filter(cohort=cohort, status=ParticipantStatus.ACTIVE)
+                    .select_related("membership__user", "profile", "cohort__program",
+                                    "cohort__organization")
+                    .prefetch_related("topics"))
+    queued = 0
+    for participant in participants:
+        result = profile_completeness(participant_facts(participant))
+        if result.percent != participant.completeness:
+            Participant.objects.filter(pk=participant.pk).update(completeness=result.percent)
+        if result.percent >= 100:
+            continue
+        user = participant.membership.user
+        key = f"profile_reminder:{participant.pk}:{week}"
+        if Notification.objects.filter(key=key).exists():
+            continue
+        notification = notification_enqueue(
+            organization=cohort.organization, recipient=user, email=user.email,
+            kind="profile_reminder", key=key, template="programs/email/profile_reminder",
+            context={**_welcome_context(participant), "percent": result.percent,
+                     "missing": result.missing},
+            link=participant_profile_path(participant),
+        )
+        if notification is not None:
+            queued += 1
+    return queued

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from dataclasses import dataclass, field
 
-from programs.models import Cohort, Participant, ParticipantStatus, Program, Topic
+from django.db.models import CharField, Count, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
+
+from accounts.models import Membership
+from programs.models import (
+    Cohort,
+    Participant,
+    ParticipantRole,
+    ParticipantStatus,
+    ParticipantTopic,
+    Profile,
+    Program,
+    SeniorityLevel,
+    Topic,
+    TopicInterest,
+)
 
 
 def programs_list() -> QuerySet[Program]:
@@ -54,4 +69,187 @@ def active_topics() -> QuerySet[Topic]:
 def participants_of_cohort(*, cohort: Cohort) -> QuerySet[Participant]:
     return Participant.objects.filter(cohort=cohort).select_related(
         "membership__user", "profile__level",
+    )
+
+
+# --- participants, applications and the roster ---------------------------------------------
+
+def participations_of_membership(*, membership) -> QuerySet[Participant]:
+    """The member's own places in cohorts, newest cohort first, for "My programs"."""
+    return (Participant.objects.filter(membership=membership)
+            .select_related("cohort__program")
+            .order_by("-cohort__start_date", "cohort__name"))
+
+
+def participant_for_profile(*, pk: int) -> Participant:
+    """One participant with everything the profile page shows (constant query count)."""
+    return (Participant.objects
+            .select_related("cohort__program", "cohort__organization", "membership__user",
+                            "profile__level", "profile__manager__user")
+            .prefetch_related(
+                Prefetch("topics", queryset=ParticipantTopic.objects.select_related("topic")),
+                Prefetch("requested_partners",
+                         queryset=Participant.objects.select_related("membership__user")),
+                Prefetch("excluded_partners",
+                         queryset=Participant.objects.select_related("membership__user")))
+            .get(pk=pk))
+
+
+def possible_partners(*, participant: Participant) -> QuerySet[Participant]:
+    """People ``participant`` could be paired with: the other role in the same cohort."""
+    return (Participant.objects
+            .filter(cohort_id=participant.cohort_id,
+                    status__in=[ParticipantStatus.ACTIVE, ParticipantStatus.APPLIED])
+            .exclude(role=participant.role).exclude(pk=participant.pk)
+            .select_related("membership__user", "profile")
+            .order_by("membership__user__full_name", "membership__user__email"))
+
+
+def members_for_picker(*, exclude_membership_id: int | None = None) -> QuerySet:
+    queryset = Membership.objects.select_related("user").order_by("user__full_name",
+                                                                  "user__email")
+    if exclude_membership_id is not None:
+        queryset = queryset.exclude(pk=exclude_membership_id)
+    return queryset
+
+
+def seniority_levels() -> QuerySet[SeniorityLevel]:
+    return SeniorityLevel.objects.order_by("rank")
+
+
+_SORT_KEYS = {
+    "name": ("sort_name", "membership__user__email"),
+    "role": ("role", "sort_name"),
+    "status": ("status", "sort_name"),
+    "department": ("profile__department", "sort_name"),
+    "level": ("profile__level__rank", "sort_name"),
+    "completeness": ("completeness", "sort_name"),
+    "applied": ("created_at", "pk"),
+}
+
+
+def roster_participants(
+    *, cohort: Cohort, q: str = "", role: str = "", status: str = "", department: str = "",
+    level: SeniorityLevel | None = None, completeness_below: int | None = None,
+    sort: str = "name",
+) -> QuerySet[Participant]:
+    """Participants of ``cohort`` filtered and sorted for the roster and its CSV export.
+
+    Two queries whatever the number of rows (participants with joins, then their topics).
+    """
+    queryset = (Participant.objects.filter(cohort=cohort)
+                .select_related("membership__user", "profile__level")
+                .prefetch_related(Prefetch(
+                    "topics", queryset=ParticipantTopic.objects.select_related("topic")))
+                .annotate(sort_name=Lower(Coalesce(
+                    NullIf("membership__user__full_name", Value("")),
+                    "membership__user__email", output_field=CharField()))))
+    if q:
+        queryset = queryset.filter(Q(membership__user__full_name__icontains=q)
+                                   | Q(membership__user__email__icontains=q))
+    if role:
+        queryset = queryset.filter(role=role)
+    if status:
+        queryset = queryset.filter(status=status)
+    if department:
+        queryset = queryset.filter(profile__department=department)
+    if level is not None:
+        queryset = queryset.filter(profile__level=level)
+    if completeness_below is not None:
+        queryset = queryset.filter(completeness__lt=completeness_below)
+    descending = sort.startswith("-")
+    keys = _SORT_KEYS.get(sort.lstrip("-"), _SORT_KEYS["name"])
+    ordering = [F(keys[0]).desc(nulls_last=True) if descending
+                else F(keys[0]).asc(nulls_last=True), *keys[1:]]
+    return queryset.order_by(*ordering)
+
+
+def roster_departments(*, cohort: Cohort) -> list[str]:
+    return list(Profile.objects.filter(participations__cohort=cohort)
+                .exclude(department="").values_list("department", flat=True)
+                .distinct().order_by("department"))
+
+
+def cohort_applications(*, cohort: Cohort) -> QuerySet[Participant]:
+    """Open applications, oldest first, with the topics the applicants named."""
+    return (Participant.objects.filter(cohort=cohort, status=ParticipantStatus.APPLIED)
+            .select_related("membership__user", "profile__level")
+            .prefetch_related(Prefetch(
+                "topics", queryset=ParticipantTopic.objects.select_related("topic")))
+            .order_by("created_at", "pk"))
+
+
+@dataclass(frozen=True)
+class TopicBalance:
+    topic_id: int
+    name: str
+    wanted_by: int  # enrolled mentees who want to learn it
+    teachable_by: int  # enrolled mentors who can teach it
+
+    @property
+    def uncovered(self) -> bool:
+        return self.wanted_by > 0 and self.teachable_by == 0
+
+    @property
+    def gap(self) -> int:
+        return self.wanted_by - self.teachable_by
+
+
+@dataclass(frozen=True)
+class RosterSummary:
+    mentors: int
+    mentees: int
+    applied: int
+    mentor_capacity: int  # mentees the enrolled mentors can take in total
+    mentee_demand: int  # enrolled mentees, each needing one mentor
+    complete_profiles: int
+    topics: list[TopicBalance] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.mentors + self.mentees
+
+    @property
+    def capacity_gap(self) -> int:
+        """Positive: mentees without a mentor place; negative: spare mentor places."""
+        return self.mentee_demand - self.mentor_capacity
+
+    @property
+    def spare_places(self) -> int:
+        return max(0, self.mentor_capacity - self.mentee_demand)
+
+    @property
+    def uncovered_topics(self) -> list[TopicBalance]:
+        return [t for t in self.topics if t.uncovered]
+
+
+def roster_summary(*, cohort: Cohort) -> RosterSummary:
+    """Counts for the enrolled participants of ``cohort``: two queries, any cohort size."""
+    active = Q(status=ParticipantStatus.ACTIVE)
+    mentor = Q(role=ParticipantRole.MENTOR)
+    mentee = Q(role=ParticipantRole.MENTEE)
+    counts = Participant.objects.filter(cohort=cohort).aggregate(
+        mentors=Count("pk", filter=active & mentor),
+        mentees=Count("pk", filter=active & mentee),
+        applied=Count("pk", filter=Q(status=ParticipantStatus.APPLIED)),
+        complete=Count("pk", filter=active & Q(completeness__gte=100)),
+        capacity=Sum(Coalesce("capacity", Value(cohort.default_mentor_capacity)),
+                     filter=active & mentor),
+    )
+    rows = (ParticipantTopic.objects
+            .filter(participant__cohort=cohort, participant__status=ParticipantStatus.ACTIVE)
+            .filter(Q(interest=TopicInterest.LEARN, participant__role=ParticipantRole.MENTEE)
+                    | Q(interest=TopicInterest.TEACH, participant__role=ParticipantRole.MENTOR))
+            .values("topic_id", "topic__name")
+            .annotate(wanted=Count("pk", filter=Q(interest=TopicInterest.LEARN)),
+                      teachable=Count("pk", filter=Q(interest=TopicInterest.TEACH)))
+            .order_by("topic__name"))
+    topics = [TopicBalance(topic_id=row["topic_id"], name=row["topic__name"],
+                           wanted_by=row["wanted"], teachable_by=row["teachable"])
+              for row in rows]
+    topics.sort(key=lambda t: (not t.uncovered, -t.gap, t.name.lower()))
+    return RosterSummary(
+        mentors=counts["mentors"], mentees=counts["mentees"], applied=counts["applied"],
+        mentor_capacity=counts["capacity"] or 0, mentee_demand=counts["mentees"],
+        complete_profiles=counts["complete"], topics=topics,
     )
