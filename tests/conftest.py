@@ -152,7 +152,35 @@ def org_url_kwargs(organization):
         "invitation_pk": lambda kw: InvitationFactory(organization=organization).pk,
         ("membership-detail", "pk"): lambda kw: MembershipFactory(organization=organization).pk,
         "format": lambda kw: "json",
+        "cohort_pk": lambda kw: _sample_cohort(organization).pk,
+        "participant_pk": lambda kw: _sample_participant(organization).pk,
+        # The member's own place, so a member may open it (others' profiles are 404).
+        ("programs:participant_profile", "participant_pk"):
+            lambda kw: _sample_participant(organization, owner_role=Role.MEMBER).pk,
+        ("programs:cohort_apply", "token"):
+            lambda kw: _sample_cohort(organization).enrollment_token,
     }
+
+
+def _sample_cohort(organization):
+    from tests.factories.programs import CohortFactory
+
+    return CohortFactory(program__organization=organization)
+
+
+def _sample_participant(organization, owner_role=None):
+    """A participant in ``organization``; with ``owner_role``, the place of an existing member
+    with that role (e.g. the ``member_user`` fixture) when there is one."""
+    from accounts.models import Membership
+    from tests.factories.programs import ParticipantFactory
+
+    membership = None
+    if owner_role is not None:
+        membership = Membership.objects.filter(organization=organization, role=owner_role) \
+            .order_by("pk").first()
+    if membership is None:
+        return ParticipantFactory(cohort=_sample_cohort(organization))
+    return ParticipantFactory(cohort=_sample_cohort(organization), membership=membership)
 
 
 @pytest.fixture
