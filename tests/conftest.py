@@ -159,7 +159,35 @@ def org_url_kwargs(organization):
             lambda kw: _sample_participant(organization, owner_role=Role.MEMBER).pk,
         ("programs:cohort_apply", "token"):
             lambda kw: _sample_cohort(organization).enrollment_token,
+        "program_pk": lambda kw: _sample_program(organization).pk,
+        "topic_pk": lambda kw: _sample_topic(organization).pk,
+        "prompt_pk": lambda kw: _sample_prompt(organization, kw["program_pk"]).pk,
+        "resource_pk": lambda kw: _sample_resource(organization, kw["program_pk"]).pk,
     }
+
+
+def _sample_program(organization):
+    from tests.factories.programs import ProgramFactory
+
+    return ProgramFactory(organization=organization)
+
+
+def _sample_topic(organization):
+    from tests.factories.programs import TopicFactory
+
+    return TopicFactory(organization=organization)
+
+
+def _sample_prompt(organization, program_pk):
+    from tests.factories.programs import DirectedPromptFactory
+
+    return DirectedPromptFactory(program_id=program_pk, organization=organization)
+
+
+def _sample_resource(organization, program_pk):
+    from tests.factories.programs import ResourceFactory
+
+    return ResourceFactory(program_id=program_pk, organization=organization)
 
 
 def _sample_cohort(organization):
