@@ -18,6 +18,7 @@ from accounts.forms import (
     OrganizationSettingsForm,
     RoleForm,
 )
+from accounts.home import panels_for
 from accounts.models import Invitation, Membership, NotificationPreference
 from accounts.notifications import notification_preferences_set, notifications_mark_read
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
@@ -48,6 +49,11 @@ class OrganizationSwitcherView(LoginRequiredMixin, TemplateView):
 
 class OrganizationHomeView(OrganizationMixin, TemplateView):
     template_name = "accounts/org_home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["panels"] = panels_for(self.request)
+        return context
 
 
 class OrganizationSettingsView(OrganizationMixin, TemplateView):

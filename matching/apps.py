@@ -8,3 +8,7 @@ class MatchingConfig(AppConfig):
         from matching.services import register_lifecycle_checks
 
         register_lifecycle_checks()
+
+        from matching.home import register as register_home_panels
+
+        register_home_panels()
