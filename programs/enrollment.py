@@ -475,3 +475,63 @@ def cohort_remind_incomplete_profiles(*, cohort: Cohort, today: dt.date | None =
         if notification is not None:
             queued += 1
     return queued
+
+
+# --- changes by an HR admin or the participant (API) --------------------------------------
+
+#: Status moves an admin may make directly; applications are decided with
+#: :func:`participant_decide_application` (which also tells the applicant).
+STATUS_MOVES = {
+    (ParticipantStatus.ACTIVE, ParticipantStatus.WITHDRAWN),
+    (ParticipantStatus.WITHDRAWN, ParticipantStatus.ACTIVE),
+    (ParticipantStatus.DECLINED, ParticipantStatus.ACTIVE),
+}
+
+
+@transaction.atomic
+def participant_update(
+    *, participant: Participant, actor: User | None, role: str | None = None,
+    status: str | None = None, capacity: int | None = None, learning_goals: str | None = None,
+) -> Participant:
+    """Change a place in a cohort; ``None`` leaves a field as it is.
+
+    Deciding an application (applied → active/declined) goes through
+    :func:`participant_decide_application`; withdrawn or declined people may be re-enrolled
+    (their welcome email, if they never had one, is sent then). Capacity is for mentors only.
+    """
+    if participant.cohort.is_read_only:
+        raise ValidationError(f"The cohort is {participant.cohort.get_status_display().lower()}"
+                              ": its participants can no longer be changed.")
+    if status is not None and status != participant.status:
+        if participant.status == ParticipantStatus.APPLIED and status in (
+                ParticipantStatus.ACTIVE, ParticipantStatus.DECLINED):
+            participant = participant_decide_application(
+                participant=participant, approve=status == ParticipantStatus.ACTIVE,
+                actor=actor)
+        elif (participant.status, status) in STATUS_MOVES:
+            participant.status = status
+            participant.decided_at = timezone.now()
+            participant.save(update_fields=["status", "decided_at", "updated_at"])
+            if status == ParticipantStatus.ACTIVE:
+                participant_send_welcome(participant=participant)
+        else:
+            raise ValidationError({"status": f"A {participant.get_status_display().lower()} "
+                                             f"participant cannot become {status}."})
+    changed = []
+    if role is not None and role != participant.role:
+        _check_role(role)
+        participant.role = role
+        changed.append("role")
+    if capacity is not None and capacity != participant.capacity:
+        if participant.role != ParticipantRole.MENTOR:
+            raise ValidationError({"capacity": "Only mentors have a capacity."})
+        participant.capacity = capacity
+        changed.append("capacity")
+    if learning_goals is not None and learning_goals.strip() != participant.learning_goals:
+        participant.learning_goals = learning_goals.strip()
+        changed.append("learning_goals")
+    if changed:
+        participant.full_clean()
+        participant.save(update_fields=[*changed, "updated_at"])
+        participant_refresh_completeness(participant=participant)
+    return participant

@@ -253,3 +253,46 @@ def roster_summary(*, cohort: Cohort) -> RosterSummary:
         mentor_capacity=counts["capacity"] or 0, mentee_demand=counts["mentees"],
         complete_profiles=counts["complete"], topics=topics,
     )
+
+
+# --- REST API ------------------------------------------------------------------------------
+
+def _cohort_counts() -> dict:
+    active = Q(participants__status=ParticipantStatus.ACTIVE)
+    return {
+        "mentor_count": Count("participants", filter=active & Q(
+            participants__role=ParticipantRole.MENTOR)),
+        "mentee_count": Count("participants", filter=active & Q(
+            participants__role=ParticipantRole.MENTEE)),
+        "applied_count": Count("participants", filter=Q(
+            participants__status=ParticipantStatus.APPLIED)),
+    }
+
+
+def programs_for_api() -> QuerySet[Program]:
+    """Programs with their cohort count and focus areas (two queries per page)."""
+    return (Program.objects.annotate(cohort_count=Count("cohorts", distinct=True))
+            .prefetch_related("focus_areas").order_by("name", "pk"))
+
+
+def cohorts_for_api() -> QuerySet[Cohort]:
+    """Cohorts with participant counts only (what executives may see): one query per page."""
+    return (Cohort.objects.select_related("program").annotate(**_cohort_counts())
+            .order_by("-start_date", "name", "pk"))
+
+
+def topics_for_api() -> QuerySet[Topic]:
+    return Topic.objects.order_by("name", "pk")
+
+
+def participants_for_api(*, membership: Membership | None = None) -> QuerySet[Participant]:
+    """Participants with person, profile, level and topics: two queries per page whatever
+    its size. With ``membership``, only that member's own places."""
+    queryset = (Participant.objects
+                .select_related("cohort", "membership__user", "profile__level")
+                .prefetch_related(Prefetch(
+                    "topics", queryset=ParticipantTopic.objects.select_related("topic")))
+                .order_by("cohort_id", "role", "membership__user__email", "pk"))
+    if membership is not None:
+        queryset = queryset.filter(membership=membership)
+    return queryset
