@@ -12,12 +12,14 @@ the same transaction, so retries, duplicate deliveries and racing workers send o
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from accounts.models import (
@@ -91,6 +93,86 @@ def notification_enqueue(
     if wants_email:
         transaction.on_commit(lambda: notification_dispatch(notification_id=notification.pk))
     return notification
+
+
+@dataclass(frozen=True)
+class NotificationDraft:
+    """One message of a :func:`notifications_enqueue_bulk` call (kind and template are shared)."""
+
+    recipient: User | None
+    email: str
+    key: str
+    context: dict = field(default_factory=dict)
+    link: str = ""
+
+
+def _chunks(values: Sequence, size: int = 2000) -> Iterable[Sequence]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def notifications_enqueue_bulk(
+    *, organization: Organization | None, kind: str, template: str,
+    drafts: Sequence[NotificationDraft],
+) -> int:
+    """:func:`notification_enqueue` for many recipients of one kind, in a constant number of
+    queries (per 2,000 drafts): the same preferences, the same unique ``key`` idempotency (a key
+    already enqueued, or repeated in ``drafts``, adds nothing) and the same after-commit
+    dispatch. Returns how many notifications were recorded.
+    """
+    if not drafts:
+        return 0
+    user_ids = sorted({d.recipient.pk for d in drafts if d.recipient is not None})
+    channels: dict[int, str] = {}
+    for chunk in _chunks(user_ids):
+        channels.update(NotificationPreference.objects.filter(user_id__in=chunk, kind=kind)
+                        .values_list("user_id", "channel"))
+    keys = [d.key for d in drafts]
+    taken: set[str] = set()
+    for chunk in _chunks(keys):
+        taken.update(Notification.objects.filter(key__in=chunk).values_list("key", flat=True))
+    subject_t, text_t, html_t = (get_template(f"{template}{suffix}")
+                                 for suffix in ("_subject.txt", ".txt", ".html"))
+    rows = []
+    for draft in drafts:
+        if draft.key in taken:
+            continue
+        taken.add(draft.key)
+        channel = (channels.get(draft.recipient.pk, NotificationChannel.EMAIL)
+                   if draft.recipient is not None else NotificationChannel.EMAIL)
+        if channel == NotificationChannel.OFF:
+            continue
+        context = {"site_url": settings.FLIPSIDE_SITE_URL, **draft.context, "link": draft.link}
+        wants_email = channel == NotificationChannel.EMAIL
+        rows.append(Notification(
+            organization=organization, recipient=draft.recipient, email=draft.email, kind=kind,
+            key=draft.key, subject=" ".join(subject_t.render(context).split()),
+            body_text=text_t.render(context), body_html=html_t.render(context), link=draft.link,
+            send_email=wants_email,
+            status=Notification.Status.PENDING if wants_email else Notification.Status.SENT,
+        ))
+    # A concurrent enqueue of the same key wins; its row is sent once either way.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    pending_keys = [row.key for row in rows if row.send_email]
+    pending_ids: list[int] = []
+    for chunk in _chunks(pending_keys):
+        pending_ids.extend(Notification.objects.filter(
+            key__in=chunk, status=Notification.Status.PENDING).values_list("pk", flat=True))
+    if pending_ids:
+        transaction.on_commit(lambda: notifications_dispatch_many(notification_ids=pending_ids))
+    return len(rows)
+
+
+def notifications_dispatch_many(*, notification_ids: Sequence[int]) -> int:
+    """Hand many notifications to Celery; stop at the first failed hand-over (the broker is down
+    or frozen, and each further try would wait for its timeout) and leave the rest to the
+    outbox drain. Returns how many were handed over."""
+    for handed, notification_id in enumerate(notification_ids):
+        if not notification_dispatch(notification_id=notification_id):
+            logger.warning("%s notifications left for the outbox drain",
+                           len(notification_ids) - handed)
+            return handed
+    return len(notification_ids)
 
 
 def notification_dispatch(*, notification_id: int) -> bool:

@@ -163,6 +163,7 @@ def org_url_kwargs(organization):
         "topic_pk": lambda kw: _sample_topic(organization).pk,
         "prompt_pk": lambda kw: _sample_prompt(organization, kw["program_pk"]).pk,
         "resource_pk": lambda kw: _sample_resource(organization, kw["program_pk"]).pk,
+        "batch_pk": lambda kw: _sample_import_batch(organization, kw["cohort_pk"]).pk,
     }
 
 
@@ -194,6 +195,16 @@ def _sample_cohort(organization):
     from tests.factories.programs import CohortFactory
 
     return CohortFactory(program__organization=organization)
+
+
+def _sample_import_batch(organization, cohort_pk):
+    from programs.imports import content_sha256
+    from programs.models import ImportBatch
+
+    content = "email,name,role\nsample@acme.example,Sample,mentor\n"
+    return ImportBatch.objects.create(organization=organization, cohort_id=cohort_pk,
+                                      content=content, content_sha256=content_sha256(content),
+                                      row_count=1)
 
 
 def _sample_participant(organization, owner_role=None):

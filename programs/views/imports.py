@@ -1,3 +1,216 @@
-"""Placeholder: filled in by the imports work."""
+"""CSV import of participants into a cohort (HR admins): upload → preview → confirm.
 
-urlpatterns: list = []
+The upload is checked and kept as an :class:`~programs.models.ImportBatch` (the exact text
+and its SHA-256); the preview re-validates it and shows every problem by row and column; the
+confirm step posts the hash it showed, re-validates against the database of that moment and
+imports all or nothing. Confirming twice imports once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts.permissions import ADMIN_ONLY, OrganizationMixin
+from programs.csv_safety import csv_response
+from programs.imports import (
+    COLUMNS,
+    MAX_BYTES,
+    MAX_ROWS,
+    ImportReport,
+    participants_import_csv,
+    template_csv_rows,
+)
+from programs.models import Cohort, ImportBatch, SeniorityLevel, Topic
+
+PREVIEW_ROWS = 100
+SHOWN_ISSUES = 1000
+BATCH_LIFETIME = timedelta(days=1)
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file", allow_empty_file=True,
+        help_text=f"UTF-8 CSV, at most {MAX_BYTES // (1024 * 1024)} MB and {MAX_ROWS:,} people. "
+                  "Nothing is imported until you confirm the preview.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+
+def _optional_url(name: str, **kwargs) -> str | None:
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return None
+
+
+class CohortImportMixin(OrganizationMixin):
+    allowed_roles = ADMIN_ONLY
+
+    def get_cohort(self) -> Cohort:
+        if not hasattr(self, "_cohort"):
+            self._cohort = get_object_or_404(
+                Cohort.objects.select_related("program", "organization"),
+                pk=self.kwargs["cohort_pk"])
+        return self._cohort
+
+    def get_batch(self, *, lock: bool = False) -> ImportBatch:
+        batches = ImportBatch.objects.filter(cohort=self.get_cohort())
+        if lock:
+            batches = batches.select_for_update(of=("self",))
+        return get_object_or_404(batches, pk=self.kwargs["batch_pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        cohort = self.get_cohort()
+        context["cohort"] = cohort
+        context["program"] = cohort.program
+        context["cohort_url"] = _optional_url("programs:cohort_detail",
+                                              org_slug=cohort.organization.slug,
+                                              cohort_pk=cohort.pk)
+        return context
+
+
+class ImportUploadView(CohortImportMixin, TemplateView):
+    template_name = "programs/imports/upload.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", ImportUploadForm())
+        context["columns"] = COLUMNS
+        context["levels"] = SeniorityLevel.objects.order_by("rank")
+        context["topics"] = Topic.objects.filter(is_retired=False).order_by("name")
+        context["max_mb"] = MAX_BYTES // (1024 * 1024)
+        context["max_rows"] = MAX_ROWS
+        return context
+
+    def post(self, request, org_slug, cohort_pk):
+        cohort = self.get_cohort()
+        form = ImportUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        upload = form.cleaned_data["file"]
+        report = participants_import_csv(cohort=cohort, file=upload, actor=request.user,
+                                         dry_run=True, filename=upload.name[:255])
+        if not report.rows:  # the file itself could not be read: nothing worth keeping
+            return self.render_to_response(
+                self.get_context_data(form=form, file_errors=report.errors), status=400)
+        ImportBatch.objects.filter(created_at__lt=timezone.now() - BATCH_LIFETIME).delete()
+        batch = ImportBatch.objects.create(
+            organization=cohort.organization, cohort=cohort, created_by=request.user,
+            filename=report.filename, content=report.content,
+            content_sha256=report.content_sha256, row_count=report.row_count)
+        return redirect("programs:cohort_import_preview", org_slug=org_slug,
+                        cohort_pk=cohort.pk, batch_pk=batch.pk)
+
+
+class ImportPreviewView(CohortImportMixin, TemplateView):
+    """The checked upload: every problem by row and column, or what confirming will do."""
+
+    template_name = "programs/imports/preview.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        batch = kwargs.get("batch") or self.get_batch()
+        context["batch"] = batch
+        if batch.status == ImportBatch.Status.IMPORTED:
+            context["result"] = batch.result
+            return context
+        report: ImportReport = kwargs.get("report") or participants_import_csv(
+            cohort=self.get_cohort(), file=batch.content, actor=self.request.user,
+            dry_run=True, filename=batch.filename)
+        context["report"] = report
+        context["summary"] = report.summary
+        context["errors"] = report.errors[:SHOWN_ISSUES]
+        context["hidden_errors"] = max(0, len(report.errors) - SHOWN_ISSUES)
+        context["warnings"] = report.warnings[:SHOWN_ISSUES]
+        context["preview_rows"] = report.rows[:PREVIEW_ROWS]
+        context["more_rows"] = max(0, len(report.rows) - PREVIEW_ROWS)
+        context["changed"] = report.content_sha256 != batch.content_sha256
+        return context
+
+
+class ImportConfirmView(ImportPreviewView):
+    """Import the previewed file. The batch row is locked, so a double submit imports once."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, org_slug, cohort_pk, batch_pk):
+        cohort = self.get_cohort()
+        with transaction.atomic():
+            batch = self.get_batch(lock=True)
+            if batch.status == ImportBatch.Status.IMPORTED:
+                messages.info(request, "This file was already imported.")
+                return redirect("programs:cohort_import_preview", org_slug=org_slug,
+                                cohort_pk=cohort.pk, batch_pk=batch.pk)
+            if request.POST.get("sha256") != batch.content_sha256:
+                messages.error(request, "The file changed since you previewed it; check the "
+                                        "preview again before importing.")
+                return redirect("programs:cohort_import_preview", org_slug=org_slug,
+                                cohort_pk=cohort.pk, batch_pk=batch.pk)
+            report = participants_import_csv(cohort=cohort, file=batch.content,
+                                             actor=request.user, dry_run=False,
+                                             filename=batch.filename)
+            if report.imported:
+                batch.status = ImportBatch.Status.IMPORTED
+                batch.imported_at = timezone.now()
+                batch.result = report.as_dict()
+                batch.save(update_fields=["status", "imported_at", "result"])
+        if not report.imported:
+            context = self.get_context_data(batch=batch, report=report)
+            return self.render_to_response(context, status=400)
+        summary = report.summary
+        messages.success(request, f"Imported {summary['rows']} people: {summary['enrolled']} "
+                                  f"newly enrolled, {summary['updated']} updated, "
+                                  f"{summary['unchanged']} unchanged.")
+        return redirect("programs:cohort_import_preview", org_slug=org_slug, cohort_pk=cohort.pk,
+                        batch_pk=batch.pk)
+
+
+class ImportErrorsCsvView(CohortImportMixin, View):
+    """The preview's problems as CSV (cells echo the upload, so every cell is neutralised)."""
+
+    def get(self, request, org_slug, cohort_pk, batch_pk):
+        batch = self.get_batch()
+        report = participants_import_csv(cohort=self.get_cohort(), file=batch.content,
+                                         actor=request.user, dry_run=True)
+        rows = [(issue.row or "", issue.column or "", issue.value, issue.message)
+                for issue in report.errors]
+        return csv_response(filename=f"import-{batch.pk}-problems.csv",
+                            header=["row", "column", "value", "problem"], rows=rows)
+
+
+class ImportTemplateCsvView(CohortImportMixin, View):
+    """A CSV with the expected header and two example rows using this organization's levels
+    and topics."""
+
+    def get(self, request, org_slug, cohort_pk):
+        cohort = self.get_cohort()
+        header, rows = template_csv_rows(
+            organization_levels=list(SeniorityLevel.objects.order_by("rank")
+                                     .values_list("name", flat=True)),
+            topic_names=list(Topic.objects.filter(is_retired=False).order_by("name")
+                             .values_list("name", flat=True)))
+        return csv_response(filename=f"{cohort.slug}-participants.csv", header=header,
+                            rows=rows)
+
+
+urlpatterns = [
+    path("cohorts/<int:cohort_pk>/import/", ImportUploadView.as_view(), name="cohort_import"),
+    path("cohorts/<int:cohort_pk>/import/template.csv", ImportTemplateCsvView.as_view(),
+         name="cohort_import_template"),
+    path("cohorts/<int:cohort_pk>/import/<int:batch_pk>/", ImportPreviewView.as_view(),
+         name="cohort_import_preview"),
+    path("cohorts/<int:cohort_pk>/import/<int:batch_pk>/confirm/", ImportConfirmView.as_view(),
+         name="cohort_import_confirm"),
+    path("cohorts/<int:cohort_pk>/import/<int:batch_pk>/problems.csv",
+         ImportErrorsCsvView.as_view(), name="cohort_import_errors"),
+]

@@ -1,0 +1,1115 @@
+"""Bulk import of participants into a cohort from a CSV file: all or nothing, per-row messages.
+
+Three layers:
+
+- reading (:func:`read_csv_text`, :func:`parse_csv`): size and row limits, UTF-8 (with or
+  without BOM), delimiter, header names matched case-insensitively with common variants;
+- validation (:func:`plan_import`): every cell checked against the organization (levels,
+  topics, members) loaded in a handful of queries, never one per row; every problem becomes
+  an :class:`ImportIssue` with its spreadsheet row number, column and a human reason;
+- writing (:func:`participants_import_csv`): only when nothing is wrong, in one transaction
+  with the cohort row locked, with bulk inserts and updates.
+
+Rules an admin can rely on (they are shown next to the upload form):
+
+- People are matched by email (case-insensitive), so importing the same file again updates
+  rather than duplicates, and a second identical import changes nothing.
+- A blank optional cell keeps what is stored (people's own answers are never wiped by a file
+  that lacks them); a filled cell replaces it. A filled topics cell replaces that person's
+  teach (or learn) topics in this cohort.
+- New people get an account with no password (they sign in through the password-reset or
+  invitation link), a member role, a profile and an enrolled place, and a welcome email.
+- Existing members keep their role in the organization and their account name; existing
+  participants keep their status (a withdrawn person is not silently re-enrolled).
+- Seniority: the cohort pairs a mentor with a mentee only when the mentor is at least
+  ``min_seniority_gap`` levels junior. A row is refused when that can never happen in this
+  cohort: a mentor who is not junior enough to the most senior mentee, or a mentee who is not
+  senior enough to the most junior mentor (counting this file and the people already
+  enrolled, and only people with a level).
+- Managers must be in the file or already members; nobody manages themself and manager
+  chains may not loop.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import re
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import IO
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.models import Membership, Role, User
+from accounts.notifications import NotificationDraft, notifications_enqueue_bulk
+from programs.completeness import ProfileFacts, profile_completeness
+from programs.enrollment import _welcome_context, participant_profile_path
+from programs.models import (
+    Cohort,
+    Participant,
+    ParticipantRole,
+    ParticipantStatus,
+    ParticipantTopic,
+    Profile,
+    SeniorityLevel,
+    Topic,
+    TopicInterest,
+)
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+CHUNK = 2000
+
+
+# --- columns ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    required: bool
+    aliases: tuple[str, ...]
+    help: str
+    example: str
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("email", "email", True,
+           ("email", "e-mail", "email address", "e-mail address", "mail", "work email"),
+           "Work email address; identifies the person.", "ana.lopez@example.com"),
+    Column("name", "name", True,
+           ("name", "full name", "fullname", "display name", "participant", "person"),
+           "Full name.", "Ana López"),
+    Column("role", "role", True,
+           ("role", "participant role", "cohort role", "mentor or mentee", "mentor/mentee"),
+           "mentor (the junior colleague who teaches) or mentee (the senior leader).", "mentor"),
+    Column("title", "title", False, ("title", "job title", "position", "job"),
+           "Job title.", "Data analyst"),
+    Column("department", "department", False,
+           ("department", "dept", "team", "business unit", "function"),
+           "Department.", "Marketing"),
+    Column("level", "level", False,
+           ("level", "seniority", "seniority level", "grade", "band", "job level"),
+           "A level of your organization's seniority ladder.", "L2"),
+    Column("manager_email", "manager email", False,
+           ("manager email", "manager", "manager e-mail", "manager email address",
+            "line manager", "line manager email", "reports to"),
+           "Email of their manager: someone in this file or already a member.",
+           "sam.okafor@example.com"),
+    Column("time_zone", "time zone", False, ("time zone", "timezone", "tz", "zone"),
+           "IANA time zone, e.g. Europe/Berlin.", "Europe/Madrid"),
+    Column("languages", "languages", False,
+           ("languages", "language", "langs", "spoken languages"),
+           "Language codes separated by ';', e.g. en;de.", "es;en"),
+    Column("teach_topics", "teach topics", False,
+           ("teach topics", "teach", "can teach", "topics to teach", "teaching topics",
+            "skills to share", "teaches"),
+           "Topics they can teach, separated by ';', each optionally with :1–3 for strength.",
+           "AI tools:3;Social media"),
+    Column("learn_topics", "learn topics", False,
+           ("learn topics", "learn", "wants to learn", "topics to learn", "learning topics",
+            "learns"),
+           "Topics they want to learn, separated by ';', each optionally with :1–3 for "
+           "priority.", "Strategy:2"),
+)
+COLUMNS_BY_KEY = {column.key: column for column in COLUMNS}
+
+
+def _normalise_header(text: str) -> str:
+    text = re.sub(r"\(.*?\)", " ", text.replace("\ufeff", "").lower())
+    return " ".join(re.sub(r"[_\-.*:]+", " ", text).split())
+
+
+HEADER_ALIASES = {_normalise_header(alias): column.key
+                  for column in COLUMNS for alias in column.aliases}
+
+
+# --- report ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ImportIssue:
+    """One problem: ``row`` is the spreadsheet row (the header is row 1) or ``None`` for the
+    whole file; ``field`` the column key, ``column`` the header as written in the file."""
+
+    message: str
+    row: int | None = None
+    field: str | None = None
+    column: str | None = None
+    value: str = ""
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "field": self.field, "column": self.column,
+                "value": self.value, "message": self.message}
+
+
+class Action:
+    NEW_PERSON = "new person"
+    NEW_MEMBER = "new member"
+    ENROLL = "enroll"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+
+
+@dataclass
+class RowPreview:
+    row: int
+    email: str
+    name: str
+    role: str
+    action: str = ""
+    changes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    """What an import found and (unless ``dry_run`` or errors) did."""
+
+    cohort_id: int
+    dry_run: bool
+    filename: str = ""
+    content: str = ""
+    content_sha256: str = ""
+    row_count: int = 0
+    errors: list[ImportIssue] = field(default_factory=list)
+    warnings: list[ImportIssue] = field(default_factory=list)
+    rows: list[RowPreview] = field(default_factory=list)
+    imported: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {"rows": self.row_count, "new_people": 0, "new_members": 0, "enrolled": 0,
+                  "updated": 0, "unchanged": 0}
+        for row in self.rows:
+            if row.action == Action.NEW_PERSON:
+                counts["new_people"] += 1
+            elif row.action == Action.NEW_MEMBER:
+                counts["new_members"] += 1
+            elif row.action == Action.UPDATE:
+                counts["updated"] += 1
+            elif row.action == Action.UNCHANGED:
+                counts["unchanged"] += 1
+            if row.action in (Action.NEW_PERSON, Action.NEW_MEMBER, Action.ENROLL):
+                counts["enrolled"] += 1
+        return counts
+
+    def as_dict(self) -> dict:
+        return {
+            "ok": self.ok, "dry_run": self.dry_run, "imported": self.imported,
+            "filename": self.filename, "sha256": self.content_sha256,
+            "summary": self.summary,
+            "errors": [issue.as_dict() for issue in self.errors],
+            "warnings": [issue.as_dict() for issue in self.warnings],
+        }
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read; ``issues`` say why."""
+
+    def __init__(self, *issues: ImportIssue):
+        super().__init__("; ".join(issue.message for issue in issues))
+        self.issues = list(issues)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def _file_error(message: str, **kwargs) -> ImportFileError:
+    return ImportFileError(ImportIssue(message=message, **kwargs))
+
+
+def read_csv_text(file: IO[bytes] | bytes | str, *, max_bytes: int | None = None) -> str:
+    """The upload as text: at most ``max_bytes``, UTF-8 (a BOM is dropped), no NUL bytes."""
+    max_bytes = max_bytes or MAX_BYTES
+    if isinstance(file, str):
+        data = file.encode("utf-8")
+    elif isinstance(file, bytes | bytearray):
+        data = bytes(file)
+    else:
+        if hasattr(file, "seek"):
+            file.seek(0)
+        data = file.read(max_bytes + 1)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+    megabytes = max_bytes // (1024 * 1024)
+    if len(data) > max_bytes:
+        raise _file_error(f"The file is larger than {megabytes} MB. Split it into smaller "
+                          f"files (at most {MAX_ROWS:,} rows each) and import them one by one.")
+    if not data.strip():
+        raise _file_error("The file is empty. Download the template, fill in one row per "
+                          "person and upload it again.")
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise _file_error("This is an Excel workbook, not a CSV file. In Excel choose "
+                          "File › Save As › “CSV UTF-8 (Comma delimited)” and upload that.")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _file_error("The file is UTF-16 text. Save it as “CSV UTF-8” and upload again.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise _file_error(
+            f"The file is not UTF-8 text (the first unreadable byte is on line {line}). "
+            "It was probably saved as Windows-1252 or Latin-1: in Excel choose “CSV UTF-8 "
+            "(Comma delimited)”, in LibreOffice tick “Edit filter settings” and pick "
+            "Unicode (UTF-8).", row=line) from error
+    if "\x00" in text:
+        raise _file_error("The file contains NUL bytes, so it is not a plain CSV file. "
+                          "Save it as “CSV UTF-8” and upload again.")
+    return text
+
+
+@dataclass
+class ParsedFile:
+    columns: dict[str, tuple[int, str]]  # key -> (index, header as written)
+    records: list[tuple[int, list[str]]]  # (spreadsheet row, cells)
+    warnings: list[ImportIssue]
+
+
+def _delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def parse_csv(text: str, *, max_rows: int | None = None) -> ParsedFile:
+    """Split the text into header and rows and map the headers to columns."""
+    max_rows = max_rows or MAX_ROWS
+    header_line = text.lstrip("\r\n").split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(header_line),
+                        strict=True)
+    records: list[tuple[int, list[str]]] = []
+    header: list[str] | None = None
+    try:
+        for index, cells in enumerate(reader):
+            if header is None:
+                if not any(cell.strip() for cell in cells):
+                    continue
+                header = cells
+                continue
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(records) >= max_rows:
+                raise _file_error(f"The file has more than {max_rows:,} people. Split it into "
+                                  f"files of at most {max_rows:,} rows and import them one "
+                                  "by one.")
+            records.append((index + 1, cells))
+    except csv.Error as error:
+        raise _file_error(f"Row {reader.line_num} cannot be read as CSV ({error}). Check for "
+                          "an unclosed quotation mark.", row=reader.line_num) from error
+    if header is None:
+        raise _file_error("The file is empty. Download the template, fill in one row per "
+                          "person and upload it again.")
+    columns: dict[str, tuple[int, str]] = {}
+    warnings: list[ImportIssue] = []
+    issues: list[ImportIssue] = []
+    for index, raw in enumerate(header):
+        key = HEADER_ALIASES.get(_normalise_header(raw))
+        if key is None:
+            if raw.strip():
+                warnings.append(ImportIssue(
+                    message=f"The column “{raw.strip()}” is not one Flipside knows; it is "
+                            "ignored.", row=1, column=raw.strip()))
+            continue
+        if key in columns:
+            issues.append(ImportIssue(
+                message=f"The columns “{columns[key][1]}” and “{raw.strip()}” both mean "
+                        f"“{COLUMNS_BY_KEY[key].header}”. Keep one of them.",
+                row=1, field=key, column=raw.strip()))
+            continue
+        columns[key] = (index, raw.strip())
+    for column in COLUMNS:
+        if column.required and column.key not in columns:
+            issues.append(ImportIssue(
+                message=f"The required column “{column.header}” is missing. The first row "
+                        f"must name the columns; required: "
+                        f"{', '.join(c.header for c in COLUMNS if c.required)}.",
+                row=1, field=column.key))
+    if issues:
+        raise ImportFileError(*issues)
+    if not records:
+        raise _file_error("The file has a header row but nobody in it. Add one row per person.")
+    return ParsedFile(columns=columns, records=records, warnings=warnings)
+
+
+# --- cell parsers (pure) ---------------------------------------------------------------------
+
+ROLE_WORDS = {
+    "mentor": ParticipantRole.MENTOR, "mentors": ParticipantRole.MENTOR,
+    "mentor junior": ParticipantRole.MENTOR, "reverse mentor": ParticipantRole.MENTOR,
+    "mentee": ParticipantRole.MENTEE, "mentees": ParticipantRole.MENTEE,
+    "mentee senior leader": ParticipantRole.MENTEE,
+}
+
+LANGUAGE_NAMES = {
+    "english": "en", "german": "de", "deutsch": "de", "french": "fr", "français": "fr",
+    "francais": "fr", "spanish": "es", "español": "es", "espanol": "es", "italian": "it",
+    "portuguese": "pt", "dutch": "nl", "polish": "pl", "hindi": "hi", "japanese": "ja",
+    "chinese": "zh", "mandarin": "zh", "cantonese": "yue", "korean": "ko", "arabic": "ar",
+    "russian": "ru", "turkish": "tr", "swedish": "sv", "danish": "da", "norwegian": "no",
+    "finnish": "fi", "czech": "cs", "greek": "el", "hebrew": "he", "ukrainian": "uk",
+    "romanian": "ro", "hungarian": "hu", "indonesian": "id", "vietnamese": "vi", "thai": "th",
+    "tamil": "ta", "bengali": "bn", "urdu": "ur", "swahili": "sw", "tagalog": "tl",
+}
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+LIST_SPLIT = re.compile(r"[;|]")
+
+
+def parse_role(value: str) -> str | None:
+    return ROLE_WORDS.get(" ".join(re.sub(r"[()\-_]", " ", value.lower()).split()))
+
+
+@cache
+def _time_zones() -> dict[str, str]:
+    return {name.lower(): name for name in zoneinfo.available_timezones()}
+
+
+def parse_time_zone(value: str) -> tuple[str | None, list[str]]:
+    """(canonical IANA name or None, close matches to suggest)."""
+    zones = _time_zones()
+    key = value.strip().replace(" ", "_").lower()
+    if key in zones:
+        return zones[key], []
+    close = difflib.get_close_matches(key, zones.keys(), n=2, cutoff=0.8)
+    return None, [zones[c] for c in close]
+
+
+def parse_languages(value: str) -> tuple[list[str], list[str]]:
+    """(language codes in order without repeats, entries that are not languages)."""
+    codes: list[str] = []
+    bad: list[str] = []
+    for part in re.split(r"[;,|/]", value):
+        item = part.strip()
+        if not item:
+            continue
+        code = LANGUAGE_NAMES.get(item.lower(), item.lower().replace("_", "-"))
+        if not LANGUAGE_CODE.match(code):
+            bad.append(item)
+        elif code not in codes:
+            codes.append(code)
+    return codes, bad
+
+
+def parse_topic_list(value: str) -> tuple[list[tuple[str, int]], list[str]]:
+    """("AI tools:3;Data literacy") -> ([("AI tools", 3), ("Data literacy", 2)], problems)."""
+    items: list[tuple[str, int]] = []
+    problems: list[str] = []
+    for part in LIST_SPLIT.split(value):
+        item = part.strip()
+        if not item:
+            continue
+        strength = 2
+        match = re.match(r"^(.*?)\s*:\s*([^:]*)$", item)
+        if match:
+            name, raw = match.group(1).strip(), match.group(2).strip()
+            if not raw.isdigit() or not 1 <= int(raw) <= 3:
+                problems.append(f"“{item}”: the strength after “:” must be 1, 2 or 3.")
+                continue
+            item, strength = name, int(raw)
+        if not item:
+            problems.append(f"“{part.strip()}” has a strength but no topic name.")
+            continue
+        items.append((item, strength))
+    return items, problems
+
+
+# --- validation ------------------------------------------------------------------------------
+
+@dataclass(eq=False)
+class PlannedRow:
+    row: int
+    email: str
+    name: str
+    role: str
+    title: str | None = None
+    department: str | None = None
+    level: SeniorityLevel | None = None
+    manager_email: str | None = None
+    time_zone: str | None = None
+    languages: list[str] | None = None
+    teach: dict[int, int] | None = None  # topic id -> strength
+    learn: dict[int, int] | None = None
+    user: User | None = None
+    membership: Membership | None = None
+    profile: Profile | None = None
+    participant: Participant | None = None
+    preview: RowPreview | None = None
+
+
+@dataclass
+class ImportPlan:
+    cohort: Cohort
+    rows: list[PlannedRow]
+    errors: list[ImportIssue]
+    warnings: list[ImportIssue]
+    existing_topics: dict[int, list[ParticipantTopic]]  # participant id -> topics
+
+
+def _chunks(values: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+class _OrgData:
+    """Everything validation needs from the database, loaded in a few bulk queries."""
+
+    def __init__(self, cohort: Cohort, emails: set[str]):
+        self.levels = {level.name.lower(): level for level in SeniorityLevel.objects.all()}
+        self.topics_by_key: dict[str, Topic] = {}
+        topics = list(Topic.objects.all())
+        by_pk = {topic.pk: topic for topic in topics}
+        for topic in topics:
+            self.topics_by_key.setdefault(topic.slug.lower(), topic)
+        for topic in topics:  # names win over slugs
+            self.topics_by_key[topic.name.lower()] = topic
+        self.topic_by_pk = by_pk
+        self.active_topic_names = sorted(t.name for t in topics if not t.is_retired)
+        ordered = sorted(emails)
+        self.users: dict[str, User] = {}
+        for chunk in _chunks(ordered):
+            for user in User.objects.annotate(email_lower=Lower("email")) \
+                    .filter(email_lower__in=chunk):
+                self.users[user.email_lower] = user
+        users_by_pk = {user.pk: user for user in self.users.values()}
+        user_ids = sorted(users_by_pk)
+        self.memberships: dict[int, Membership] = {}
+        for chunk in _chunks(user_ids):
+            for membership in Membership.objects.filter(user_id__in=chunk):
+                membership.user = users_by_pk[membership.user_id]
+                self.memberships[membership.user_id] = membership
+        self.participants: dict[int, Participant] = {}
+        self.cohort_people: list[tuple[int, str, str, int | None]] = []  # membership, role...
+        for participant in Participant.objects.filter(cohort=cohort) \
+                .select_related("profile__level"):
+            self.participants[participant.membership_id] = participant
+            level = participant.profile.level
+            self.cohort_people.append((participant.membership_id, participant.role,
+                                       participant.status, level.rank if level else None))
+        self.profiles: dict[int, Profile] = {
+            p.membership_id: p.profile for p in self.participants.values()}
+        missing = [m.pk for m in self.memberships.values() if m.pk not in self.profiles]
+        for chunk in _chunks(missing):
+            for profile in Profile.objects.filter(membership_id__in=chunk).select_related("level"):
+                self.profiles[profile.membership_id] = profile
+        # Reporting lines of the whole organization (for loops through people not in the file).
+        self.manager_of: dict[str, str] = {
+            email.lower(): manager.lower()
+            for email, manager in Profile.objects.filter(manager__isnull=False)
+            .values_list("membership__user__email", "manager__user__email")
+        }
+        self.membership_emails = {m.pk: u.email.lower() for u in self.users.values()
+                                  if (m := self.memberships.get(u.pk))}
+
+    def topic(self, name: str) -> Topic | None:
+        topic = self.topics_by_key.get(name.lower())
+        seen = set()
+        while topic is not None and topic.merged_into_id and topic.pk not in seen:
+            seen.add(topic.pk)
+            topic = self.topic_by_pk.get(topic.merged_into_id)
+        return topic
+
+
+def _cell(record: list[str], columns: dict, key: str) -> str | None:
+    """The stripped cell, or ``None`` when the file has no such column."""
+    if key not in columns:
+        return None
+    index = columns[key][0]
+    return record[index].strip() if index < len(record) else ""
+
+
+class _RowChecker:
+    def __init__(self, data: _OrgData, columns: dict, organization_name: str):
+        self.data = data
+        self.columns = columns
+        self.organization_name = organization_name
+        self.errors: list[ImportIssue] = []
+
+    def error(self, row: int, key: str, value: str, message: str) -> None:
+        column = self.columns.get(key, (None, COLUMNS_BY_KEY[key].header))[1]
+        self.errors.append(ImportIssue(message=message, row=row, field=key, column=column,
+                                       value=value))
+
+    def text(self, row: int, record, key: str, max_length: int) -> str | None:
+        value = _cell(record, self.columns, key)
+        if value and len(value) > max_length:
+            self.error(row, key, value[:60] + "…",
+                       f"Too long: at most {max_length} characters (this has {len(value)}).")
+            return None
+        return value or None
+
+    def topics(self, row: int, record, key: str) -> dict[int, int] | None:
+        value = _cell(record, self.columns, key)
+        if not value:
+            return None
+        items, problems = parse_topic_list(value)
+        for problem in problems:
+            self.error(row, key, value, problem)
+        chosen: dict[int, int] = {}
+        for name, strength in items:
+            topic = self.data.topic(name)
+            if topic is None:
+                close = difflib.get_close_matches(name, self.data.active_topic_names, n=3,
+                                                  cutoff=0.5)
+                close = close or [t for t in self.data.active_topic_names
+                                  if name.lower() in t.lower()][:3]
+                hint = (f" Did you mean {' or '.join(f'“{c}”' for c in close)}?" if close
+                        else " Add it on the Topics page first, or check the spelling.")
+                self.error(row, key, value, f"Unknown topic “{name}”.{hint}")
+            elif topic.is_retired:
+                self.error(row, key, value, f"The topic “{topic.name}” is retired; choose "
+                                            "another one.")
+            else:
+                chosen[topic.pk] = max(strength, chosen.get(topic.pk, 0))
+        return chosen
+
+
+def plan_import(*, cohort: Cohort, parsed: ParsedFile) -> ImportPlan:
+    """Check every row against the organization; no writes. Query count does not depend on
+    the number of rows (beyond one per :data:`CHUNK` emails)."""
+    columns = parsed.columns
+    emails: set[str] = set()
+    for _, record in parsed.records:
+        for key in ("email", "manager_email"):
+            value = _cell(record, columns, key)
+            if value:
+                emails.add(value.lower())
+    data = _OrgData(cohort, emails)
+    checker = _RowChecker(data, columns, cohort.organization.name)
+    warnings = list(parsed.warnings)
+    if cohort.is_read_only:
+        checker.errors.append(ImportIssue(
+            message=f"This cohort is {cohort.get_status_display().lower()}: nobody can join "
+                    "it any more. Import into an open cohort instead."))
+    rows: list[PlannedRow] = []
+    first_row_of: dict[str, int] = {}
+    level_names = ", ".join(level.name for level in sorted(data.levels.values(),
+                                                            key=lambda lv: lv.rank))
+    for number, record in parsed.records:
+        email = (_cell(record, columns, "email") or "").lower()
+        if not email:
+            checker.error(number, "email", "", "The email address is missing.")
+        else:
+            try:
+                validate_email(email)
+            except ValidationError:
+                checker.error(number, "email", email,
+                              f"“{email}” is not a valid email address.")
+                email = ""
+            else:
+                if len(email) > 254:
+                    checker.error(number, "email", email, "The email address is too long.")
+                elif email in first_row_of:
+                    checker.error(number, "email", email,
+                                  f"{email} is already in row {first_row_of[email]}; each "
+                                  "person may appear once.")
+                    email = ""
+                else:
+                    first_row_of[email] = number
+        name = checker.text(number, record, "name", 150) or ""
+        if not name and not any(e.row == number and e.field == "name" for e in checker.errors):
+            checker.error(number, "name", "", "The name is missing.")
+        raw_role = _cell(record, columns, "role") or ""
+        role = parse_role(raw_role)
+        if role is None:
+            checker.error(number, "role", raw_role,
+                          "The role must be “mentor” (junior, teaches) or “mentee” (senior "
+                          "leader)" + (f", not “{raw_role}”." if raw_role else "; it is empty."))
+        planned = PlannedRow(row=number, email=email, name=name, role=role or "")
+        planned.title = checker.text(number, record, "title", 120)
+        planned.department = checker.text(number, record, "department", 120)
+        raw_level = _cell(record, columns, "level")
+        if raw_level:
+            planned.level = data.levels.get(raw_level.lower())
+            if planned.level is None:
+                checker.error(number, "level", raw_level,
+                              f"Unknown level “{raw_level}”. The levels of "
+                              f"{cohort.organization.name} are: {level_names or 'none yet'}.")
+        manager = (_cell(record, columns, "manager_email") or "").lower()
+        if manager:
+            try:
+                validate_email(manager)
+            except ValidationError:
+                checker.error(number, "manager_email", manager,
+                              f"“{manager}” is not a valid email address.")
+            else:
+                if manager == email:
+                    checker.error(number, "manager_email", manager,
+                                  "A person cannot be their own manager.")
+                else:
+                    planned.manager_email = manager
+        raw_zone = _cell(record, columns, "time_zone")
+        if raw_zone:
+            zone, close = parse_time_zone(raw_zone)
+            if zone is None:
+                hint = (f" Did you mean {' or '.join(close)}?" if close
+                        else " Use an IANA name such as Europe/Berlin or America/New_York.")
+                checker.error(number, "time_zone", raw_zone,
+                              f"Unknown time zone “{raw_zone}”.{hint}")
+            planned.time_zone = zone
+        raw_languages = _cell(record, columns, "languages")
+        if raw_languages:
+            codes, bad = parse_languages(raw_languages)
+            if bad:
+                checker.error(number, "languages", raw_languages,
+                              f"Not a language code: {', '.join(f'“{b}”' for b in bad)}. Use "
+                              "codes such as en, de or pt-br, separated by ';'.")
+            planned.languages = codes
+        planned.teach = checker.topics(number, record, "teach_topics")
+        planned.learn = checker.topics(number, record, "learn_topics")
+        rows.append(planned)
+
+    _check_managers(checker, rows, data, cohort)
+    _check_seniority(checker, rows, data, cohort)
+    existing_topics = _attach_existing(rows, data)
+    for planned in rows:
+        planned.preview = _preview(planned, data, existing_topics)
+        participant = planned.participant
+        if participant is not None and participant.status in (ParticipantStatus.WITHDRAWN,
+                                                              ParticipantStatus.DECLINED):
+            warnings.append(ImportIssue(
+                row=planned.row, field="email", value=planned.email,
+                column=columns["email"][1],
+                message=f"{planned.email} is {participant.get_status_display().lower()} in "
+                        "this cohort: their details are updated but they are not re-enrolled."))
+        user = planned.user
+        if user is not None and user.full_name and planned.name and user.full_name != planned.name:
+            warnings.append(ImportIssue(
+                row=planned.row, field="name", value=planned.name, column=columns["name"][1],
+                message=f"{planned.email} already has an account named “{user.full_name}”; "
+                        "people manage their own name, so it stays."))
+    errors = sorted(checker.errors, key=lambda e: (e.row or 0, _field_order(e.field)))
+    return ImportPlan(cohort=cohort, rows=rows, errors=errors, warnings=warnings,
+                      existing_topics=existing_topics)
+
+
+def _field_order(key: str | None) -> int:
+    keys = [c.key for c in COLUMNS]
+    return keys.index(key) if key in keys else -1
+
+
+def _check_managers(checker: _RowChecker, rows: list[PlannedRow], data: _OrgData,
+                    cohort: Cohort) -> None:
+    in_file = {row.email for row in rows if row.email}
+    for row in rows:
+        manager = row.manager_email
+        if manager is None or manager in in_file:
+            continue
+        user = data.users.get(manager)
+        if user is None or user.pk not in data.memberships:
+            checker.error(row.row, "manager_email", manager,
+                          f"Manager {manager} was not found: they are not in this file and not "
+                          f"a member of {cohort.organization.name}. Add a row for them or "
+                          "leave the cell empty.")
+            row.manager_email = None
+    # Reporting lines after the import: the file's managers override the stored ones.
+    manager_of = dict(data.manager_of)
+    for row in rows:
+        if row.email and row.manager_email:
+            manager_of[row.email] = row.manager_email
+    row_of = {row.email: row for row in rows if row.email}
+    reported: set[str] = set()
+    for start in row_of:
+        if start in reported:
+            continue
+        path, position, node = [], {}, start
+        while node is not None and node not in position:
+            position[node] = len(path)
+            path.append(node)
+            node = manager_of.get(node)
+        if node is None or node in reported:
+            continue
+        loop = path[position[node]:]
+        if len(loop) < 2 or not any(person in row_of for person in loop):
+            continue
+        chain = " → ".join([*loop, loop[0]])
+        for person in loop:
+            reported.add(person)
+            if person in row_of:
+                checker.error(row_of[person].row, "manager_email", manager_of[person],
+                              f"The manager chain loops back to this person: {chain}. "
+                              "Someone in the chain needs a different manager.")
+
+
+def _check_seniority(checker: _RowChecker, rows: list[PlannedRow], data: _OrgData,
+                     cohort: Cohort) -> None:
+    """Refuse people who could never be paired in this cohort because of its seniority gap."""
+    gap = cohort.min_seniority_gap
+    ranks: dict[str, dict[object, int]] = {ParticipantRole.MENTOR: {},
+                                           ParticipantRole.MENTEE: {}}
+    names = {level.rank: level.name for level in data.levels.values()}
+    in_file = {}
+    for row in rows:
+        if not row.email or not row.role:
+            continue
+        user = data.users.get(row.email)
+        membership = data.memberships.get(user.pk) if user else None
+        if membership is not None:
+            in_file[membership.pk] = row
+        level = row.level
+        if level is None and membership is not None:
+            profile = data.profiles.get(membership.pk)
+            level = profile.level if profile and profile.level_id else None
+        if level is not None:
+            ranks[row.role][row.email] = level.rank
+    for membership_id, role, status, rank in data.cohort_people:
+        if membership_id in in_file or rank is None or status != ParticipantStatus.ACTIVE:
+            continue
+        ranks[role][("member", membership_id)] = rank
+    mentors, mentees = ranks[ParticipantRole.MENTOR], ranks[ParticipantRole.MENTEE]
+    if not mentors or not mentees:
+        return
+    top_mentee, bottom_mentor = max(mentees.values()), min(mentors.values())
+    for row in rows:
+        rank = (mentors if row.role == ParticipantRole.MENTOR else mentees).get(row.email)
+        if rank is None:
+            continue
+        if row.role == ParticipantRole.MENTOR and rank + gap > top_mentee:
+            ceiling = names.get(top_mentee - gap, f"rank {top_mentee - gap}")
+            checker.error(row.row, "level", names.get(rank, str(rank)),
+                          f"A mentor at {names.get(rank, rank)} could not be paired with any "
+                          f"mentee: the most senior mentee is {names.get(top_mentee)} and this "
+                          f"cohort needs mentors at least {gap} level(s) junior "
+                          f"({ceiling} or below). Check the level or the role.")
+        if row.role == ParticipantRole.MENTEE and rank - gap < bottom_mentor:
+            floor = names.get(bottom_mentor + gap, f"rank {bottom_mentor + gap}")
+            checker.error(row.row, "level", names.get(rank, str(rank)),
+                          f"A mentee at {names.get(rank, rank)} could not be paired with any "
+                          f"mentor: the most junior mentor is {names.get(bottom_mentor)} and "
+                          f"this cohort needs mentees at least {gap} level(s) senior "
+                          f"({floor} or above). Check the level or the role.")
+
+
+def _attach_existing(rows: list[PlannedRow], data: _OrgData) -> dict[int, list[ParticipantTopic]]:
+    participant_ids = []
+    for row in rows:
+        row.user = data.users.get(row.email) if row.email else None
+        row.membership = data.memberships.get(row.user.pk) if row.user else None
+        if row.membership is not None:
+            row.profile = data.profiles.get(row.membership.pk)
+            row.participant = data.participants.get(row.membership.pk)
+            if row.participant is not None:
+                participant_ids.append(row.participant.pk)
+    existing: dict[int, list[ParticipantTopic]] = {}
+    for chunk in _chunks(participant_ids):
+        for interest in ParticipantTopic.objects.filter(participant_id__in=chunk):
+            existing.setdefault(interest.participant_id, []).append(interest)
+    return existing
+
+
+PROFILE_CHANGES = (("title", "job_title"), ("department", "department"),
+                   ("time_zone", "time_zone"), ("languages", "languages"))
+
+
+def _topic_map(topics: list[ParticipantTopic], interest: str) -> dict[int, int]:
+    return {t.topic_id: t.strength for t in topics if t.interest == interest}
+
+
+def _preview(row: PlannedRow, data: _OrgData,
+             existing_topics: dict[int, list[ParticipantTopic]]) -> RowPreview:
+    preview = RowPreview(row=row.row, email=row.email, name=row.name, role=row.role)
+    if row.user is None:
+        preview.action = Action.NEW_PERSON
+        return preview
+    if row.membership is None:
+        preview.action = Action.NEW_MEMBER
+        return preview
+    if row.participant is None:
+        preview.action = Action.ENROLL
+        return preview
+    changes = []
+    if row.participant.role != row.role:
+        changes.append("role")
+    profile = row.profile
+    for key, attribute in PROFILE_CHANGES:
+        value = getattr(row, key)
+        if value is not None and getattr(profile, attribute) != value:
+            changes.append(COLUMNS_BY_KEY[key].header)
+    if row.level is not None and profile.level_id != row.level.pk:
+        changes.append("level")
+    if row.manager_email is not None and \
+            data.membership_emails.get(profile.manager_id) != row.manager_email:
+        changes.append("manager")
+    topics = existing_topics.get(row.participant.pk, [])
+    if row.teach is not None and _topic_map(topics, TopicInterest.TEACH) != row.teach:
+        changes.append("teach topics")
+    if row.learn is not None and _topic_map(topics, TopicInterest.LEARN) != row.learn:
+        changes.append("learn topics")
+    if not row.user.full_name and row.name:
+        changes.append("name")
+    preview.action = Action.UPDATE if changes else Action.UNCHANGED
+    preview.changes = changes
+    return preview
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+def _apply(plan: ImportPlan) -> list[Participant]:
+    """Write the plan with bulk queries; returns the newly enrolled participants."""
+    cohort = plan.cohort
+    organization = cohort.organization
+    rows = plan.rows
+
+    # Accounts for new people: no usable password, email verified (the organization vouches).
+    new_rows = [row for row in rows if row.user is None]
+    if new_rows:
+        now = timezone.now()
+        User.objects.bulk_create([
+            User(email=row.email, full_name=row.name, password=make_password(None),
+                 date_joined=now) for row in new_rows])
+        created: dict[str, User] = {}
+        for chunk in _chunks([row.email for row in new_rows]):
+            created.update({u.email: u for u in User.objects.filter(email__in=chunk)})
+        for row in new_rows:
+            row.user = created[row.email]
+        EmailAddress.objects.bulk_create([
+            EmailAddress(user=row.user, email=row.email, verified=True, primary=True)
+            for row in new_rows], ignore_conflicts=True)
+    unnamed = [row for row in rows if row.user.pk and not row.user.full_name and row.name]
+    for row in unnamed:
+        row.user.full_name = row.name
+    User.objects.bulk_update([row.user for row in unnamed], ["full_name"], batch_size=500)
+
+    # Memberships.
+    joining = [row for row in rows if row.membership is None]
+    if joining:
+        Membership.objects.bulk_create([
+            Membership(organization=organization, user=row.user, role=Role.MEMBER)
+            for row in joining])
+        joined: dict[int, Membership] = {}
+        for chunk in _chunks([row.user.pk for row in joining]):
+            joined.update({m.user_id: m for m in Membership.objects.filter(user_id__in=chunk)})
+        for row in joining:
+            row.membership = joined[row.user.pk]
+            row.membership.user = row.user
+    membership_by_email = {row.email: row.membership for row in rows}
+    manager_ids = _manager_membership_ids(rows, membership_by_email)
+
+    # Profiles: new ones carry the file's values; existing ones change only where filled in.
+    fresh = [row for row in rows if row.profile is None]
+    if fresh:
+        Profile.objects.bulk_create([
+            Profile(organization=organization, membership=row.membership,
+                    job_title=row.title or "", department=row.department or "",
+                    level=row.level, manager_id=manager_ids.get(row.email),
+                    time_zone=row.time_zone or "", languages=row.languages or [])
+            for row in fresh])
+        made: dict[int, Profile] = {}
+        for chunk in _chunks([row.membership.pk for row in fresh]):
+            made.update({p.membership_id: p
+                         for p in Profile.objects.filter(membership_id__in=chunk)})
+        for row in fresh:
+            row.profile = made[row.membership.pk]
+    changed_fields: set[str] = set()
+    changed_profiles = []
+    fresh_rows = {id(row) for row in fresh}
+    for row in rows:
+        if id(row) in fresh_rows:
+            continue
+        profile = row.profile
+        updates = {"job_title": row.title, "department": row.department,
+                   "time_zone": row.time_zone, "languages": row.languages,
+                   "level_id": row.level.pk if row.level else None,
+                   "manager_id": manager_ids.get(row.email)}
+        dirty = False
+        for attribute, value in updates.items():
+            if value is not None and getattr(profile, attribute) != value:
+                setattr(profile, attribute, value)
+                changed_fields.add(attribute)
+                dirty = True
+        if dirty:
+            changed_profiles.append(profile)
+    if changed_profiles:
+        Profile.objects.bulk_update(changed_profiles, sorted(changed_fields), batch_size=500)
+
+    # Places in the cohort.
+    enrolling = [row for row in rows if row.participant is None]
+    if enrolling:
+        Participant.objects.bulk_create([
+            Participant(organization=organization, cohort=cohort, membership=row.membership,
+                        profile=row.profile, role=row.role, status=ParticipantStatus.ACTIVE)
+            for row in enrolling])
+        placed: dict[int, Participant] = {}
+        for chunk in _chunks([row.membership.pk for row in enrolling]):
+            placed.update({p.membership_id: p for p in Participant.objects.filter(
+                cohort=cohort, membership_id__in=chunk)})
+        for row in enrolling:
+            row.participant = placed[row.membership.pk]
+            row.participant.membership, row.participant.profile = row.membership, row.profile
+    enrolled_rows = {id(row) for row in enrolling}
+    role_changes = [row.participant for row in rows
+                    if id(row) not in enrolled_rows and row.participant.role != row.role]
+    for row in rows:
+        row.participant.role = row.role
+    Participant.objects.bulk_update(role_changes, ["role"], batch_size=500)
+
+    _apply_topics(plan)
+    _refresh_completeness(plan)
+    return [row.participant for row in enrolling]
+
+
+def _manager_membership_ids(rows: list[PlannedRow],
+                            membership_by_email: dict[str, Membership]) -> dict[str, int]:
+    wanted = {row.manager_email for row in rows if row.manager_email}
+    missing = sorted(wanted - set(membership_by_email))
+    found: dict[str, int] = {}
+    for chunk in _chunks(missing):
+        found.update({email.lower(): pk for email, pk in Membership.objects.filter(
+            user__email__in=chunk).values_list("user__email", "pk")})
+        case_blind = [e for e in chunk if e not in found]
+        if case_blind:
+            found.update({email.lower(): pk for email, pk in Membership.objects
+                          .annotate(email_lower=Lower("user__email"))
+                          .filter(email_lower__in=case_blind)
+                          .values_list("user__email", "pk")})
+    result = {}
+    for row in rows:
+        if row.manager_email:
+            membership = membership_by_email.get(row.manager_email)
+            result[row.email] = membership.pk if membership else found[row.manager_email]
+    return result
+
+
+def _apply_topics(plan: ImportPlan) -> None:
+    to_create, to_update, to_delete = [], [], []
+    for row in plan.rows:
+        current = plan.existing_topics.get(row.participant.pk, [])
+        for interest, wanted in ((TopicInterest.TEACH, row.teach),
+                                 (TopicInterest.LEARN, row.learn)):
+            if wanted is None:
+                continue
+            have = {t.topic_id: t for t in current if t.interest == interest}
+            for topic_id, existing in have.items():
+                if topic_id not in wanted:
+                    to_delete.append(existing.pk)
+                elif existing.strength != wanted[topic_id]:
+                    existing.strength = wanted[topic_id]
+                    to_update.append(existing)
+            to_create.extend(
+                ParticipantTopic(organization_id=row.participant.organization_id,
+                                 participant=row.participant, topic_id=topic_id,
+                                 interest=interest, strength=strength)
+                for topic_id, strength in wanted.items() if topic_id not in have)
+    for chunk in _chunks(to_delete):
+        ParticipantTopic.objects.filter(pk__in=chunk).delete()
+    ParticipantTopic.objects.bulk_update(to_update, ["strength"], batch_size=500)
+    created = ParticipantTopic.objects.bulk_create(to_create)
+    for interest in created:
+        plan.existing_topics.setdefault(interest.participant_id, []).append(interest)
+    deleted = set(to_delete)
+    for participant_id, topics in plan.existing_topics.items():
+        plan.existing_topics[participant_id] = [t for t in topics if t.pk not in deleted]
+
+
+def _refresh_completeness(plan: ImportPlan) -> None:
+    changed = []
+    for row in plan.rows:
+        participant, profile = row.participant, row.profile
+        topics = plan.existing_topics.get(participant.pk, [])
+        facts = ProfileFacts(
+            role=participant.role, job_title=profile.job_title, department=profile.department,
+            has_level=profile.level_id is not None, time_zone=profile.time_zone,
+            languages=profile.languages,
+            teach_count=sum(1 for t in topics if t.interest == TopicInterest.TEACH),
+            learn_count=sum(1 for t in topics if t.interest == TopicInterest.LEARN),
+            learning_goals=participant.learning_goals,
+            availability_windows=len(participant.availability or []))
+        percent = profile_completeness(facts).percent
+        if percent != participant.completeness:
+            participant.completeness = percent
+            changed.append(participant)
+    Participant.objects.bulk_update(changed, ["completeness"], batch_size=500)
+
+
+# --- the service -----------------------------------------------------------------------------
+
+def content_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def participants_import_csv(
+    *, cohort: Cohort, file: IO[bytes] | bytes | str, actor: User | None,
+    dry_run: bool = True, filename: str = "",
+) -> ImportReport:
+    """Import participants into ``cohort`` from CSV: all or nothing.
+
+    ``dry_run`` only validates. Otherwise the file is validated again inside the transaction
+    that writes it, against the database of that moment, with the cohort row locked so two
+    imports into one cohort run one after the other; any error means nothing is written.
+    Newly enrolled participants get the welcome email after commit (at most once each: the
+    notification key is per participant). Must run inside the cohort's tenant scope.
+    """
+    report = ImportReport(cohort_id=cohort.pk, dry_run=dry_run, filename=filename)
+    try:
+        text = read_csv_text(file)
+        report.content, report.content_sha256 = text, content_sha256(text)
+        parsed = parse_csv(text)
+    except ImportFileError as error:
+        report.errors = error.issues
+        return report
+    report.row_count = len(parsed.records)
+    if dry_run:
+        _fill_report(report, plan_import(cohort=cohort, parsed=parsed))
+        return report
+    with transaction.atomic():
+        locked = Cohort.objects.select_for_update(of=("self",)).select_related(
+            "organization", "program").get(pk=cohort.pk)
+        plan = plan_import(cohort=locked, parsed=parsed)
+        _fill_report(report, plan)
+        if not report.ok:
+            return report
+        enrolled = _apply(plan)
+        participants_send_welcome_bulk(participants=enrolled, cohort=locked)
+        report.imported = True
+    return report
+
+
+def _fill_report(report: ImportReport, plan: ImportPlan) -> None:
+    report.errors = plan.errors
+    report.warnings = plan.warnings
+    report.rows = [row.preview for row in plan.rows]
+
+
+def participants_send_welcome_bulk(*, participants: list[Participant], cohort: Cohort) -> int:
+    """:func:`programs.enrollment.participant_send_welcome` for many new participants of one
+    cohort through the bulk outbox: same template, context, link and idempotency key, a
+    constant number of queries. Returns how many emails were queued."""
+    program = cohort.program
+    drafts = []
+    for participant in participants:
+        if participant.status != ParticipantStatus.ACTIVE:
+            continue
+        participant.cohort = cohort
+        cohort.program = program
+        user = participant.membership.user
+        drafts.append(NotificationDraft(
+            recipient=user, email=user.email, key=f"welcome:participant:{participant.pk}",
+            context=_welcome_context(participant), link=participant_profile_path(participant)))
+    return notifications_enqueue_bulk(organization=cohort.organization, kind="welcome",
+                                      template="programs/email/welcome", drafts=drafts)
+
+
+def template_csv_rows(*, organization_levels: list[str], topic_names: list[str]
+                      ) -> tuple[list[str], list[list[str]]]:
+    """Header and two example rows for the downloadable template."""
+    header = [column.header for column in COLUMNS]
+    level_low = organization_levels[1] if len(organization_levels) > 1 else ""
+    level_high = organization_levels[-2] if len(organization_levels) > 2 else ""
+    teach = ";".join(f"{name}:3" for name in topic_names[:2])
+    learn = topic_names[-1] if topic_names else ""
+    mentor = ["ana.lopez@example.com", "Ana López", "mentor", "Data analyst", "Marketing",
+              level_low, "sam.okafor@example.com", "Europe/Madrid", "es;en", teach, learn]
+    mentee = ["sam.okafor@example.com", "Sam Okafor", "mentee", "Chief Marketing Officer",
+              "Marketing", level_high, "", "Europe/London", "en", learn, teach]
+    return header, [mentor, mentee]

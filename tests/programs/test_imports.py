@@ -1,0 +1,461 @@
+"""CSV import of participants: the service (all-or-nothing, per-row messages, idempotent
+re-import, limits, encodings) and the pure cell parsers."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Membership, Notification, Role, User
+from programs import imports
+from programs.csv_safety import csv_text, neutralise_cell
+from programs.imports import participants_import_csv
+from programs.models import (
+    Participant,
+    ParticipantStatus,
+    ParticipantTopic,
+    Profile,
+    SeniorityLevel,
+    Topic,
+)
+from programs.services import organization_defaults_ensure
+from tests.factories.accounts import MembershipFactory, UserFactory
+from tests.factories.programs import CohortFactory, ParticipantFactory, ProgramFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["email", "name", "role", "title", "department", "level", "manager email",
+          "time zone", "languages", "teach topics", "learn topics"]
+
+
+def make_csv(rows: list[list[str]], header: list[str] = HEADER, delimiter: str = ",") -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+GOOD_ROWS = [
+    ["ana@acme.example", "Ana López", "mentor", "Data analyst", "Marketing", "L2",
+     "cmo@acme.example", "Europe/Madrid", "es;EN", "AI tools:3;Social media", "Strategy:1"],
+    ["ben@acme.example", "Ben Ito", "Mentor", "Engineer", "IT", "L1", "", "asia/tokyo", "ja",
+     "Data literacy", ""],
+    ["cmo@acme.example", "Chris Moe", "mentee", "Chief Marketing Officer", "Marketing",
+     "C-suite", "", "Europe/London", "en", "Strategy:3", "AI tools:3;Data literacy:2"],
+]
+
+
+@pytest.fixture
+def cohort(scoped):
+    organization_defaults_ensure(organization=scoped)
+    return CohortFactory(program=ProgramFactory(organization=scoped), organization=scoped,
+                         min_seniority_gap=2)
+
+
+def counts() -> dict[str, int]:
+    return {"users": User.objects.count(), "memberships": Membership.objects.count(),
+            "profiles": Profile.objects.count(), "participants": Participant.objects.count(),
+            "topics": ParticipantTopic.objects.count(),
+            "notifications": Notification.objects.count()}
+
+
+def run(cohort, data, *, dry_run=False, capture=None):
+    if capture is None:
+        return participants_import_csv(cohort=cohort, file=data, actor=None, dry_run=dry_run)
+    with capture(execute=True):
+        return participants_import_csv(cohort=cohort, file=data, actor=None, dry_run=dry_run)
+
+
+def error_cells(report) -> list[tuple[int | None, str | None]]:
+    return [(issue.row, issue.field) for issue in report.errors]
+
+
+# --- a good file ------------------------------------------------------------------------------
+
+def test_good_file_creates_people_places_topics_and_welcome_emails(
+        cohort, django_capture_on_commit_callbacks):
+    existing = MembershipFactory(organization=cohort.organization, role=Role.EXECUTIVE,
+                                 user=UserFactory(email="cmo@acme.example", full_name=""))
+
+    report = run(cohort, make_csv(GOOD_ROWS), capture=django_capture_on_commit_callbacks)
+
+    assert report.ok, report.errors
+    assert report.imported
+    assert report.summary == {"rows": 3, "new_people": 2, "new_members": 0, "enrolled": 3,
+                              "updated": 0, "unchanged": 0}
+    ana = User.objects.get(email="ana@acme.example")
+    assert ana.full_name == "Ana López"
+    assert not ana.has_usable_password()
+    assert EmailAddress.objects.get(user=ana).verified
+    ana_membership = Membership.objects.get(user=ana)
+    assert ana_membership.role == Role.MEMBER
+    existing.refresh_from_db()
+    assert existing.role == Role.EXECUTIVE  # an import never changes someone's org role
+    assert User.objects.get(email="cmo@acme.example").full_name == "Chris Moe"  # was blank
+    profile = Profile.objects.get(membership=ana_membership)
+    assert (profile.job_title, profile.department, profile.level.name, profile.time_zone,
+            profile.languages) == ("Data analyst", "Marketing", "L2", "Europe/Madrid",
+                                   ["es", "en"])
+    assert profile.manager == existing
+    assert Profile.objects.get(membership__user__email="ben@acme.example").time_zone == \
+        "Asia/Tokyo"
+    participant = Participant.objects.get(membership=ana_membership, cohort=cohort)
+    assert (participant.role, participant.status) == ("mentor", ParticipantStatus.ACTIVE)
+    assert participant.completeness > 0
+    assert sorted((t.interest, t.topic.name, t.strength) for t in participant.topics.all()) == [
+        ("learn", "Strategy", 1), ("teach", "AI tools", 3), ("teach", "Social media", 2)]
+    welcome = Notification.objects.filter(kind="welcome").order_by("email")
+    assert [n.email for n in welcome] == ["ana@acme.example", "ben@acme.example",
+                                          "cmo@acme.example"]
+    assert {n.key for n in welcome} == {
+        f"welcome:participant:{p.pk}" for p in Participant.objects.filter(cohort=cohort)}
+    assert len(mail.outbox) == 3
+    assert cohort.program.name in mail.outbox[0].body
+    assert f"/participants/{participant.pk}/" in "".join(
+        n.link for n in welcome if n.email == "ana@acme.example")
+
+
+def test_header_variants_semicolon_delimiter_and_bom(cohort):
+    header = ["E-Mail", "Full Name", "Role (mentor/mentee)", "Job Title", "Dept", "Seniority",
+              "Line Manager", "Timezone", "Language", "Can teach", "Wants to learn", "Notes"]
+    data = b"\xef\xbb\xbf" + make_csv([
+        ["Dee@Acme.example", "Dee", "mentor", "", "", "", "", "", "", "", "", "hello"]],
+        header=header, delimiter=";")
+
+    report = run(cohort, data)
+
+    assert report.ok, report.errors
+    assert Participant.objects.get(membership__user__email="dee@acme.example").role == "mentor"
+    assert [w.message for w in report.warnings] == [
+        "The column “Notes” is not one Flipside knows; it is ignored."]
+
+
+def test_dry_run_writes_nothing(cohort):
+    before = counts()
+
+    report = run(cohort, make_csv(GOOD_ROWS), dry_run=True)
+
+    assert report.ok
+    assert not report.imported
+    assert report.summary["new_people"] == 3
+    assert counts() == before
+
+
+# --- bad rows ---------------------------------------------------------------------------------
+
+def test_bad_rows_import_nothing_and_every_error_names_row_and_field(cohort):
+    rows = [
+        ["ok@acme.example", "Okay", "mentor", "", "", "L1", "", "", "", "", ""],       # row 2
+        ["not-an-email", "Bad Email", "mentor", "", "", "", "", "", "", "", ""],        # 3
+        ["ok@acme.example", "Twice", "mentor", "", "", "", "", "", "", "", ""],         # 4
+        ["role@acme.example", "Role", "boss", "", "", "", "", "", "", "", ""],          # 5
+        ["tz@acme.example", "Zone", "mentor", "", "", "", "", "Europe/Berlinn", "", "", ""],  # 6
+        ["lvl@acme.example", "Level", "mentor", "", "", "L12", "", "", "", "", ""],     # 7
+        ["topic@acme.example", "Topic", "mentor", "", "", "", "", "", "",
+         "AI tool:3;Data literacy:7", ""],                                              # 8
+        ["mgr@acme.example", "Manager", "mentor", "", "", "", "ghost@acme.example", "", "",
+         "", ""],                                                                      # 9
+        ["self@acme.example", "Self", "mentor", "", "", "", "self@acme.example", "", "", "",
+         ""],                                                                          # 10
+        ["loop1@acme.example", "Loop 1", "mentee", "", "", "", "loop2@acme.example", "", "",
+         "", ""],                                                                      # 11
+        ["loop2@acme.example", "Loop 2", "mentee", "", "", "", "loop1@acme.example", "", "",
+         "", ""],                                                                      # 12
+        ["", "", "", "", "", "", "", "", "Klingon", "", ""],                            # 13
+        ["senior@acme.example", "Senior Mentor", "mentor", "", "", "L8", "", "", "", "", ""],
+        ["lead@acme.example", "Lead", "mentee", "", "", "L8", "", "", "", "", ""],      # 15
+    ]
+    before = counts()
+
+    report = run(cohort, make_csv(rows))
+
+    assert not report.imported
+    assert counts() == before
+    assert error_cells(report) == [
+        (3, "email"), (4, "email"), (5, "role"), (6, "time_zone"), (7, "level"),
+        (8, "teach_topics"), (8, "teach_topics"), (9, "manager_email"), (10, "manager_email"),
+        (11, "manager_email"), (12, "manager_email"), (13, "email"), (13, "name"),
+        (13, "role"), (13, "languages"), (14, "level"),
+    ]
+    messages = {(issue.row, issue.field): issue.message for issue in report.errors}
+    assert messages[(3, "email")] == "“not-an-email” is not a valid email address."
+    assert messages[(4, "email")] == ("ok@acme.example is already in row 2; each person may "
+                                      "appear once.")
+    assert "must be “mentor”" in messages[(5, "role")]
+    assert "Did you mean Europe/Berlin" in messages[(6, "time_zone")]
+    assert messages[(7, "level")].startswith("Unknown level “L12”. The levels of Acme Retail "
+                                             "are: L1, L2")
+    topic_messages = [i.message for i in report.errors if i.row == 8]
+    assert "the strength after “:” must be 1, 2 or 3" in topic_messages[0]
+    assert topic_messages[1] == "Unknown topic “AI tool”. Did you mean “AI tools”?"
+    assert "Manager ghost@acme.example was not found" in messages[(9, "manager_email")]
+    assert messages[(10, "manager_email")] == "A person cannot be their own manager."
+    assert "loop1@acme.example → loop2@acme.example → loop1@acme.example" in \
+        messages[(11, "manager_email")]
+    assert "“Klingon”" in messages[(13, "languages")]
+    assert messages[(14, "level")].startswith("A mentor at L8 could not be paired with any "
+                                              "mentee: the most senior mentee is L8")
+    assert "(L6 or below)" in messages[(14, "level")]
+    assert all(issue.column for issue in report.errors)
+
+
+def test_retired_topic_refused_and_merged_topic_resolves(cohort):
+    retired = Topic.objects.get(name="Social media")
+    retired.is_retired = True
+    retired.save()
+    old = Topic.objects.create(organization=cohort.organization, name="Prompting", slug="prompt",
+                               is_retired=True,
+                               merged_into=Topic.objects.get(name="Generative AI prompting"))
+    rows = [["a@acme.example", "A", "mentor", "", "", "", "", "", "", "Social media", ""],
+            ["b@acme.example", "B", "mentor", "", "", "", "", "", "", old.name, ""]]
+
+    report = run(cohort, make_csv(rows), dry_run=True)
+
+    assert error_cells(report) == [(2, "teach_topics")]
+    assert "retired" in report.errors[0].message
+
+
+def test_manager_chain_loop_through_existing_member_is_reported(cohort):
+    boss = MembershipFactory(organization=cohort.organization,
+                             user=UserFactory(email="boss@acme.example"))
+    worker = MembershipFactory(organization=cohort.organization,
+                               user=UserFactory(email="worker@acme.example"))
+    Profile.objects.create(organization=cohort.organization, membership=worker, manager=boss)
+    rows = [["boss@acme.example", "Boss", "mentee", "", "", "", "worker@acme.example", "", "",
+             "", ""]]
+
+    report = run(cohort, make_csv(rows), dry_run=True)
+
+    assert error_cells(report) == [(2, "manager_email")]
+    assert "boss@acme.example → worker@acme.example → boss@acme.example" in \
+        report.errors[0].message
+
+
+def test_mentee_not_senior_to_any_enrolled_mentor_is_refused(cohort):
+    level = SeniorityLevel.objects.get(name="L5")
+    mentor = ParticipantFactory(cohort=cohort, role="mentor")
+    mentor.profile.level = level
+    mentor.profile.save()
+    rows = [["vp@acme.example", "VP", "mentee", "", "", "L6", "", "", "", "", ""]]
+
+    report = run(cohort, make_csv(rows), dry_run=True)
+
+    assert error_cells(report) == [(2, "level")]
+    assert report.errors[0].message.startswith(
+        "A mentee at L6 could not be paired with any mentor: the most junior mentor is L5")
+
+
+def test_read_only_cohort_refuses_import(cohort):
+    cohort.status = "completed"
+    cohort.save()
+
+    report = run(cohort, make_csv(GOOD_ROWS[1:2]))
+
+    assert not report.imported
+    assert error_cells(report) == [(None, None)]
+    assert "completed" in report.errors[0].message
+
+
+def test_confirm_revalidates_against_the_current_database(cohort):
+    data = make_csv(GOOD_ROWS)
+    assert run(cohort, data, dry_run=True).ok
+    Topic.objects.filter(name="Strategy").update(is_retired=True)
+    before = counts()
+
+    report = run(cohort, data)
+
+    assert not report.imported
+    assert {issue.row for issue in report.errors} == {2, 4}
+    assert counts() == before
+
+
+# --- re-import --------------------------------------------------------------------------------
+
+def test_reimport_of_the_same_file_changes_nothing_and_sends_no_second_welcome(
+        cohort, django_capture_on_commit_callbacks):
+    data = make_csv(GOOD_ROWS)
+    run(cohort, data, capture=django_capture_on_commit_callbacks)
+    before = counts()
+    emails = len(mail.outbox)
+
+    report = run(cohort, data, capture=django_capture_on_commit_callbacks)
+
+    assert report.imported
+    assert report.summary == {"rows": 3, "new_people": 0, "new_members": 0, "enrolled": 0,
+                              "updated": 0, "unchanged": 3}
+    assert counts() == before
+    assert len(mail.outbox) == emails == 3
+
+
+def test_reimport_with_changes_updates_in_place(cohort, django_capture_on_commit_callbacks):
+    run(cohort, make_csv(GOOD_ROWS), capture=django_capture_on_commit_callbacks)
+    participant = Participant.objects.get(membership__user__email="ana@acme.example")
+    participant.learning_goals = "Learn how strategy is made"
+    participant.save()
+    topic_ids = set(participant.topics.values_list("pk", flat=True))
+    changed = [list(row) for row in GOOD_ROWS]
+    changed[0][3] = "Senior data analyst"  # title
+    changed[0][4] = ""  # blank department: kept
+    changed[0][9] = "AI tools:2"  # teach topics replaced
+    changed[0][10] = ""  # blank learn topics: kept
+    before = counts()
+
+    report = run(cohort, make_csv(changed), capture=django_capture_on_commit_callbacks)
+
+    assert report.imported
+    assert report.summary["updated"] == 1
+    assert report.rows[0].changes == ["title", "teach topics"]
+    assert counts() == {**before, "topics": before["topics"] - 1}
+    participant.refresh_from_db()
+    assert participant.profile.job_title == "Senior data analyst"
+    assert participant.profile.department == "Marketing"
+    assert participant.learning_goals == "Learn how strategy is made"
+    assert sorted((t.interest, t.topic.name, t.strength) for t in participant.topics.all()) == [
+        ("learn", "Strategy", 1), ("teach", "AI tools", 2)]
+    assert set(participant.topics.values_list("pk", flat=True)) < topic_ids  # updated in place
+
+
+def test_withdrawn_participant_is_updated_but_not_reenrolled(cohort):
+    participant = ParticipantFactory(
+        cohort=cohort, status=ParticipantStatus.WITHDRAWN, role="mentee",
+        membership=MembershipFactory(organization=cohort.organization,
+                                     user=UserFactory(email="gone@acme.example")))
+    rows = [["gone@acme.example", "Gone", "mentee", "Director", "", "", "", "", "", "", ""]]
+
+    report = run(cohort, make_csv(rows))
+
+    assert report.imported
+    participant.refresh_from_db()
+    assert participant.status == ParticipantStatus.WITHDRAWN
+    assert participant.profile.job_title == "Director"
+    assert "not re-enrolled" in report.warnings[0].message
+    assert not Notification.objects.filter(kind="welcome").exists()
+
+
+# --- file-level problems ----------------------------------------------------------------------
+
+def test_oversized_file_is_rejected(cohort):
+    data = make_csv(GOOD_ROWS) + b"#" * imports.MAX_BYTES
+
+    report = run(cohort, data)
+
+    assert [issue.message for issue in report.errors] == [
+        "The file is larger than 5 MB. Split it into smaller files (at most 20,000 rows each) "
+        "and import them one by one."]
+    assert not User.objects.filter(email="ana@acme.example").exists()
+
+
+def test_too_many_rows_is_rejected(cohort):
+    rows = [[f"p{n}@acme.example", f"P {n}", "mentor"] for n in range(imports.MAX_ROWS + 1)]
+
+    report = run(cohort, make_csv(rows, header=["email", "name", "role"]))
+
+    assert len(report.errors) == 1
+    assert "more than 20,000 people" in report.errors[0].message
+    assert User.objects.count() == 0
+
+
+def test_wrong_encoding_is_reported_with_the_line(cohort):
+    data = "email,name,role\nok@acme.example,Ok,mentor\njose@acme.example,José,mentor\n" \
+        .encode("latin-1")
+
+    report = run(cohort, data)
+
+    assert len(report.errors) == 1
+    assert report.errors[0].message.startswith(
+        "The file is not UTF-8 text (the first unreadable byte is on line 3).")
+    assert report.errors[0].row == 3
+    assert User.objects.count() == 0
+
+
+@pytest.mark.parametrize(("data", "fragment"), [
+    (b"PK\x03\x04rest-of-zip", "Excel workbook"),
+    ("email,name,role\n".encode("utf-16"), "UTF-16"),
+    (b"", "The file is empty"),
+    (b"email,name,role\n", "nobody in it"),
+    (b"email,name\nx@acme.example,X\n", "The required column “role” is missing"),
+    (b"email,e-mail,name,role\n", "both mean “email”"),
+    (b'email,name,role\n"x@acme.example,X,mentor\n', "unclosed quotation mark"),
+    (b"email,name,role\nx@acme.example,X\x00,mentor\n", "NUL bytes"),
+])
+def test_unreadable_files_get_a_clear_message(cohort, data, fragment):
+    report = run(cohort, data)
+
+    assert not report.imported
+    assert any(fragment in issue.message for issue in report.errors), report.errors
+
+
+# --- formula injection ------------------------------------------------------------------------
+
+def test_formula_cells_are_stored_as_text_and_neutralised_on_export(cohort):
+    rows = [["f@acme.example", "=HYPERLINK(\"http://evil\",\"x\")", "mentor", "+1+2",
+             "@SUM(A1)", "", "", "", "", "", ""]]
+
+    report = run(cohort, make_csv(rows))
+
+    assert report.imported
+    profile = Profile.objects.get(membership__user__email="f@acme.example")
+    assert (profile.membership.user.full_name, profile.job_title, profile.department) == (
+        "=HYPERLINK(\"http://evil\",\"x\")", "+1+2", "@SUM(A1)")
+    exported = list(csv.reader(io.StringIO(csv_text(
+        ["name", "title", "department"],
+        [[profile.membership.user.full_name, profile.job_title, profile.department]]))))
+    assert exported[1] == ["'=HYPERLINK(\"http://evil\",\"x\")", "'+1+2", "'@SUM(A1)"]
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@A1", "'@A1"), ("\t=1", "'\t=1"),
+    ("\r=1", "'\r=1"), ("plain", "plain"), ("a=b", "a=b"), ("", ""), (None, ""), (42, "42"),
+])
+def test_neutralise_cell(value, expected):
+    assert neutralise_cell(value) == expected
+
+
+# --- parsers and performance shape ------------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "items", "problems"), [
+    ("AI tools:3;Data literacy", [("AI tools", 3), ("Data literacy", 2)], 0),
+    (" AI tools : 1 ; ", [("AI tools", 1)], 0),
+    ("AI tools:4", [], 1),
+    ("AI tools:x", [], 1),
+    (":2", [], 1),
+])
+def test_parse_topic_list(value, items, problems):
+    parsed, issues = imports.parse_topic_list(value)
+    assert parsed == items
+    assert len(issues) == problems
+
+
+def test_parse_languages():
+    assert imports.parse_languages("en; German;pt-BR;en") == (["en", "de", "pt-br"], [])
+    assert imports.parse_languages("en;Klingon") == (["en"], ["Klingon"])
+
+
+def test_query_count_does_not_grow_with_rows(cohort):
+    def queries(n: int) -> int:
+        rows = [[f"q{n}-{i}@acme.example", f"Q {i}", "mentor" if i % 2 else "mentee", "", "",
+                 "L2" if i % 2 else "L8", "", "", "", "AI tools", "Strategy"]
+                for i in range(n)]
+        with CaptureQueriesContext(connection) as captured:
+            assert run(cohort, make_csv(rows)).imported
+        return len(captured)
+
+    assert queries(3) == queries(40)
+
+
+def test_template_csv_imports_cleanly(cohort):
+    header, rows = imports.template_csv_rows(
+        organization_levels=list(SeniorityLevel.objects.values_list("name", flat=True)),
+        topic_names=list(Topic.objects.values_list("name", flat=True)))
+
+    report = run(cohort, csv_text(header, rows), dry_run=True)
+
+    assert report.ok, report.errors
+    assert report.summary["new_people"] == 2
