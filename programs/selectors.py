@@ -138,7 +138,7 @@ def roster_participants(
     Two queries whatever the number of rows (participants with joins, then their topics).
     """
     queryset = (Participant.objects.filter(cohort=cohort)
-                .select_related("membership__user", "profile__level")
+                .select_related("cohort", "membership__user", "profile__level")
                 .prefetch_related(Prefetch(
                     "topics", queryset=ParticipantTopic.objects.select_related("topic")))
                 .annotate(sort_name=Lower(Coalesce(
