@@ -1,4 +1,6 @@
-"""Tests: PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set (CI), else SQLite + eager."""
+"""Tests: PostgreSQL and Redis when DATABASE_URL/REDIS_URL are set (CI), else SQLite.
+
+Tasks always run eagerly (see below)."""
 
 from .base import *  # noqa: F403
 from .base import VAR_DIR
@@ -12,3 +14,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Tasks run eagerly even when REDIS_URL is set (CI): nothing consumes the broker during a test
+# run, so a published task would never run and its effects (emails, matching runs) would be
+# missing. Tests that exercise the real broker switch this off themselves
+# (tests/test_celery.py, tests/test_notifications.py).
+CELERY_TASK_ALWAYS_EAGER = True
