@@ -1,1 +1,13 @@
-urlpatterns: list = []
+"""API routes under /api/v1/o/<org_slug>/ for programs, cohorts, topics and participants."""
+
+from rest_framework.routers import SimpleRouter
+
+from programs import api
+
+router = SimpleRouter(trailing_slash=True)
+router.register("programs", api.ProgramViewSet, basename="program")
+router.register("cohorts", api.CohortViewSet, basename="cohort")
+router.register("topics", api.TopicViewSet, basename="topic")
+router.register("participants", api.ParticipantViewSet, basename="participant")
+
+urlpatterns = router.urls

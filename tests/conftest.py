@@ -164,6 +164,13 @@ def org_url_kwargs(organization):
         "prompt_pk": lambda kw: _sample_prompt(organization, kw["program_pk"]).pk,
         "resource_pk": lambda kw: _sample_resource(organization, kw["program_pk"]).pk,
         "batch_pk": lambda kw: _sample_import_batch(organization, kw["cohort_pk"]).pk,
+        ("program-detail", "pk"): lambda kw: _sample_program(organization).pk,
+        ("cohort-detail", "pk"): lambda kw: _sample_cohort(organization).pk,
+        ("cohort-import", "pk"): lambda kw: _sample_cohort(organization).pk,
+        ("topic-detail", "pk"): lambda kw: _sample_topic(organization).pk,
+        # The member's own place: members may read theirs (others' places are 404).
+        ("participant-detail", "pk"):
+            lambda kw: _sample_participant(organization, owner_role=Role.MEMBER).pk,
     }
 
 

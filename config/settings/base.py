@@ -200,6 +200,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "DEFAULT_GENERATOR_CLASS": "accounts.api.ScopeFreeSchemaGenerator",
+    # Several models have a "role" or "status" with different choices: name each enum.
+    "ENUM_NAME_OVERRIDES": {
+        "MembershipRoleEnum": "accounts.models.Role",
+        "ParticipantRoleEnum": "programs.models.ParticipantRole",
+        "ParticipantStatusEnum": "programs.models.ParticipantStatus",
+        "CohortStatusEnum": "programs.models.CohortStatus",
+    },
 }
 
 LOGGING = {

@@ -1,0 +1,420 @@
+"""REST API for programs, cohorts, topics and participants, plus CSV import into a cohort.
+
+Who may do what (enforced by ``OrganizationAPIMixin`` roles, then by the querysets):
+
+- HR admins: everything.
+- Executives: read programs and cohorts, which carry participant *counts* only; no topics
+  writes, no participant data.
+- Members: read topics (the taxonomy they pick from); list, read and update only their own
+  places in cohorts (learning goals, capacity). Someone else's place is a 404.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from accounts.models import Membership, Role
+from accounts.permissions import (
+    ADMIN_AND_EXECUTIVE,
+    ADMIN_ONLY,
+    ALL_ROLES,
+    PARTICIPANT_ROLES,
+    OrganizationAPIMixin,
+)
+from programs import enrollment, selectors, services
+from programs.imports import participants_import_csv
+from programs.models import (
+    Cohort,
+    Participant,
+    ParticipantRole,
+    ParticipantStatus,
+    Program,
+    Topic,
+    TopicInterest,
+)
+
+
+def _raise_as_drf(error: DjangoValidationError):
+    detail = error.message_dict if hasattr(error, "error_dict") else {
+        "non_field_errors": error.messages}
+    raise serializers.ValidationError(detail) from error
+
+
+class TenantPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A primary key looked up in the current tenant scope at request time (a queryset built
+    at import time would run outside any scope and fail closed)."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.model.objects.all()
+
+
+# --- topics ----------------------------------------------------------------------------------
+
+class TopicSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["id", "name", "slug", "description", "is_retired", "merged_into"]
+        read_only_fields = ["id", "slug", "merged_into"]
+
+
+class TopicViewSet(OrganizationAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                   mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """The organization's topic taxonomy: everyone reads it, HR admins change it."""
+
+    serializer_class = TopicSerializer
+    allowed_roles = ALL_ROLES
+    allowed_write_roles = ADMIN_ONLY
+    queryset = Topic.objects.none()
+    filterset_fields = ["is_retired"]
+
+    def get_queryset(self):
+        return selectors.topics_for_api()
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        try:
+            topic = services.topic_create(organization=self.request.organization,
+                                          name=data["name"],
+                                          description=data.get("description", ""))
+            if data.get("is_retired"):
+                services.topic_set_retired(topic=topic, retired=True)
+        except DjangoValidationError as error:
+            _raise_as_drf(error)
+        serializer.instance = topic
+
+    def perform_update(self, serializer):
+        topic, data = serializer.instance, serializer.validated_data
+        try:
+            with transaction.atomic():
+                if "name" in data and data["name"] != topic.name:
+                    services.topic_rename(topic=topic, name=data["name"])
+                if "is_retired" in data and data["is_retired"] != topic.is_retired:
+                    services.topic_set_retired(topic=topic, retired=data["is_retired"])
+        except DjangoValidationError as error:
+            _raise_as_drf(error)
+
+
+# --- programs --------------------------------------------------------------------------------
+
+class ProgramSerializer(serializers.ModelSerializer):
+    focus_areas = TenantPrimaryKeyField(Topic, many=True, required=False)
+    cohort_count = serializers.IntegerField(read_only=True)
+    template_key = serializers.CharField(
+        required=False, allow_blank=True,
+        help_text="On create: a built-in template to pre-fill objectives, guidelines, prompts "
+                  "and resources.")
+
+    class Meta:
+        model = Program
+        fields = ["id", "name", "slug", "purpose", "objectives", "guidelines",
+                  "confidentiality_statement", "focus_areas", "template_key", "is_archived",
+                  "cohort_count", "created_at"]
+        read_only_fields = ["id", "slug", "cohort_count", "created_at"]
+        extra_kwargs = {"purpose": {"required": False}}
+
+    def validate_objectives(self, value):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise serializers.ValidationError("Give the objectives as a list of sentences.")
+        return value
+
+
+class ProgramViewSet(OrganizationAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                     mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Programs: HR admins manage them; executives read them."""
+
+    serializer_class = ProgramSerializer
+    allowed_roles = ADMIN_AND_EXECUTIVE
+    allowed_write_roles = ADMIN_ONLY
+    queryset = Program.objects.none()
+    filterset_fields = ["is_archived"]
+
+    def get_queryset(self):
+        return selectors.programs_for_api()
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        focus_areas = data.pop("focus_areas", None)
+        try:
+            with transaction.atomic():
+                program = services.program_create(
+                    organization=self.request.organization, actor=self.request.user,
+                    name=data["name"], purpose=data.get("purpose", ""),
+                    template_key=data.get("template_key", ""))
+                extra = {k: v for k, v in data.items()
+                         if k in ("objectives", "guidelines", "confidentiality_statement")}
+                if extra or focus_areas is not None:
+                    program = services.program_update(program=program,
+                                                      focus_areas=focus_areas, **extra)
+        except DjangoValidationError as error:
+            _raise_as_drf(error)
+        serializer.instance = selectors.programs_for_api().get(pk=program.pk)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("template_key", None)
+        focus_areas = data.pop("focus_areas", None)
+        try:
+            services.program_update(program=serializer.instance, focus_areas=focus_areas,
+                                    **data)
+        except DjangoValidationError as error:
+            _raise_as_drf(error)
+        serializer.instance = selectors.programs_for_api().get(pk=serializer.instance.pk)
+
+
+# --- cohorts ---------------------------------------------------------------------------------
+
+class CohortSerializer(serializers.ModelSerializer):
+    program = TenantPrimaryKeyField(Program)
+    mentor_count = serializers.IntegerField(read_only=True)
+    mentee_count = serializers.IntegerField(read_only=True)
+    applied_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Cohort
+        fields = ["id", "program", "name", "slug", "status", "start_date", "end_date",
+                  "cadence_days", "session_minutes", "default_mentor_capacity",
+                  "min_seniority_gap", "allow_same_department", "language_must_match",
+                  "manager_chain_depth", "matching_mode", "fairness", "enrollment_opens",
+                  "enrollment_closes", "mentor_count", "mentee_count", "applied_count",
+                  "created_at"]
+        read_only_fields = ["id", "slug", "status", "mentor_count", "mentee_count",
+                            "applied_count", "created_at"]
+
+    def validate_program(self, value):
+        if self.instance is not None and value.pk != self.instance.program_id:
+            raise serializers.ValidationError("A cohort cannot move to another program.")
+        return value
+
+
+class CohortViewSet(OrganizationAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Cohorts with participant counts: HR admins manage them (and import participants);
+    executives read the counts."""
+
+    serializer_class = CohortSerializer
+    allowed_roles = ADMIN_AND_EXECUTIVE
+    allowed_write_roles = ADMIN_ONLY
+    queryset = Cohort.objects.none()
+    filterset_fields = ["program", "status"]
+
+    def get_queryset(self):
+        return selectors.cohorts_for_api()
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        try:
+            cohort = services.cohort_create(program=data.pop("program"), **data)
+        except DjangoValidationError as error:
+            _raise_as_drf(error)
+        serializer.instance = selectors.cohorts_for_api().get(pk=cohort.pk)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("program", None)
+        try:
+            services.cohort_update(cohort=serializer.instance, **data)
+        except DjangoValidationError as error:
+            _raise_as_drf(error)
+        serializer.instance = selectors.cohorts_for_api().get(pk=serializer.instance.pk)
+
+    @extend_schema(
+        request={"multipart/form-data": inline_serializer("ParticipantImportRequest", {
+            "file": serializers.FileField(help_text="UTF-8 CSV, one row per person."),
+            "dry_run": serializers.BooleanField(
+                default=False, help_text="Only check the file; write nothing."),
+        })},
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+        description=(
+            "Import participants from CSV, all or nothing. Columns: email, name, role "
+            "(mentor/mentee), title, department, level, manager email, time zone, languages, "
+            "teach topics, learn topics. 200 with a summary when the file is valid (imported "
+            "unless dry_run); 400 with every problem (row, field, column, value, message) and "
+            "nothing written otherwise."),
+    )
+    @action(detail=True, methods=["post"], url_path="import", url_name="import",
+            parser_classes=[MultiPartParser, FormParser])
+    def import_participants(self, request, org_slug=None, pk=None):
+        cohort = self.get_object()
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise serializers.ValidationError({"file": ["Attach the CSV file as “file”."]})
+        dry_run = serializers.BooleanField().to_internal_value(
+            request.data.get("dry_run", False))
+        report = participants_import_csv(cohort=cohort, file=upload, actor=request.user,
+                                         dry_run=dry_run, filename=upload.name[:255])
+        return Response(report.as_dict(),
+                        status=status.HTTP_200_OK if report.ok else status.HTTP_400_BAD_REQUEST)
+
+
+# --- participants ----------------------------------------------------------------------------
+
+class ParticipantTopicSerializer(serializers.Serializer):
+    topic = serializers.IntegerField(source="topic_id")
+    name = serializers.CharField(source="topic.name")
+    strength = serializers.IntegerField()
+
+
+class ParticipantSerializer(serializers.ModelSerializer):
+    """A place in a cohort with the person's profile (read-only here) and topics."""
+
+    cohort = TenantPrimaryKeyField(Cohort)
+    email = serializers.EmailField(
+        source="membership.user.email",
+        help_text="On create: an existing member of the organization (invite or import new "
+                  "people).")
+    name = serializers.CharField(source="membership.user.display_name", read_only=True)
+    job_title = serializers.CharField(source="profile.job_title", read_only=True)
+    department = serializers.CharField(source="profile.department", read_only=True)
+    level = serializers.CharField(source="profile.level.name", read_only=True, default=None,
+                                  allow_null=True)
+    time_zone = serializers.CharField(source="profile.time_zone", read_only=True)
+    languages = serializers.ListField(child=serializers.CharField(), source="profile.languages",
+                                      read_only=True)
+    teach_topics = serializers.SerializerMethodField()
+    learn_topics = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Participant
+        fields = ["id", "cohort", "email", "name", "role", "status", "capacity",
+                  "learning_goals", "completeness", "job_title", "department", "level",
+                  "time_zone", "languages", "teach_topics", "learn_topics", "created_at",
+                  "updated_at"]
+        read_only_fields = ["id", "completeness", "created_at", "updated_at"]
+        extra_kwargs = {"status": {"required": False}}
+
+    @staticmethod
+    def _topics(participant, interest) -> list[dict]:
+        return ParticipantTopicSerializer(
+            [t for t in participant.topics.all() if t.interest == interest], many=True).data
+
+    @extend_schema_field(ParticipantTopicSerializer(many=True))
+    def get_teach_topics(self, participant) -> list[dict]:
+        return self._topics(participant, TopicInterest.TEACH)
+
+    @extend_schema_field(ParticipantTopicSerializer(many=True))
+    def get_learn_topics(self, participant) -> list[dict]:
+        return self._topics(participant, TopicInterest.LEARN)
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            if "cohort" in attrs and attrs["cohort"].pk != self.instance.cohort_id:
+                raise serializers.ValidationError({"cohort": [
+                    "A place cannot move to another cohort; enroll the person there."]})
+            email = attrs.get("membership", {}).get("user", {}).get("email")
+            if email and email.lower() != self.instance.membership.user.email.lower():
+                raise serializers.ValidationError({"email": [
+                    "A place cannot move to another person."]})
+        elif attrs.get("status", ParticipantStatus.ACTIVE) not in (
+                ParticipantStatus.ACTIVE, ParticipantStatus.APPLIED):
+            raise serializers.ValidationError({"status": ["A new place is active or applied."]})
+        return attrs
+
+
+class OwnParticipantSerializer(ParticipantSerializer):
+    """What a member may change about their own place: capacity and learning goals."""
+
+    WRITABLE = ("capacity", "learning_goals")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field_ in fields.items():
+            if name not in self.WRITABLE:
+                field_.read_only, field_.required = True, False
+        return fields
+
+
+class ParticipantFilter(django_filters.FilterSet):
+    role = django_filters.ChoiceFilter(choices=ParticipantRole.choices)
+    status = django_filters.ChoiceFilter(choices=ParticipantStatus.choices)
+    department = django_filters.CharFilter(field_name="profile__department",
+                                           lookup_expr="iexact")
+    cohort = django_filters.NumberFilter(field_name="cohort_id")
+
+    class Meta:
+        model = Participant
+        fields = ["cohort", "role", "status", "department"]
+
+
+class ParticipantViewSet(OrganizationAPIMixin, mixins.ListModelMixin,
+                         mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                         mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Places in cohorts. HR admins see and manage everyone; a member sees and updates only
+    their own places (learning goals, capacity); executives see no participant data."""
+
+    serializer_class = ParticipantSerializer
+    allowed_roles = PARTICIPANT_ROLES
+    queryset = Participant.objects.none()
+    filterset_class = ParticipantFilter
+
+    @property
+    def is_admin(self) -> bool:
+        return self.request.membership.role == Role.ADMIN
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Participant.objects.none()
+        if self.is_admin:
+            return selectors.participants_for_api()
+        return selectors.participants_for_api(membership=self.request.membership)
+
+    def get_serializer_class(self):
+        if getattr(self, "swagger_fake_view", False) or self.is_admin:
+            return ParticipantSerializer
+        return OwnParticipantSerializer
+
+    def create(self, request, *args, **kwargs):
+        if not self.is_admin:
+            raise exceptions.PermissionDenied("Only HR admins enroll people.")
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        email = data["membership"]["user"]["email"]
+        membership = Membership.objects.filter(user__email__iexact=email).select_related(
+            "user").first()
+        if membership is None:
+            raise serializers.ValidationError({"email": [
+                f"{email} is not a member of {self.request.organization.name}; invite them or "
+                "import a CSV."]})
+        status_ = data.get("status", ParticipantStatus.ACTIVE)
+        try:
+            with transaction.atomic():
+                participant, created = enrollment.participant_enroll(
+                    cohort=data["cohort"], membership=membership, role=data["role"],
+                    status=status_, capacity=data.get("capacity"))
+                if not created:
+                    raise serializers.ValidationError({"email": [
+                        f"{email} already has a place in this cohort (#{participant.pk}); "
+                        "update that one."]})
+                if data.get("learning_goals"):
+                    enrollment.participant_update(participant=participant,
+                                                  actor=self.request.user,
+                                                  learning_goals=data["learning_goals"])
+                enrollment.participant_send_welcome(participant=participant)
+        except DjangoValidationError as error:
+            _raise_as_drf(error)
+        serializer.instance = selectors.participants_for_api().get(pk=participant.pk)
+
+    def perform_update(self, serializer):
+        data = serializer.validated_data
+        participant = serializer.instance
+        fields = {key: data[key] for key in ("role", "status", "capacity", "learning_goals")
+                  if key in data}
+        try:
+            enrollment.participant_update(participant=participant, actor=self.request.user,
+                                          **fields)
+        except DjangoValidationError as error:
+            _raise_as_drf(error)
+        serializer.instance = self.get_queryset().get(pk=participant.pk)

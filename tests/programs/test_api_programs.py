@@ -1,0 +1,294 @@
+"""REST API for programs, cohorts, topics, participants and CSV import: roles, tenancy,
+filters, writes through services, constant query counts."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.models import Membership, Notification, Role, User
+from accounts.tenancy import organization_scope
+from programs.models import Cohort, Participant, Program
+from programs.services import organization_defaults_ensure
+from tests.factories.accounts import MembershipFactory, UserFactory
+from tests.factories.programs import (
+    CohortFactory,
+    ParticipantFactory,
+    ParticipantTopicFactory,
+    ProfileFactory,
+    ProgramFactory,
+)
+from tests.programs.test_imports import GOOD_ROWS, make_csv
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def base(organization):
+    return f"/api/v1/o/{organization.slug}/"
+
+
+@pytest.fixture
+def cohort(organization):
+    with organization_scope(organization):
+        organization_defaults_ensure(organization=organization)
+        return CohortFactory(program=ProgramFactory(organization=organization, name="Pilot"),
+                             organization=organization, name="Spring")
+
+
+@pytest.fixture
+def client_for(api_client):
+    def login(user):
+        api_client.force_authenticate(user)
+        return api_client
+
+    return login
+
+
+def _participant(cohort, email, role="mentor", department="Marketing", status="active"):
+    membership = MembershipFactory(organization=cohort.organization,
+                                   user=UserFactory(email=email))
+    profile = ProfileFactory(membership=membership, department=department)
+    return ParticipantFactory(cohort=cohort, membership=membership, profile=profile, role=role,
+                              status=status)
+
+
+# --- roles ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("role", "resource", "expected"), [
+    (Role.ADMIN, "programs", 200), (Role.ADMIN, "cohorts", 200), (Role.ADMIN, "topics", 200),
+    (Role.ADMIN, "participants", 200),
+    (Role.EXECUTIVE, "programs", 200), (Role.EXECUTIVE, "cohorts", 200),
+    (Role.EXECUTIVE, "topics", 200), (Role.EXECUTIVE, "participants", 403),
+    (Role.MEMBER, "programs", 403), (Role.MEMBER, "cohorts", 403),
+    (Role.MEMBER, "topics", 200), (Role.MEMBER, "participants", 200),
+])
+def test_list_access_by_role(client_for, users_by_role, base, cohort, role, resource,
+                             expected):
+    response = client_for(users_by_role[role]).get(f"{base}{resource}/")
+
+    assert response.status_code == expected
+
+
+def test_executive_sees_cohort_counts_but_no_participant_data(client_for, executive_user, base,
+                                                              cohort):
+    with organization_scope(cohort.organization):
+        _participant(cohort, "m1@acme.example", role="mentor")
+        _participant(cohort, "m2@acme.example", role="mentee")
+        _participant(cohort, "m3@acme.example", role="mentee", status="applied")
+
+    body = client_for(executive_user).get(f"{base}cohorts/{cohort.pk}/").json()
+
+    assert (body["mentor_count"], body["mentee_count"], body["applied_count"]) == (1, 1, 1)
+    assert "@" not in str(body)
+
+
+def test_executive_cannot_write(client_for, executive_user, base, cohort, db_snapshot):
+    api = client_for(executive_user)
+    before = db_snapshot()
+
+    responses = [
+        api.post(f"{base}programs/", {"name": "X"}, format="json"),
+        api.patch(f"{base}cohorts/{cohort.pk}/", {"name": "Renamed"}, format="json"),
+        api.post(f"{base}topics/", {"name": "New"}, format="json"),
+        api.post(f"{base}cohorts/{cohort.pk}/import/",
+                 {"file": SimpleUploadedFile("p.csv", make_csv(GOOD_ROWS))},
+                 format="multipart"),
+    ]
+
+    assert [r.status_code for r in responses] == [403, 403, 403, 403]
+    assert db_snapshot() == before
+
+
+def test_member_sees_and_updates_only_their_own_place(client_for, member_user, base, cohort):
+    with organization_scope(cohort.organization):
+        own = ParticipantFactory(cohort=cohort, role="mentor",
+                                 membership=Membership.objects.get(user=member_user))
+        other = _participant(cohort, "someone@acme.example")
+    api = client_for(member_user)
+
+    listed = api.get(f"{base}participants/").json()
+    other_response = api.get(f"{base}participants/{other.pk}/")
+    updated = api.patch(f"{base}participants/{own.pk}/",
+                        {"learning_goals": "Understand strategy", "capacity": 2,
+                         "role": "mentee", "status": "withdrawn"}, format="json")
+    created = api.post(f"{base}participants/",
+                       {"cohort": cohort.pk, "email": "maya@acme.example", "role": "mentor"},
+                       format="json")
+
+    assert [p["id"] for p in listed["results"]] == [own.pk]
+    assert other_response.status_code == 404
+    assert updated.status_code == 200, updated.json()
+    own.refresh_from_db()
+    assert (own.learning_goals, own.capacity, own.role, own.status) == (
+        "Understand strategy", 2, "mentor", "active")
+    assert created.status_code == 403
+
+
+def test_other_organization_gets_404(client_for, other_admin_user, base, cohort):
+    with organization_scope(cohort.organization):
+        participant = _participant(cohort, "p@acme.example")
+    api = client_for(other_admin_user)
+
+    assert api.get(f"{base}cohorts/").status_code == 404
+    assert api.get(f"{base}participants/{participant.pk}/").status_code == 404
+    globex = f"/api/v1/o/{other_admin_user.memberships.model.objects.with_scopes_disabled().get(user=other_admin_user).organization.slug}/"  # noqa: E501
+    assert api.get(f"{globex}cohorts/{cohort.pk}/").status_code == 404
+    assert api.get(f"{globex}participants/{participant.pk}/").status_code == 404
+
+
+# --- admin writes -----------------------------------------------------------------------------
+
+def test_admin_creates_program_from_template_and_cohort(client_for, admin_user, base,
+                                                        organization):
+    api = client_for(admin_user)
+
+    program = api.post(f"{base}programs/", {"name": "Digital 2027",
+                                            "template_key": "digital-ai"}, format="json")
+    cohort = api.post(f"{base}cohorts/", {
+        "program": program.json()["id"], "name": "Wave 1", "start_date": "2027-02-01",
+        "end_date": "2027-07-01", "min_seniority_gap": 3}, format="json")
+    bad = api.post(f"{base}cohorts/", {
+        "program": program.json()["id"], "name": "Backwards", "start_date": "2027-07-01",
+        "end_date": "2027-02-01"}, format="json")
+
+    assert program.status_code == 201, program.json()
+    assert program.json()["objectives"]
+    assert len(program.json()["focus_areas"]) > 0
+    assert cohort.status_code == 201, cohort.json()
+    assert (cohort.json()["status"], cohort.json()["mentor_count"]) == ("draft", 0)
+    assert bad.status_code == 400
+    assert "end_date" in bad.json()
+    with organization_scope(organization):
+        assert Cohort.objects.filter(name="Wave 1", min_seniority_gap=3).exists()
+        assert Program.objects.count() == 1
+
+
+def test_admin_enrolls_existing_member_and_updates_status(
+        client_for, admin_user, base, cohort, django_capture_on_commit_callbacks):
+    MembershipFactory(organization=cohort.organization, user=UserFactory(email="li@acme.example"))
+    api = client_for(admin_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        created = api.post(f"{base}participants/", {
+            "cohort": cohort.pk, "email": "LI@acme.example", "role": "mentee",
+            "learning_goals": "TikTok"}, format="json")
+    stranger = api.post(f"{base}participants/", {
+        "cohort": cohort.pk, "email": "nobody@acme.example", "role": "mentee"}, format="json")
+    withdrawn = api.patch(f"{base}participants/{created.json()['id']}/",
+                          {"status": "withdrawn"}, format="json")
+    impossible = api.patch(f"{base}participants/{created.json()['id']}/",
+                           {"status": "applied"}, format="json")
+
+    assert created.status_code == 201, created.json()
+    assert (created.json()["email"], created.json()["learning_goals"]) == (
+        "li@acme.example", "TikTok")
+    assert Notification.objects.filter(kind="welcome", email="li@acme.example").count() == 1
+    assert stranger.status_code == 400
+    assert "not a member" in stranger.json()["email"][0]
+    assert withdrawn.json()["status"] == "withdrawn"
+    assert impossible.status_code == 400
+
+
+def test_admin_filters_participants(client_for, admin_user, base, cohort):
+    with organization_scope(cohort.organization):
+        _participant(cohort, "a@acme.example", role="mentor", department="Sales")
+        _participant(cohort, "b@acme.example", role="mentee", department="Sales")
+        _participant(cohort, "c@acme.example", role="mentee", department="IT",
+                     status="withdrawn")
+    api = client_for(admin_user)
+
+    def emails(query):
+        return sorted(p["email"] for p in api.get(f"{base}participants/?{query}").json()["results"])
+
+    assert emails("role=mentee") == ["b@acme.example", "c@acme.example"]
+    assert emails("department=sales") == ["a@acme.example", "b@acme.example"]
+    assert emails("status=withdrawn") == ["c@acme.example"]
+    assert emails(f"cohort={cohort.pk}&role=mentor") == ["a@acme.example"]
+
+
+def test_participant_list_query_count_is_constant(client_for, admin_user, base, cohort,
+                                                  django_assert_num_queries):
+    api = client_for(admin_user)
+
+    def add(n):
+        with organization_scope(cohort.organization):
+            for _ in range(n):
+                participant = ParticipantFactory(cohort=cohort)
+                ParticipantTopicFactory(participant=participant, interest="teach")
+                ParticipantTopicFactory(participant=participant, interest="learn")
+
+    add(1)
+    api.get(f"{base}participants/")  # warm caches (content types etc.)
+    with django_assert_num_queries(5) as one:
+        assert api.get(f"{base}participants/").json()["count"] == 1
+    add(19)
+    with django_assert_num_queries(len(one.captured_queries)):
+        body = api.get(f"{base}participants/").json()
+    assert body["count"] == 20
+    assert all(len(p["teach_topics"]) == 1 for p in body["results"])
+
+
+def test_cohort_list_query_count_is_constant(client_for, admin_user, base, cohort,
+                                             django_assert_num_queries):
+    api = client_for(admin_user)
+    api.get(f"{base}cohorts/")
+    with django_assert_num_queries(4) as one:
+        api.get(f"{base}cohorts/")
+    with organization_scope(cohort.organization):
+        for _ in range(5):
+            ParticipantFactory(cohort=CohortFactory(program=cohort.program,
+                                                    organization=cohort.organization))
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert api.get(f"{base}cohorts/").json()["count"] == 6
+
+
+# --- import -----------------------------------------------------------------------------------
+
+def test_import_dry_run_then_real(client_for, admin_user, base, cohort,
+                                  django_capture_on_commit_callbacks):
+    api = client_for(admin_user)
+    url = f"{base}cohorts/{cohort.pk}/import/"
+
+    dry = api.post(url, {"file": SimpleUploadedFile("p.csv", make_csv(GOOD_ROWS)),
+                         "dry_run": "true"}, format="multipart")
+    assert dry.status_code == 200, dry.json()
+    assert (dry.json()["dry_run"], dry.json()["imported"]) == (True, False)
+    assert dry.json()["summary"]["new_people"] == 3
+    assert not User.objects.filter(email="ana@acme.example").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        real = api.post(url, {"file": SimpleUploadedFile("p.csv", make_csv(GOOD_ROWS))},
+                        format="multipart")
+    assert real.status_code == 200
+    assert real.json()["imported"] is True
+    with organization_scope(cohort.organization):
+        assert Participant.objects.filter(cohort=cohort).count() == 3
+
+
+def test_import_with_errors_returns_400_per_row_and_field(client_for, admin_user, base,
+                                                          cohort, db_snapshot):
+    rows = [["bad", "Bad", "mentor", "", "", "", "", "", "", "", ""],
+            ["ok@acme.example", "Ok", "mentor", "", "", "L99", "", "Mars/Base", "", "", ""]]
+    api = client_for(admin_user)
+    before = db_snapshot()
+
+    response = api.post(f"{base}cohorts/{cohort.pk}/import/",
+                        {"file": SimpleUploadedFile("p.csv", make_csv(rows))},
+                        format="multipart")
+
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert [(e["row"], e["field"], e["column"], e["value"]) for e in errors] == [
+        (2, "email", "email", "bad"), (3, "level", "level", "L99"),
+        (3, "time_zone", "time zone", "Mars/Base")]
+    assert all(e["message"] for e in errors)
+    assert db_snapshot() == before
+
+
+def test_import_without_file_is_400(client_for, admin_user, base, cohort):
+    response = client_for(admin_user).post(f"{base}cohorts/{cohort.pk}/import/", {},
+                                           format="multipart")
+
+    assert response.status_code == 400
+    assert "file" in response.json()
