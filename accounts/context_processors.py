@@ -13,10 +13,11 @@ def _nav_items(request, organization, membership) -> list[dict]:
             url = reverse(url_name, kwargs={"org_slug": organization.slug})
         except NoReverseMatch:
             continue
-        items.append({"label": label, "url": url,
-                      "active": request.path == url or
-                      (url != reverse("org_home", kwargs={"org_slug": organization.slug})
-                       and request.path.startswith(url))})
+        items.append({"label": label, "url": url, "active": False})
+    # The one active item is the longest URL that prefixes the current path.
+    matching = [item for item in items if request.path.startswith(item["url"])]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["active"] = True
     return items
 
 
