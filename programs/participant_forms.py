@@ -31,6 +31,8 @@ GENERATION_BAND_CHOICES = [
     ("gen_x", "Generation X (born 1965–1980)"),
     ("boomer", "Baby boomer (born 1946–1964)"),
 ]
+RADIOS = forms.RadioSelect(attrs={"class": "form-check-input"})
+CHECKBOXES = forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
 TEACH_CHOICES = [("", "—"), ("1", "1 · some experience"), ("2", "2 · solid"),
                  ("3", "3 · expert")]
 LEARN_CHOICES = [("", "—"), ("1", "1 · nice to have"), ("2", "2 · important"),
@@ -54,13 +56,13 @@ def language_name(code: str) -> str:
 class CohortInviteForm(forms.Form):
     email = forms.EmailField(label="Email address")
     role = forms.ChoiceField(label="Role in the cohort", choices=ParticipantRole.choices,
-                             widget=forms.RadioSelect, initial=ParticipantRole.MENTOR)
+                             widget=RADIOS, initial=ParticipantRole.MENTOR)
 
 
 class ApplicationForm(forms.Form):
     role = forms.ChoiceField(
         label="I would like to take part as", choices=ParticipantRole.choices,
-        widget=forms.RadioSelect,
+        widget=RADIOS,
         help_text="Mentors are the junior colleagues who teach; mentees are the senior "
                   "leaders who learn (and share context back).")
     note = forms.CharField(
@@ -69,10 +71,10 @@ class ApplicationForm(forms.Form):
         help_text="A few sentences for the HR team: what you hope to give and to get.")
     teach = forms.ModelMultipleChoiceField(
         label="Key topics you could teach", queryset=Topic.objects.none(), required=False,
-        widget=forms.CheckboxSelectMultiple)
+        widget=CHECKBOXES)
     learn = forms.ModelMultipleChoiceField(
         label="Key topics you want to learn", queryset=Topic.objects.none(), required=False,
-        widget=forms.CheckboxSelectMultiple)
+        widget=CHECKBOXES)
 
     def __init__(self, *args, topics, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,11 +144,11 @@ class ProfileForm(forms.Form):
         help_text="What you want to get out of the program, in your own words.")
     requested_partners = ParticipantChoiceField(
         label="People you would like to be paired with", required=False,
-        queryset=Participant.objects.none(), widget=forms.CheckboxSelectMultiple,
+        queryset=Participant.objects.none(), widget=CHECKBOXES,
         help_text="A wish, not a promise: matching weighs it with everything else.")
     excluded_partners = ParticipantChoiceField(
         label="People you would rather not be paired with", required=False,
-        queryset=Participant.objects.none(), widget=forms.CheckboxSelectMultiple,
+        queryset=Participant.objects.none(), widget=CHECKBOXES,
         help_text="For example your skip-level manager. Never shown to them.")
 
     def __init__(self, *args, participant: Participant, partners, levels, members, **kwargs):
