@@ -284,3 +284,19 @@ def page(page, request):
 def _allow_async_unsafe_for_browser_tests(request, monkeypatch):
     if request.node.get_closest_marker("browser"):
         monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def _allow_async_unsafe_while_playwright_runs():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="session")
+def playwright(_allow_async_unsafe_while_playwright_runs, playwright):
+    """pytest-playwright's ``playwright``, with sync ORM calls allowed from its start to the
+    end of the session: the sync API keeps an asyncio loop running in the main thread all that
+    time, and Django refuses sync database calls next to a running loop (test database
+    creation, a transactional test's flush, any test that runs after a browser test)."""
+    return playwright
