@@ -60,3 +60,18 @@ def test_healthz_needs_no_sign_in(client):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
+
+
+def test_answers_probes_by_ip_over_http_in_production(client, settings):
+    """Container health checks and load balancers call http://<ip>:8000/healthz: neither
+    ALLOWED_HOSTS nor the HTTPS redirect may turn that into a 400 or a 301."""
+    settings.ALLOWED_HOSTS = ["flipside.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+    settings.REDIS_URL = ""
+
+    probe = client.get("/healthz", HTTP_HOST="127.0.0.1:8000")
+    page = client.get("/accounts/login/", HTTP_HOST="127.0.0.1:8000")
+
+    assert probe.status_code == 200
+    assert probe.json() == {"status": "ok", "database": "ok", "broker": "eager"}
+    assert page.status_code == 400  # everything else still checks the host
