@@ -855,6 +855,20 @@ def _preview(row: PlannedRow, data: _OrgData,
 
 # --- writing ---------------------------------------------------------------------------------
 
+def _insert(model, objects: list, key: str, lookup: dict) -> dict:
+    """``bulk_create`` and return the new rows by ``key``. PostgreSQL and SQLite ≥ 3.35 hand
+    back primary keys; elsewhere the rows are read back in chunks."""
+    created = model.objects.bulk_create(objects)
+    if all(obj.pk is not None for obj in created):
+        return {getattr(obj, key): obj for obj in created}
+    found: dict = {}
+    values = [getattr(obj, key) for obj in objects]
+    for chunk in _chunks(values):
+        found.update({getattr(obj, key): obj
+                      for obj in model.objects.filter(**lookup, **{f"{key}__in": chunk})})
+    return found
+
+
 def _apply(plan: ImportPlan) -> list[Participant]:
     """Write the plan with bulk queries; returns the newly enrolled participants."""
     cohort = plan.cohort
@@ -865,18 +879,15 @@ def _apply(plan: ImportPlan) -> list[Participant]:
     new_rows = [row for row in rows if row.user is None]
     if new_rows:
         now = timezone.now()
-        User.objects.bulk_create([
+        created = _insert(User, [
             User(email=row.email, full_name=row.name, password=make_password(None),
-                 date_joined=now) for row in new_rows])
-        created: dict[str, User] = {}
-        for chunk in _chunks([row.email for row in new_rows]):
-            created.update({u.email: u for u in User.objects.filter(email__in=chunk)})
+                 date_joined=now) for row in new_rows], "email", {})
         for row in new_rows:
             row.user = created[row.email]
         EmailAddress.objects.bulk_create([
             EmailAddress(user=row.user, email=row.email, verified=True, primary=True)
             for row in new_rows], ignore_conflicts=True)
-    unnamed = [row for row in rows if row.user.pk and not row.user.full_name and row.name]
+    unnamed = [row for row in rows if not row.user.full_name and row.name]
     for row in unnamed:
         row.user.full_name = row.name
     User.objects.bulk_update([row.user for row in unnamed], ["full_name"], batch_size=500)
@@ -884,12 +895,9 @@ def _apply(plan: ImportPlan) -> list[Participant]:
     # Memberships.
     joining = [row for row in rows if row.membership is None]
     if joining:
-        Membership.objects.bulk_create([
+        joined = _insert(Membership, [
             Membership(organization=organization, user=row.user, role=Role.MEMBER)
-            for row in joining])
-        joined: dict[int, Membership] = {}
-        for chunk in _chunks([row.user.pk for row in joining]):
-            joined.update({m.user_id: m for m in Membership.objects.filter(user_id__in=chunk)})
+            for row in joining], "user_id", {})
         for row in joining:
             row.membership = joined[row.user.pk]
             row.membership.user = row.user
@@ -899,16 +907,12 @@ def _apply(plan: ImportPlan) -> list[Participant]:
     # Profiles: new ones carry the file's values; existing ones change only where filled in.
     fresh = [row for row in rows if row.profile is None]
     if fresh:
-        Profile.objects.bulk_create([
+        made = _insert(Profile, [
             Profile(organization=organization, membership=row.membership,
                     job_title=row.title or "", department=row.department or "",
                     level=row.level, manager_id=manager_ids.get(row.email),
                     time_zone=row.time_zone or "", languages=row.languages or [])
-            for row in fresh])
-        made: dict[int, Profile] = {}
-        for chunk in _chunks([row.membership.pk for row in fresh]):
-            made.update({p.membership_id: p
-                         for p in Profile.objects.filter(membership_id__in=chunk)})
+            for row in fresh], "membership_id", {})
         for row in fresh:
             row.profile = made[row.membership.pk]
     changed_fields: set[str] = set()
@@ -933,29 +937,30 @@ def _apply(plan: ImportPlan) -> list[Participant]:
     if changed_profiles:
         Profile.objects.bulk_update(changed_profiles, sorted(changed_fields), batch_size=500)
 
-    # Places in the cohort.
+    # Places in the cohort, new ones with their completeness already computed.
     enrolling = [row for row in rows if row.participant is None]
     if enrolling:
-        Participant.objects.bulk_create([
-            Participant(organization=organization, cohort=cohort, membership=row.membership,
-                        profile=row.profile, role=row.role, status=ParticipantStatus.ACTIVE)
-            for row in enrolling])
-        placed: dict[int, Participant] = {}
-        for chunk in _chunks([row.membership.pk for row in enrolling]):
-            placed.update({p.membership_id: p for p in Participant.objects.filter(
-                cohort=cohort, membership_id__in=chunk)})
+        places = []
+        for row in enrolling:
+            place = Participant(organization=organization, cohort=cohort,
+                                membership=row.membership, profile=row.profile, role=row.role,
+                                status=ParticipantStatus.ACTIVE)
+            place.completeness = _completeness(place, row.profile, len(row.teach or {}),
+                                               len(row.learn or {}))
+            places.append(place)
+        placed = _insert(Participant, places, "membership_id", {"cohort": cohort})
         for row in enrolling:
             row.participant = placed[row.membership.pk]
             row.participant.membership, row.participant.profile = row.membership, row.profile
     enrolled_rows = {id(row) for row in enrolling}
-    role_changes = [row.participant for row in rows
-                    if id(row) not in enrolled_rows and row.participant.role != row.role]
-    for row in rows:
+    existing = [row for row in rows if id(row) not in enrolled_rows]
+    role_changes = [row.participant for row in existing if row.participant.role != row.role]
+    for row in existing:
         row.participant.role = row.role
     Participant.objects.bulk_update(role_changes, ["role"], batch_size=500)
 
     _apply_topics(plan)
-    _refresh_completeness(plan)
+    _refresh_completeness(plan, existing)
     return [row.participant for row in enrolling]
 
 
@@ -1012,20 +1017,25 @@ def _apply_topics(plan: ImportPlan) -> None:
         plan.existing_topics[participant_id] = [t for t in topics if t.pk not in deleted]
 
 
-def _refresh_completeness(plan: ImportPlan) -> None:
+def _completeness(participant: Participant, profile: Profile, teach_count: int,
+                  learn_count: int) -> int:
+    return profile_completeness(ProfileFacts(
+        role=participant.role, job_title=profile.job_title, department=profile.department,
+        has_level=profile.level_id is not None, time_zone=profile.time_zone,
+        languages=profile.languages, teach_count=teach_count, learn_count=learn_count,
+        learning_goals=participant.learning_goals,
+        availability_windows=len(participant.availability or []))).percent
+
+
+def _refresh_completeness(plan: ImportPlan, rows: list[PlannedRow]) -> None:
     changed = []
-    for row in plan.rows:
-        participant, profile = row.participant, row.profile
+    for row in rows:
+        participant = row.participant
         topics = plan.existing_topics.get(participant.pk, [])
-        facts = ProfileFacts(
-            role=participant.role, job_title=profile.job_title, department=profile.department,
-            has_level=profile.level_id is not None, time_zone=profile.time_zone,
-            languages=profile.languages,
-            teach_count=sum(1 for t in topics if t.interest == TopicInterest.TEACH),
-            learn_count=sum(1 for t in topics if t.interest == TopicInterest.LEARN),
-            learning_goals=participant.learning_goals,
-            availability_windows=len(participant.availability or []))
-        percent = profile_completeness(facts).percent
+        percent = _completeness(
+            participant, row.profile,
+            sum(1 for t in topics if t.interest == TopicInterest.TEACH),
+            sum(1 for t in topics if t.interest == TopicInterest.LEARN))
         if percent != participant.completeness:
             participant.completeness = percent
             changed.append(participant)

@@ -1,5 +1,7 @@
 """Markdown to sanitised HTML: admins write guidelines and resources, everyone reads them."""
 
+from functools import lru_cache
+
 import markdown as markdown_lib
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -11,6 +13,7 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
 
 
+@lru_cache(maxsize=512)  # the same guidelines are rendered into every welcome email of a cohort
 def render_markdown(text: str) -> SafeString:
     html = markdown_lib.markdown(text or "", extensions=["extra", "sane_lists"])
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
