@@ -235,15 +235,21 @@ def db_snapshot(db):
     denied request changed nothing: ``before = db_snapshot(); …; assert db_snapshot() == before``.
     """
 
+    tables = sorted({
+        model._meta.db_table for model in django_apps.get_models(include_auto_created=True)
+        if model._meta.managed and not model._meta.proxy
+        and model._meta.db_table not in ("django_session", "auth_permission",
+                                         "django_content_type")
+    })
+    quote = connection.ops.quote_name
+
     def snapshot() -> dict[str, list[tuple]]:
+        # plain SQL, every table in one cursor: this runs twice in hundreds of tests
         rows = {}
-        for model in django_apps.get_models():
-            if model._meta.label == "sessions.Session":
-                continue
-            fields = [f.attname for f in model._meta.concrete_fields]
-            rows[model._meta.label] = list(
-                model._base_manager.order_by("pk").values_list(*fields)
-            )
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"SELECT * FROM {quote(table)}")  # noqa: S608 (model tables)
+                rows[table] = sorted(cursor.fetchall(), key=repr)
         return rows
 
     return snapshot
