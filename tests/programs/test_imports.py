@@ -459,3 +459,23 @@ def test_template_csv_imports_cleanly(cohort):
 
     assert report.ok, report.errors
     assert report.summary["new_people"] == 2
+
+
+def test_bulk_welcome_respects_preferences_and_existing_keys(
+        cohort, django_capture_on_commit_callbacks):
+    from accounts.models import NotificationPreference
+
+    quiet = UserFactory(email="quiet@acme.example")
+    NotificationPreference.objects.create(user=quiet, kind="welcome", channel="off")
+    inbox = UserFactory(email="inbox@acme.example")
+    NotificationPreference.objects.create(user=inbox, kind="welcome", channel="in_app")
+    rows = [[email, name, "mentor", "", "", "", "", "", "", "", ""]
+            for email, name in (("quiet@acme.example", "Q"), ("inbox@acme.example", "I"),
+                                ("loud@acme.example", "L"))]
+
+    run(cohort, make_csv(rows), capture=django_capture_on_commit_callbacks)
+
+    assert sorted(Notification.objects.filter(kind="welcome")
+                  .values_list("email", "status")) == [
+        ("inbox@acme.example", "sent"), ("loud@acme.example", "sent")]
+    assert [m.to for m in mail.outbox] == [["loud@acme.example"]]
