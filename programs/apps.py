@@ -10,3 +10,7 @@ class ProgramsConfig(AppConfig):
 
         invitation_accepted.connect(enroll_on_invitation_accepted,
                                     dispatch_uid="programs.enroll_on_invitation_accepted")
+
+        from programs.home import register as register_home_panels
+
+        register_home_panels()
