@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -11,7 +12,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Membership, User
 from accounts.notifications import notification_enqueue
 from matching import selectors
 from matching.engine import MatchResult, ProblemError, score_pair, solve
@@ -51,8 +52,8 @@ def _require_matching_phase(cohort: Cohort) -> None:
 @transaction.atomic
 def run_start(*, cohort: Cohort, actor: User | None) -> MatchingRun:
     """Queue a matching run for the cohort; the worker picks it up after commit."""
-    _require_matching_phase(cohort)
     locked = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    _require_matching_phase(locked)
     in_flight = MatchingRun.objects.filter(
         cohort=locked, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).first()
     if in_flight is not None:
@@ -175,13 +176,40 @@ def run_execute(*, run_id: int) -> str:
     except RunCancelled:
         return "cancelled"
     except ProblemError as error:
-        _fail(run, "The cohort's data cannot be matched: " + "; ".join(error.messages))
+        _fail(run, "The cohort's data cannot be matched: "
+              + "; ".join(problem_messages_with_names(error.messages)))
         return "failed"
     except Exception as error:
         _fail(run, f"Unexpected error: {type(error).__name__}. Retry the run; if it fails "
                    "again, contact support.")
         raise
     return "succeeded"
+
+
+_QUOTED_ID = re.compile(r"'(\d+)'")
+_CHAIN = "cyclic manager chain: "
+
+
+def problem_messages_with_names(messages: list[str]) -> list[str]:
+    """The engine names people by id (membership ids here); HR admins need names. Replaces
+    quoted ids and the ids of a manager-chain cycle with "Name (#id)", in one query."""
+    ids: set[str] = set()
+    for message in messages:
+        ids.update(_QUOTED_ID.findall(message))
+        if message.startswith(_CHAIN):
+            ids.update(part for part in message[len(_CHAIN):].split(" -> ") if part.isdigit())
+    if not ids:
+        return list(messages)
+    names = {str(m.pk): f"{m.user.display_name} (#{m.pk})" for m in
+             Membership.objects.filter(pk__in=[int(i) for i in ids]).select_related("user")}
+    readable = []
+    for message in messages:
+        message = _QUOTED_ID.sub(lambda m: names.get(m.group(1), m.group(0)), message)
+        if message.startswith(_CHAIN):
+            chain = [names.get(part, part) for part in message[len(_CHAIN):].split(" -> ")]
+            message = _CHAIN + " → ".join(chain)
+        readable.append(message)
+    return readable
 
 
 def _fail(run: MatchingRun, message: str) -> None:
@@ -236,9 +264,16 @@ def pair_assess(*, cohort: Cohort, mentor: Participant, mentee: Participant) -> 
     if mentor.pk not in ids or mentee.pk not in ids:
         raise ValidationError("Both people must be enrolled (not applied or withdrawn).")
     problem = cohort_problem.problem
-    problem.locked = []  # assess the pair on its own merits
-    score, components, explanation, broken = score_pair(problem, ids[mentor.pk],
-                                                        ids[mentee.pk])
+    pair = (ids[mentor.pk], ids[mentee.pk])
+    # Assess the pair on its own merits: other locks do not matter, and an earlier rejection
+    # of this very pair is the decision being replaced, not a rule it breaks.
+    problem.locked = []
+    problem.rejected = [p for p in problem.rejected if p != pair]
+    try:
+        score, components, explanation, broken = score_pair(problem, *pair)
+    except ProblemError as error:
+        raise ValidationError("The cohort's data cannot be matched: "
+                              + "; ".join(problem_messages_with_names(error.messages))) from error
     return PairAssessment(score=score, components=components, explanation=explanation,
                           broken_rules=broken)
 
