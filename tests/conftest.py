@@ -171,6 +171,10 @@ def org_url_kwargs(organization):
         # The member's own place: members may read theirs (others' places are 404).
         ("participant-detail", "pk"):
             lambda kw: _sample_participant(organization, owner_role=Role.MEMBER).pk,
+        "run_pk": lambda kw: _sample_run(organization, kw.get("cohort_pk")).pk,
+        "proposal_pk": lambda kw: _sample_proposal(kw["run_pk"]).pk,
+        "decision_pk": lambda kw: _sample_decision(organization, kw["cohort_pk"]).pk,
+        ("matching:run_action", "action"): lambda kw: "cancel",
     }
 
 
@@ -306,3 +310,26 @@ def playwright(_allow_async_unsafe_while_playwright_runs, playwright):
     time, and Django refuses sync database calls next to a running loop (test database
     creation, a transactional test's flush, any test that runs after a browser test)."""
     return playwright
+
+
+def _sample_run(organization, cohort_pk=None):
+    from programs.models import Cohort
+    from tests.factories.matching import MatchingRunFactory
+
+    if cohort_pk is None:
+        return MatchingRunFactory(cohort__program__organization=organization)
+    return MatchingRunFactory(cohort=Cohort.objects.get(pk=cohort_pk))
+
+
+def _sample_proposal(run_pk):
+    from matching.models import MatchingRun
+    from tests.factories.matching import ProposalFactory
+
+    return ProposalFactory(run=MatchingRun.objects.get(pk=run_pk))
+
+
+def _sample_decision(organization, cohort_pk):
+    from programs.models import Cohort
+    from tests.factories.matching import PairDecisionFactory
+
+    return PairDecisionFactory(cohort=Cohort.objects.get(pk=cohort_pk))
