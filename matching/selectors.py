@@ -198,3 +198,28 @@ def pairs_of_user(*, user) -> QuerySet[Pair]:
         "mentor__profile__level", "mentee__profile__level",
     ).prefetch_related("mentor__topics__topic", "mentee__topics__topic").order_by("-created_at")
 
+
+def runs_for_api() -> QuerySet[MatchingRun]:
+    """Every run of the open tenant scope, newest first, without the (large) input snapshot."""
+    return MatchingRun.objects.select_related("cohort", "started_by").defer("snapshot") \
+        .order_by("-created_at", "-id")
+
+
+def proposals_with_decisions(*, run: MatchingRun) -> QuerySet[Proposal]:
+    """A run's proposals with the cohort's current decision on each pair (one query)."""
+    from django.db.models import OuterRef, Subquery
+
+    decisions = PairDecision.objects.filter(
+        cohort_id=run.cohort_id, mentor=OuterRef("mentor"), mentee=OuterRef("mentee"))
+    return proposals_of_run(run=run).annotate(
+        decision_id=Subquery(decisions.values("pk")[:1]),
+        decision_kind=Subquery(decisions.values("kind")[:1]),
+    )
+
+
+def pairs_for_api() -> QuerySet[Pair]:
+    """Every pair of the open tenant scope (admins), with both people's public profile."""
+    return Pair.objects.select_related(
+        "cohort", "mentor__membership__user", "mentee__membership__user",
+        "mentor__profile__level", "mentee__profile__level",
+    ).order_by("cohort_id", "-score", "id")

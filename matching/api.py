@@ -1,0 +1,361 @@
+"""REST API for matching: runs (start, poll, cancel, retry, publish), proposals and admin
+decisions on them, published pairs for HR admins, and each participant's own pairs.
+
+Security boundary: every view uses :class:`OrganizationAPIMixin` (member of the org in the URL
+or 404, role check or 403, tenant scope open for the handler), and every object is loaded
+through the scoped managers, so another organization's ids are 404. Management endpoints are
+for HR admins only; ``pairs/mine`` is for participants and returns only pairs the signed-in
+user is in, with the partner's public profile (never their email, manager or availability).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+
+from accounts.permissions import ADMIN_ONLY, PARTICIPANT_ROLES, OrganizationAPIMixin
+from matching import selectors, services
+from matching.models import (
+    DecisionKind,
+    MatchingRun,
+    Pair,
+    PairDecision,
+    PairStatus,
+    Proposal,
+    RunStatus,
+)
+from programs.models import Cohort, Participant, TopicInterest
+
+
+def _invalid(error: DjangoValidationError) -> serializers.ValidationError:
+    return serializers.ValidationError({"non_field_errors": error.messages})
+
+
+# --- serializers -----------------------------------------------------------------------------
+
+class PersonSerializer(serializers.Serializer):
+    """A participant as HR admins see them in matching: who, what, how senior."""
+
+    participant_id = serializers.IntegerField(source="pk")
+    name = serializers.CharField(source="membership.user.display_name")
+    job_title = serializers.CharField(source="profile.job_title")
+    department = serializers.CharField(source="profile.department")
+    level = serializers.CharField(source="profile.level.name", default=None, allow_null=True)
+
+
+class RunSerializer(serializers.ModelSerializer):
+    cohort = serializers.IntegerField(source="cohort_id", read_only=True)
+    stage_label = serializers.CharField(source="get_stage_display", read_only=True)
+    started_by = serializers.CharField(source="started_by.display_name", default=None,
+                                       allow_null=True, read_only=True)
+    is_finished = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = MatchingRun
+        fields = ["id", "cohort", "number", "status", "stage", "stage_label", "progress",
+                  "is_finished", "mentee_count", "mentor_count", "matched_count", "total_score",
+                  "min_score", "topic_coverage", "unmatched", "spare_capacity", "stats",
+                  "error", "attempts", "started_by", "created_at", "started_at", "finished_at",
+                  "published_at"]
+        read_only_fields = fields
+
+
+class RunStartSerializer(serializers.Serializer):
+    cohort = serializers.IntegerField(help_text="Id of a cohort in the matching phase.")
+
+    def validate_cohort(self, value: int) -> Cohort:
+        cohort = Cohort.objects.filter(pk=value).first()  # scoped: other tenants' ids are unknown
+        if cohort is None:
+            raise serializers.ValidationError("No cohort with this id.")
+        return cohort
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    mentor = serializers.IntegerField(source="mentor_id", read_only=True)
+    mentee = serializers.IntegerField(source="mentee_id", read_only=True)
+    cohort = serializers.IntegerField(source="cohort_id", read_only=True)
+
+    class Meta:
+        model = PairDecision
+        fields = ["id", "cohort", "mentor", "mentee", "kind", "broken_rules", "override_reason",
+                  "created_at"]
+        read_only_fields = fields
+
+
+class DecisionRequestSerializer(serializers.Serializer):
+    override_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=1000,
+        help_text="Required to lock a pair that breaks a matching rule.")
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    mentor = PersonSerializer(read_only=True)
+    mentee = PersonSerializer(read_only=True)
+    decision = serializers.SerializerMethodField(
+        help_text="The cohort's current decision on this pair: lock, reject or null.")
+
+    class Meta:
+        model = Proposal
+        fields = ["id", "run", "mentor", "mentee", "score", "components", "explanation",
+                  "locked", "decision"]
+        read_only_fields = fields
+
+    def get_decision(self, proposal) -> str | None:
+        return getattr(proposal, "decision_kind", None)
+
+
+class PublishResultSerializer(serializers.Serializer):
+    pairs = serializers.IntegerField(help_text="How many pairs the run published.")
+    run = RunSerializer()
+
+
+class PairSerializer(serializers.ModelSerializer):
+    cohort = serializers.IntegerField(source="cohort_id", read_only=True)
+    run = serializers.IntegerField(source="run_id", read_only=True, allow_null=True)
+    mentor = PersonSerializer(read_only=True)
+    mentee = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = Pair
+        fields = ["id", "cohort", "run", "mentor", "mentee", "status", "score", "explanation",
+                  "override_reason", "created_at", "ended_at"]
+        read_only_fields = fields
+
+
+class PartnerSerializer(serializers.Serializer):
+    """The public part of a partner's profile."""
+
+    name = serializers.CharField(source="membership.user.display_name")
+    job_title = serializers.CharField(source="profile.job_title")
+    department = serializers.CharField(source="profile.department")
+    teaches = serializers.SerializerMethodField()
+    learns = serializers.SerializerMethodField()
+
+    def _topics(self, participant: Participant, interest: str) -> list[str]:
+        return [t.topic.name for t in participant.topics.all() if t.interest == interest]
+
+    def get_teaches(self, participant) -> list[str]:
+        return self._topics(participant, TopicInterest.TEACH)
+
+    def get_learns(self, participant) -> list[str]:
+        return self._topics(participant, TopicInterest.LEARN)
+
+
+class MyPairSerializer(serializers.ModelSerializer):
+    cohort = serializers.IntegerField(source="cohort_id", read_only=True)
+    cohort_name = serializers.CharField(source="cohort.name", read_only=True)
+    program_name = serializers.CharField(source="cohort.program.name", read_only=True)
+    my_role = serializers.SerializerMethodField()
+    partner = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Pair
+        fields = ["id", "cohort", "cohort_name", "program_name", "my_role", "partner",
+                  "explanation", "created_at"]
+        read_only_fields = fields
+
+    def _is_mentor(self, pair: Pair) -> bool:
+        return pair.mentor.membership.user_id == self.context["request"].user.pk
+
+    def get_my_role(self, pair) -> str:
+        return "mentor" if self._is_mentor(pair) else "mentee"
+
+    @extend_schema(responses=PartnerSerializer)
+    def get_partner(self, pair) -> dict:
+        return PartnerSerializer(pair.mentee if self._is_mentor(pair) else pair.mentor).data
+
+
+# --- runs ------------------------------------------------------------------------------------
+
+# Filters are declared, not derived from Meta.fields: deriving them queries the scoped default
+# manager at import time, outside any tenant scope.
+class RunFilter(filters.FilterSet):
+    cohort = filters.NumberFilter(field_name="cohort_id", help_text="Cohort id.")
+    status = filters.ChoiceFilter(choices=RunStatus.choices)
+
+
+class RunListView(OrganizationAPIMixin, generics.ListAPIView):
+    """Matching runs of the organization (HR admins); poll one for status and progress."""
+
+    serializer_class = RunSerializer
+    allowed_roles = ADMIN_ONLY
+    filterset_class = RunFilter
+    queryset = MatchingRun.objects.none()
+
+    def get_queryset(self):
+        return selectors.runs_for_api()
+
+    @extend_schema(request=RunStartSerializer, responses={202: RunSerializer},
+                   description="Queue a matching run for a cohort in the matching phase. A run "
+                               "already queued or running for the cohort is returned instead.")
+    def post(self, request, *args, **kwargs):
+        data = RunStartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            run = services.run_start(cohort=data.validated_data["cohort"], actor=request.user)
+        except DjangoValidationError as error:
+            raise _invalid(error) from error
+        return Response(RunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class RunMixin(OrganizationAPIMixin):
+    allowed_roles = ADMIN_ONLY
+
+    def get_run(self) -> MatchingRun:
+        return get_object_or_404(selectors.runs_for_api(), pk=self.kwargs["run_pk"])
+
+
+class RunDetailView(RunMixin, generics.GenericAPIView):
+    serializer_class = RunSerializer
+    queryset = MatchingRun.objects.none()
+
+    def get(self, request, *args, **kwargs):
+        return Response(RunSerializer(self.get_run()).data)
+
+
+class RunCancelView(RunMixin, generics.GenericAPIView):
+    serializer_class = RunSerializer
+
+    @extend_schema(request=None, responses=RunSerializer,
+                   description="Stop a queued or running run; it saves no proposals.")
+    def post(self, request, *args, **kwargs):
+        try:
+            run = services.run_cancel(run=self.get_run())
+        except DjangoValidationError as error:
+            raise _invalid(error) from error
+        return Response(RunSerializer(run).data)
+
+
+class RunRetryView(RunMixin, generics.GenericAPIView):
+    serializer_class = RunSerializer
+
+    @extend_schema(request=None, responses={202: RunSerializer},
+                   description="Queue a failed run (or one whose worker died) again.")
+    def post(self, request, *args, **kwargs):
+        try:
+            run = services.run_retry(run=self.get_run())
+        except DjangoValidationError as error:
+            raise _invalid(error) from error
+        return Response(RunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class RunPublishView(RunMixin, generics.GenericAPIView):
+    serializer_class = PublishResultSerializer
+
+    @extend_schema(request=None, responses=PublishResultSerializer,
+                   description="Publish the run's pairs (minus rejected ones), activate the "
+                               "cohort and introduce every pair by email. Publishing again "
+                               "changes nothing.")
+    def post(self, request, *args, **kwargs):
+        run = self.get_run()
+        try:
+            pairs = services.run_publish(run=run, actor=request.user)
+        except DjangoValidationError as error:
+            raise _invalid(error) from error
+        run = self.get_run()
+        return Response(PublishResultSerializer({"pairs": len(pairs), "run": run}).data)
+
+
+# --- proposals and decisions -----------------------------------------------------------------
+
+class ProposalFilter(filters.FilterSet):
+    locked = filters.BooleanFilter(help_text="Only pairs kept from an earlier lock (or not).")
+
+
+class ProposalListView(RunMixin, generics.ListAPIView):
+    """A run's proposed pairs, best first, with score, components, explanation and the
+    cohort's decision on each."""
+
+    serializer_class = ProposalSerializer
+    filterset_class = ProposalFilter
+    queryset = Proposal.objects.none()
+
+    def get_queryset(self):
+        return selectors.proposals_with_decisions(run=self.get_run())
+
+
+class ProposalDetailView(RunMixin, generics.GenericAPIView):
+    serializer_class = ProposalSerializer
+    queryset = Proposal.objects.none()
+
+    def get_proposal(self) -> Proposal:
+        return get_object_or_404(selectors.proposals_with_decisions(run=self.get_run()),
+                                 pk=self.kwargs["proposal_pk"])
+
+    def get(self, request, *args, **kwargs):
+        return Response(ProposalSerializer(self.get_proposal()).data)
+
+
+class ProposalDecideView(ProposalDetailView):
+    kind: str = DecisionKind.LOCK
+    serializer_class = DecisionRequestSerializer
+
+    def post(self, request, *args, **kwargs):
+        proposal = self.get_proposal()
+        data = DecisionRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        run = proposal.run
+        try:
+            decision = services.decision_set(
+                cohort=run.cohort, mentor=proposal.mentor, mentee=proposal.mentee,
+                kind=self.kind, actor=request.user,
+                override_reason=data.validated_data["override_reason"])
+        except DjangoValidationError as error:
+            raise _invalid(error) from error
+        return Response(DecisionSerializer(decision).data)
+
+
+class ProposalLockView(ProposalDecideView):
+    kind = DecisionKind.LOCK
+    http_method_names = ["post", "options"]
+
+    @extend_schema(request=DecisionRequestSerializer, responses=DecisionSerializer,
+                   description="Keep this pair in every later run. A pair that breaks a rule "
+                               "needs an override reason.")
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class ProposalRejectView(ProposalDecideView):
+    kind = DecisionKind.REJECT
+    http_method_names = ["post", "options"]
+
+    @extend_schema(request=DecisionRequestSerializer, responses=DecisionSerializer,
+                   description="Never propose this pair again.")
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+# --- pairs -----------------------------------------------------------------------------------
+
+class PairFilter(filters.FilterSet):
+    cohort = filters.NumberFilter(field_name="cohort_id", help_text="Cohort id.")
+    status = filters.ChoiceFilter(choices=PairStatus.choices)
+
+
+class PairListView(OrganizationAPIMixin, generics.ListAPIView):
+    """Published pairs of the organization (HR admins)."""
+
+    serializer_class = PairSerializer
+    allowed_roles = ADMIN_ONLY
+    filterset_class = PairFilter
+    queryset = Pair.objects.none()
+
+    def get_queryset(self):
+        return selectors.pairs_for_api()
+
+
+class MyPairListView(OrganizationAPIMixin, generics.ListAPIView):
+    """The signed-in participant's active pairs, with the partner's public profile."""
+
+    serializer_class = MyPairSerializer
+    allowed_roles = PARTICIPANT_ROLES
+    queryset = Pair.objects.none()
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.pairs_of_user(user=self.request.user)
