@@ -1,0 +1,594 @@
+"""Matching runs on the Django side: the Celery job end to end (eager), retries that never
+duplicate proposals, cancellation, readable failures, admin decisions across runs, the manual
+pair live score, the review page's query count and who may use the pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from matching import services
+from matching.engine import COMPONENTS
+from matching.models import (
+    DecisionKind,
+    MatchingRun,
+    PairDecision,
+    Proposal,
+    RunStage,
+    RunStatus,
+)
+from matching.services import RunCancelled
+from tests.factories.matching import MatchingRunFactory, ProposalFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def pairs_of(run: MatchingRun) -> set[tuple[str, str]]:
+    return {(p.mentor.membership.user.full_name, p.mentee.membership.user.full_name)
+            for p in Proposal.objects.filter(run=run).select_related(
+                "mentor__membership__user", "mentee__membership__user")}
+
+
+def names(participant) -> str:
+    return participant.membership.user.full_name
+
+
+class WorkerLost(BaseException):
+    """Raised to stop run_execute the way a killed worker does: nothing catches it."""
+
+
+# --- the job end to end ------------------------------------------------------------------------
+
+def test_run_started_in_a_matching_cohort_is_computed_and_stored(built, start_run):
+    # given a cohort of 6 mentors and 6 leaders in the matching phase
+    # when the HR admin starts a run (the Celery task runs eagerly after commit)
+    run = start_run(built.cohort)
+
+    # then the run finished with every figure stored
+    assert (run.status, run.stage, run.progress, run.attempts, run.error) == (
+        RunStatus.SUCCEEDED, RunStage.DONE, 100, 1, "")
+    assert (run.number, run.mentor_count, run.mentee_count, run.matched_count) == (1, 6, 6, 6)
+    assert (run.total_score, run.min_score, run.topic_coverage) == (4.698, 0.783, 1.0)
+    assert (run.unmatched, run.spare_capacity) == ([], {})
+    assert run.stats["certified"] is True
+    assert set(run.stats["timings"]) == {"scoring_s", "solving_s", "total_s"}
+    assert run.started_at is not None
+    assert run.finished_at >= run.started_at
+    assert len(run.snapshot["mentors"]) == len(run.snapshot["mentees"]) == 6
+    # and one proposal per leader, each explained, with its mentor teaching what they want
+    assert pairs_of(run) == {
+        ("Mentor 1", "Leader 5"), ("Mentor 2", "Leader 6"), ("Mentor 3", "Leader 3"),
+        ("Mentor 4", "Leader 4"), ("Mentor 5", "Leader 1"), ("Mentor 6", "Leader 2")}
+    for proposal in Proposal.objects.filter(run=run):
+        assert proposal.organization_id == run.organization_id
+        assert proposal.score == 0.783
+        assert set(proposal.components) == set(COMPONENTS)
+        assert proposal.explanation[0].startswith("Topics: covers 1 of 1 wanted topics: ")
+        assert proposal.locked is False
+
+
+def test_starting_twice_while_a_run_is_queued_returns_the_same_run(built, admin_user,
+                                                                  django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        first = services.run_start(cohort=built.cohort, actor=admin_user)
+        second = services.run_start(cohort=built.cohort, actor=admin_user)
+
+    assert second.pk == first.pk
+    assert MatchingRun.objects.filter(cohort=built.cohort).count() == 1
+
+
+def test_a_cohort_outside_the_matching_phase_cannot_be_run(built, admin_user):
+    built.cohort.status = "enrolling"
+    built.cohort.save()
+
+    with pytest.raises(ValidationError) as raised:
+        services.run_start(cohort=built.cohort, actor=admin_user)
+
+    assert raised.value.messages == [
+        "Matching runs need the cohort in the matching phase; it is enrolling."]
+    assert MatchingRun.objects.count() == 0
+
+
+# --- retries never duplicate ------------------------------------------------------------------
+
+def test_a_redelivered_task_after_success_keeps_the_one_set_of_proposals(built, start_run):
+    run = start_run(built.cohort)
+    before = sorted(Proposal.objects.filter(run=run).values_list("pk", flat=True))
+
+    # when the broker delivers the task a second time
+    outcome = services.run_execute(run_id=run.pk)
+
+    # then it is skipped and nothing changed
+    assert outcome == "skipped"
+    assert sorted(Proposal.objects.filter(run=run).values_list("pk", flat=True)) == before
+    run.refresh_from_db()
+    assert (run.status, run.attempts) == (RunStatus.SUCCEEDED, 1)
+
+
+def test_a_worker_killed_while_saving_leaves_no_half_set_and_the_redelivery_saves_one(
+        built, admin_user, django_capture_on_commit_callbacks, monkeypatch):
+    with django_capture_on_commit_callbacks(execute=False):
+        run = services.run_start(cohort=built.cohort, actor=admin_user)
+
+    # given a worker that dies after writing the proposals, inside the saving transaction
+    def die(*args, **kwargs):
+        raise WorkerLost
+
+    monkeypatch.setattr(services, "_topic_coverage", die)
+    with pytest.raises(WorkerLost):
+        services.run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.stage, run.attempts) == (RunStatus.RUNNING, RunStage.SAVING, 1)
+    assert Proposal.objects.filter(run=run).count() == 0
+
+    # when the broker redelivers the task (acks_late) to a healthy worker
+    monkeypatch.undo()
+    outcome = services.run_execute(run_id=run.pk)
+
+    # then the run succeeds with exactly one set of proposals
+    assert outcome == "succeeded"
+    run.refresh_from_db()
+    assert (run.status, run.progress, run.attempts) == (RunStatus.SUCCEEDED, 100, 2)
+    assert Proposal.objects.filter(run=run).count() == 6
+    assert Proposal.objects.filter(run=run).values("mentee").distinct().count() == 6
+
+
+def test_a_stalled_run_retried_by_the_admin_runs_clean(built, admin_user,
+                                                      django_capture_on_commit_callbacks,
+                                                      monkeypatch):
+    with django_capture_on_commit_callbacks(execute=False):
+        run = services.run_start(cohort=built.cohort, actor=admin_user)
+    real_solve = services.solve
+
+    def die_while_solving(problem, progress=None):
+        progress("solving", 0.5)
+        raise WorkerLost
+
+    monkeypatch.setattr(services, "solve", die_while_solving)
+    with pytest.raises(WorkerLost):
+        services.run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.stage, run.progress) == (RunStatus.RUNNING, RunStage.SOLVING, 67)
+
+    # when the admin retries the stalled run
+    monkeypatch.setattr(services, "solve", real_solve)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.run_retry(run=run)
+
+    run.refresh_from_db()
+    assert (run.status, run.progress, run.attempts) == (RunStatus.SUCCEEDED, 100, 2)
+    assert Proposal.objects.filter(run=run).count() == 6
+
+
+def test_a_finished_run_cannot_be_retried(built, start_run):
+    run = start_run(built.cohort)
+
+    with pytest.raises(ValidationError) as raised:
+        services.run_retry(run=run)
+
+    assert raised.value.messages == ["Only a failed or stalled run can be retried."]
+
+
+# --- cancellation --------------------------------------------------------------------------------
+
+def test_a_run_cancelled_while_queued_is_never_computed(built, admin_user,
+                                                       django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run = services.run_start(cohort=built.cohort, actor=admin_user)
+    services.run_cancel(run=run)
+
+    # when the worker gets the task
+    for callback in callbacks:
+        callback()
+
+    run.refresh_from_db()
+    assert (run.status, run.progress, run.attempts) == (RunStatus.CANCELLED, 0, 0)
+    assert Proposal.objects.filter(run=run).count() == 0
+    assert services.run_execute(run_id=run.pk) == "skipped"
+
+
+def test_a_run_cancelled_while_computing_stops_at_the_next_progress_report(
+        built, admin_user, django_capture_on_commit_callbacks, monkeypatch):
+    with django_capture_on_commit_callbacks(execute=False):
+        run = services.run_start(cohort=built.cohort, actor=admin_user)
+    real_solve = services.solve
+    reports: list[str] = []
+
+    def cancel_then_solve(problem, progress=None):
+        services.run_cancel(run=MatchingRun.objects.get(pk=run.pk))  # the admin clicks Cancel
+
+        def report(stage, fraction):
+            reports.append(stage)
+            progress(stage, fraction)
+
+        return real_solve(problem, progress=report)
+
+    monkeypatch.setattr(services, "solve", cancel_then_solve)
+
+    outcome = services.run_execute(run_id=run.pk)
+
+    assert outcome == "cancelled"
+    assert reports == ["scoring"]  # the first report raised RunCancelled: nothing more ran
+    run.refresh_from_db()
+    assert run.status == RunStatus.CANCELLED
+    assert run.progress < 100
+    assert Proposal.objects.filter(run=run).count() == 0
+
+
+def test_a_run_cancelled_just_before_saving_saves_nothing(built, admin_user,
+                                                          django_capture_on_commit_callbacks,
+                                                          monkeypatch):
+    with django_capture_on_commit_callbacks(execute=False):
+        run = services.run_start(cohort=built.cohort, actor=admin_user)
+    real_set_stage = services._set_stage
+
+    def cancel_when_saving(the_run, stage, fraction=0.0):
+        real_set_stage(the_run, stage, fraction)
+        if stage == RunStage.SAVING:
+            services.run_cancel(run=MatchingRun.objects.get(pk=the_run.pk))
+
+    monkeypatch.setattr(services, "_set_stage", cancel_when_saving)
+
+    assert services.run_execute(run_id=run.pk) == "cancelled"
+    assert Proposal.objects.filter(run=run).count() == 0
+    assert MatchingRun.objects.get(pk=run.pk).status == RunStatus.CANCELLED
+
+
+def test_a_finished_run_cannot_be_cancelled(built, start_run):
+    run = start_run(built.cohort)
+
+    with pytest.raises(ValidationError) as raised:
+        services.run_cancel(run=run)
+
+    assert raised.value.messages == ["Only a queued or running run can be cancelled."]
+    assert MatchingRun.objects.get(pk=run.pk).status == RunStatus.SUCCEEDED
+
+
+def test_run_cancelled_exception_is_raised_by_progress_of_a_cancelled_run(built):
+    run = MatchingRunFactory(cohort=built.cohort, status=RunStatus.CANCELLED)
+
+    with pytest.raises(RunCancelled):
+        services._set_stage(run, RunStage.SCORING, 0.5)
+
+
+# --- failures ------------------------------------------------------------------------------------
+
+def _cycle_managers(first, second):
+    first.profile.manager = second.membership
+    first.profile.save()
+    second.profile.manager = first.membership
+    second.profile.save()
+
+
+def test_a_cyclic_manager_chain_fails_the_run_with_a_readable_error(built, start_run,
+                                                                   admin_client):
+    # given two mentors who (by a data error) manage each other
+    first, second = built.mentors[0], built.mentors[1]
+    _cycle_managers(first, second)
+
+    # when a run is started
+    run = start_run(built.cohort)
+
+    # then it failed, naming the people, and saved nothing
+    assert run.status == RunStatus.FAILED
+    assert run.error == (
+        "The cohort's data cannot be matched: cyclic manager chain: "
+        f"Mentor 1 (#{first.membership_id}) → Mentor 2 (#{second.membership_id}) → "
+        f"Mentor 1 (#{first.membership_id})")
+    assert run.finished_at is not None
+    assert Proposal.objects.filter(run=run).count() == 0
+    # and the run page shows it with a Retry button
+    page = admin_client.get(reverse("matching:run_detail", kwargs={
+        "org_slug": "acme", "run_pk": run.pk})).content.decode()
+    assert "The run failed: The cohort&#x27;s data cannot be matched: cyclic manager" in page
+    assert ">Retry</button>" in page
+
+
+def test_a_failed_run_retried_after_the_data_is_fixed_succeeds(built, start_run,
+                                                              django_capture_on_commit_callbacks):
+    first, second = built.mentors[0], built.mentors[1]
+    _cycle_managers(first, second)
+    run = start_run(built.cohort)
+    second.profile.manager = None
+    second.profile.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.run_retry(run=run)
+
+    run.refresh_from_db()
+    assert (run.status, run.error, run.attempts, run.matched_count) == (
+        RunStatus.SUCCEEDED, "", 2, 6)
+
+
+def test_problem_messages_name_people_instead_of_ids(built):
+    mentor = built.mentors[0]
+
+    messages = services.problem_messages_with_names([
+        f"participant '{mentor.membership_id}': manager_id '999999' conflicts with "
+        "org_managers '999998'", "mentor 'x' has capacity 0"])
+
+    assert messages == [
+        f"participant Mentor 1 (#{mentor.membership_id}): manager_id '999999' conflicts with "
+        "org_managers '999998'", "mentor 'x' has capacity 0"]
+
+
+# --- decisions across runs ----------------------------------------------------------------------
+
+def test_a_locked_pair_is_kept_by_the_next_run(built, start_run, admin_user):
+    # given a first run and a lock on a pair it did not propose
+    first = start_run(built.cohort)
+    mentor, mentee = built.mentors[0], built.mentees[1]
+    assert (names(mentor), names(mentee)) not in pairs_of(first)
+    services.decision_set(cohort=built.cohort, mentor=mentor, mentee=mentee,
+                          kind=DecisionKind.LOCK, actor=admin_user)
+
+    # when the admin re-runs
+    second = start_run(built.cohort)
+
+    # then the locked pair is in it, marked locked, and everyone is still matched
+    kept = Proposal.objects.get(run=second, mentee=mentee)
+    assert (kept.mentor_id, kept.locked) == (mentor.pk, True)
+    assert (second.number, second.matched_count) == (2, 6)
+    assert Proposal.objects.filter(run=second, locked=True).count() == 1
+
+
+def test_a_rejected_pair_is_never_proposed_again(built, start_run, admin_user):
+    first = start_run(built.cohort)
+    rejected = Proposal.objects.filter(run=first).order_by("pk").first()
+    services.decision_set(cohort=built.cohort, mentor=rejected.mentor, mentee=rejected.mentee,
+                          kind=DecisionKind.REJECT, actor=admin_user)
+
+    second = start_run(built.cohort)
+
+    assert not Proposal.objects.filter(run=second, mentor=rejected.mentor,
+                                       mentee=rejected.mentee).exists()
+    assert Proposal.objects.get(run=second, mentee=rejected.mentee).mentor_id != \
+        rejected.mentor_id
+    assert second.matched_count == 6
+
+
+def _break_department_rule(mentor):
+    """The mentor moves to Finance, the leaders' department (same-department pairs are not
+    allowed in this cohort)."""
+    mentor.profile.department = "Finance"
+    mentor.profile.save()
+
+
+def test_locking_a_rule_breaking_pair_without_a_reason_shows_why_and_saves_nothing(
+        built, start_run, admin_client, db_snapshot):
+    run = start_run(built.cohort)
+    proposal = Proposal.objects.filter(run=run).order_by("pk").first()
+    _break_department_rule(proposal.mentor)
+    before = db_snapshot()
+    url = reverse("matching:proposal_decide", kwargs={"org_slug": "acme", "run_pk": run.pk,
+                                                      "proposal_pk": proposal.pk})
+
+    response = admin_client.post(url, {"kind": "lock"}, follow=True)
+
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [
+        "This pair breaks a rule (same department (Finance)). Give an override reason to "
+        "lock it anyway."]
+    assert db_snapshot() == before
+
+
+def test_locking_a_rule_breaking_pair_with_a_reason_records_the_broken_rule(
+        built, start_run, admin_client, admin_user):
+    run = start_run(built.cohort)
+    proposal = Proposal.objects.filter(run=run).order_by("pk").first()
+    _break_department_rule(proposal.mentor)
+    url = reverse("matching:proposal_decide", kwargs={"org_slug": "acme", "run_pk": run.pk,
+                                                      "proposal_pk": proposal.pk})
+
+    response = admin_client.post(url, {"kind": "lock",
+                                       "override_reason": "They asked for each other"})
+
+    assert response.status_code == 302
+    decision = PairDecision.objects.get()
+    assert (decision.mentor_id, decision.mentee_id, decision.kind) == (
+        proposal.mentor_id, proposal.mentee_id, DecisionKind.LOCK)
+    assert decision.broken_rules == ["same department (Finance)"]
+    assert (decision.override_reason, decision.decided_by) == (
+        "They asked for each other", admin_user)
+    # and the next run keeps it although it breaks the rule
+    second = start_run(built.cohort)
+    assert Proposal.objects.get(run=second, mentee=proposal.mentee).mentor_id == \
+        proposal.mentor_id
+
+
+def test_locking_a_previously_rejected_pair_replaces_the_rejection(built, admin_user):
+    mentor, mentee = built.mentors[0], built.mentees[0]
+    services.decision_set(cohort=built.cohort, mentor=mentor, mentee=mentee,
+                          kind=DecisionKind.REJECT, actor=admin_user)
+
+    decision = services.decision_set(cohort=built.cohort, mentor=mentor, mentee=mentee,
+                                     kind=DecisionKind.LOCK, actor=admin_user)
+
+    assert (decision.kind, decision.broken_rules) == (DecisionKind.LOCK, [])
+    assert PairDecision.objects.count() == 1
+
+
+def test_locking_with_broken_profile_data_is_a_message_not_a_crash(built, admin_user):
+    _cycle_managers(built.mentors[2], built.mentors[3])
+
+    with pytest.raises(ValidationError) as raised:
+        services.decision_set(cohort=built.cohort, mentor=built.mentors[0],
+                              mentee=built.mentees[0], kind=DecisionKind.LOCK, actor=admin_user)
+
+    assert raised.value.messages[0].startswith(
+        "The cohort's data cannot be matched: cyclic manager chain: Mentor 3 (#")
+    assert PairDecision.objects.count() == 0
+
+
+def test_swapping_two_proposals_locks_both_new_pairs(built, start_run, admin_client):
+    run = start_run(built.cohort)
+    first, second = Proposal.objects.filter(run=run).order_by("pk")[:2]
+    url = reverse("matching:proposal_swap", kwargs={"org_slug": "acme", "run_pk": run.pk})
+
+    response = admin_client.post(url, {"first": first.pk, "second": second.pk}, follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "Mentors swapped and both new pairs locked. Re-run to rebuild around them."]
+    assert set(PairDecision.objects.values_list("mentor_id", "mentee_id", "kind")) == {
+        (second.mentor_id, first.mentee_id, DecisionKind.LOCK),
+        (first.mentor_id, second.mentee_id, DecisionKind.LOCK)}
+    rerun = start_run(built.cohort)
+    assert set(Proposal.objects.filter(run=rerun, locked=True)
+               .values_list("mentor_id", "mentee_id")) == {
+        (second.mentor_id, first.mentee_id), (first.mentor_id, second.mentee_id)}
+
+
+def test_manual_pair_live_score_shows_the_broken_rules(built, admin_client):
+    mentor, mentee = built.mentors[0], built.mentees[0]
+    _break_department_rule(mentor)
+    url = reverse("matching:manual_pair", kwargs={"org_slug": "acme",
+                                                  "cohort_pk": built.cohort.pk})
+
+    response = admin_client.get(url, {"mentor": mentor.pk, "mentee": mentee.pk},
+                                HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    assessment = response.context["assessment"]
+    assert assessment.broken_rules == ["same department (Finance)"]
+    page = response.content.decode()
+    assert "<strong>Breaks a rule:</strong> same department (Finance)." in page
+    assert "Score 0." in page
+    assert PairDecision.objects.count() == 0
+
+
+def test_manual_pair_live_score_of_a_good_pair_meets_every_rule(built, admin_client):
+    url = reverse("matching:manual_pair", kwargs={"org_slug": "acme",
+                                                  "cohort_pk": built.cohort.pk})
+
+    response = admin_client.get(url, {"mentor": built.mentors[0].pk,
+                                      "mentee": built.mentees[0].pk}, HTTP_HX_REQUEST="true")
+
+    assert response.context["assessment"].broken_rules == []
+    assert "Meets every matching rule." in response.content.decode()
+
+
+# --- the review page ----------------------------------------------------------------------------
+
+def _review(client, run):
+    return client.get(reverse("matching:run_detail", kwargs={"org_slug": "acme",
+                                                             "run_pk": run.pk}))
+
+
+def test_review_page_uses_the_same_number_of_queries_for_1_and_20_proposals(
+        scoped, admin_client, django_assert_num_queries):
+    run = MatchingRunFactory(cohort__program__organization=scoped, succeeded=True)
+    ProposalFactory(run=run)
+    _review(admin_client, run)  # warm caches (content types, session)
+    with CaptureQueriesContext(connection) as one:
+        response = _review(admin_client, run)
+    assert len(response.context["proposals"]) == 1
+
+    ProposalFactory.create_batch(19, run=run)
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = _review(admin_client, run)
+
+    assert len(response.context["proposals"]) == 20
+
+
+def test_review_page_of_a_finished_run_shows_100_percent_and_the_pairs(built, start_run,
+                                                                      admin_client):
+    run = start_run(built.cohort)
+
+    page = _review(admin_client, run).content.decode()
+
+    assert 'aria-valuenow="100"' in page
+    assert ">100%</div>" in page
+    assert page.count('<tr data-proposal="') == 6
+    assert ">6/6</div>" in page
+
+
+def test_progress_fragment_of_a_computing_run_polls_and_shows_the_stage(built, admin_client):
+    run = MatchingRunFactory(cohort=built.cohort, status=RunStatus.RUNNING,
+                             stage=RunStage.SOLVING, progress=67)
+    url = reverse("matching:run_detail", kwargs={"org_slug": "acme", "run_pk": run.pk})
+
+    response = admin_client.get(url, {"fragment": "progress"}, HTTP_HX_REQUEST="true")
+
+    page = response.content.decode()
+    assert page.lstrip().startswith('<section id="run-progress"')
+    assert 'hx-trigger="every 1s"' in page
+    assert "Finding the optimal pairing…" in page
+    assert ">67%</div>" in page
+    assert "HX-Refresh" not in response
+
+
+def test_progress_fragment_of_a_finished_run_reloads_the_page(built, start_run, admin_client):
+    run = start_run(built.cohort)
+    url = reverse("matching:run_detail", kwargs={"org_slug": "acme", "run_pk": run.pk})
+
+    response = admin_client.get(url, {"fragment": "progress"}, HTTP_HX_REQUEST="true")
+
+    assert response["HX-Refresh"] == "true"
+
+
+# --- who may use the pages --------------------------------------------------------------------
+
+@pytest.mark.parametrize("role_user", ["member_user", "executive_user"])
+def test_members_and_executives_cannot_start_runs_or_see_proposals(role_user, request, built,
+                                                                   start_run, client,
+                                                                   db_snapshot):
+    run = start_run(built.cohort)
+    client.force_login(request.getfixturevalue(role_user))
+    before = db_snapshot()
+
+    start = client.post(reverse("matching:run_start", kwargs={
+        "org_slug": "acme", "cohort_pk": built.cohort.pk}))
+    review = _review(client, run)
+    decide = client.post(reverse("matching:proposal_decide", kwargs={
+        "org_slug": "acme", "run_pk": run.pk,
+        "proposal_pk": Proposal.objects.filter(run=run).first().pk}), {"kind": "reject"})
+    publish = client.post(reverse("matching:run_action", kwargs={
+        "org_slug": "acme", "run_pk": run.pk, "action": "publish"}))
+
+    assert (start.status_code, review.status_code, decide.status_code,
+            publish.status_code) == (403, 403, 403, 403)
+    assert db_snapshot() == before
+
+
+def test_admin_starts_a_run_from_the_cohort_page(built, admin_client):
+    response = admin_client.post(reverse("matching:run_start", kwargs={
+        "org_slug": "acme", "cohort_pk": built.cohort.pk}))
+
+    run = MatchingRun.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("matching:run_detail", kwargs={"org_slug": "acme",
+                                                                  "run_pk": run.pk})
+
+
+# --- the cohort loader ---------------------------------------------------------------------------
+
+def test_cohort_problem_carries_topics_partners_and_capacity(built, django_assert_num_queries):
+    from matching import selectors
+
+    mentor, mentee = built.mentors[0], built.mentees[1]
+    mentee.requested_partners.add(mentor)
+    mentee.excluded_partners.add(built.mentors[1])
+    mentor.capacity = 2
+    mentor.save()
+    built.mentees[5].status = "withdrawn"
+    built.mentees[5].save()
+
+    # participants, topics, requested, excluded, decisions, managers (the organization is
+    # already on the cohort), whatever the cohort size
+    with django_assert_num_queries(6):
+        loaded = selectors.cohort_problem(cohort=built.cohort)
+
+    problem = loaded.problem
+    person = {p.id: p for p in [*problem.mentors, *problem.mentees]}
+    me = person[str(mentee.membership_id)]
+    assert (me.requested, me.excluded) == (frozenset({str(mentor.membership_id)}),
+                                           frozenset({str(built.mentors[1].membership_id)}))
+    assert (me.learns, me.teaches) == ({"Social media": 3}, {"Strategy": 3})
+    them = person[str(mentor.membership_id)]
+    assert (them.capacity, them.teaches, them.learns) == (
+        2, {"AI tools": 3, "Social media": 1}, {"Strategy": 2})
+    assert (len(problem.mentors), len(problem.mentees)) == (6, 5)
+    assert loaded.participants[str(mentee.membership_id)].pk == mentee.pk

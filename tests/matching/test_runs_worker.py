@@ -1,0 +1,125 @@
+"""A matching run through the real Redis broker and a real Celery worker (in a thread of this
+process), including a duplicate delivery that the worker must skip.
+
+The app fixtures are the foundation's (tests/test_celery.py): the plugin's test app on the real
+Redis with a private queue, made current so shared tasks publish through it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from celery.signals import task_postrun
+from django.db import connections
+
+import matching.tasks  # noqa: F401  registers the task with the test app when it finalizes
+from accounts.tenancy import organization_scope
+from matching import services
+from matching.models import MatchingRun, Proposal, RunStage, RunStatus
+from tests import test_celery
+from tests.conftest import redis_available
+from tests.factories.matching import matching_ready_cohort
+
+# Reused fixtures (assigned, so pytest finds them in this module).
+celery_config = test_celery.celery_config
+celery_app = test_celery.celery_app
+_forget_the_private_queue = test_celery._forget_the_private_queue
+
+TASK = "matching.tasks.execute_matching_run"
+
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.skipif(not redis_available(), reason="needs a Redis broker (set REDIS_URL)"),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning"),
+]
+
+
+@pytest.fixture
+def finished_tasks():
+    """``finished_tasks(n)`` waits until the worker finished ``n`` tasks and returns them as
+    (task name, return value). The worker thread closes its database connections after each
+    task, so that nothing holds the test database open when it is flushed or dropped."""
+    finished: list[tuple[str, object]] = []
+    changed = threading.Condition()
+
+    def record(sender=None, retval=None, **kwargs):
+        if threading.current_thread() is threading.main_thread():
+            return  # only tasks a worker took from the broker
+        connections.close_all()
+        with changed:
+            finished.append((sender.name, retval))
+            changed.notify_all()
+
+    def wait_for(count: int, timeout: float = 30) -> list[tuple[str, object]]:
+        with changed:
+            changed.wait_for(lambda: len(finished) >= count, timeout=timeout)
+            return list(finished)
+
+    task_postrun.connect(record, weak=False)
+    yield wait_for
+    task_postrun.disconnect(record)
+
+
+def _wait_until_finished(run_id: int, organization, timeout: float = 30) -> tuple[
+        MatchingRun, list[int]]:
+    """Poll the run like the page does; return it and the distinct progress values seen."""
+    seen: list[int] = []
+    deadline = time.monotonic() + timeout
+    with organization_scope(organization):
+        while True:
+            run = MatchingRun.objects.get(pk=run_id)
+            if not seen or seen[-1] != run.progress:
+                seen.append(run.progress)
+            if run.is_finished or time.monotonic() > deadline:
+                return run, seen
+            time.sleep(0.05)
+
+
+def test_a_run_is_computed_by_a_real_worker_and_a_duplicate_delivery_is_skipped(
+        celery_app, celery_worker, finished_tasks, organization, admin_user):
+    # given a matching-ready cohort, committed
+    with organization_scope(organization):
+        built = matching_ready_cohort(organization)
+
+        # when the admin starts a run (committed at once: the task goes to Redis)
+        run = services.run_start(cohort=built.cohort, actor=admin_user)
+
+    # then a worker took it from the broker and finished it
+    assert finished_tasks(1, timeout=30) == [(TASK, "succeeded")]
+    run, progress_seen = _wait_until_finished(run.pk, organization)
+    assert (run.status, run.stage, run.progress, run.attempts, run.error) == (
+        RunStatus.SUCCEEDED, RunStage.DONE, 100, 1, "")
+    assert progress_seen[-1] == 100
+    assert (run.mentee_count, run.matched_count, run.total_score) == (6, 6, 4.698)
+    with organization_scope(organization):
+        first = sorted(Proposal.objects.filter(run=run).values_list("pk", flat=True))
+    assert len(first) == 6
+
+    # when the broker delivers the same task again
+    assert services.run_dispatch(run_id=run.pk) is True
+
+    # then the worker skips it and the proposals are untouched
+    assert finished_tasks(2, timeout=30) == [(TASK, "succeeded"), (TASK, "skipped")]
+    with organization_scope(organization):
+        assert sorted(Proposal.objects.filter(run=run).values_list("pk", flat=True)) == first
+        assert MatchingRun.objects.get(pk=run.pk).attempts == 1
+
+
+def test_a_run_with_broken_data_fails_on_the_worker_with_a_readable_error(
+        celery_app, celery_worker, finished_tasks, organization, admin_user):
+    with organization_scope(organization):
+        built = matching_ready_cohort(organization)
+        first, second = built.mentors[0].profile, built.mentors[1].profile
+        first.manager, second.manager = second.membership, first.membership
+        first.save()
+        second.save()
+        run = services.run_start(cohort=built.cohort, actor=admin_user)
+
+    assert finished_tasks(1, timeout=30) == [(TASK, "failed")]
+    run, _ = _wait_until_finished(run.pk, organization)
+    assert run.status == RunStatus.FAILED
+    assert run.error.startswith(
+        "The cohort's data cannot be matched: cyclic manager chain: Mentor 1 (#")
