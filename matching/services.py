@@ -283,6 +283,7 @@ def decision_set(*, cohort: Cohort, mentor: Participant, mentee: Participant, ki
                  actor: User | None, override_reason: str = "") -> PairDecision:
     """Lock or reject a pair for every later run. Locking a pair that breaks a rule needs an
     override reason; a mentee can be locked to one mentor only."""
+    _require_matching_phase(cohort)
     _check_pair_people(cohort, mentor, mentee)
     if kind not in DecisionKind.values:
         raise ValidationError("Choose lock or reject.")
@@ -354,8 +355,9 @@ def _introduce(pair: Pair) -> None:
 
 @transaction.atomic
 def run_publish(*, run: MatchingRun, actor: User | None) -> list[Pair]:
-    """Turn a run's proposals (minus rejected pairs, plus locks) into active pairs, activate
-    the cohort and introduce every pair by email. Publishing twice changes nothing."""
+    """Turn a run's proposals (minus pairs rejected since) into active pairs, activate the
+    cohort and introduce every pair by email. Publishing twice changes nothing; a run that
+    misses a pair locked after it was computed is refused (re-run first)."""
     locked_run = MatchingRun.objects.select_for_update().get(pk=run.pk)
     cohort = locked_run.cohort
     if locked_run.published_at is not None:
@@ -371,6 +373,11 @@ def run_publish(*, run: MatchingRun, actor: User | None) -> list[Pair]:
         raise ValidationError("This run has no pairs to publish.")
     overrides = {(d.mentor_id, d.mentee_id): d.override_reason
                  for d in PairDecision.objects.filter(cohort=cohort, kind=DecisionKind.LOCK)}
+    missing_locks = set(overrides) - {(p.mentor_id, p.mentee_id) for p in proposals}
+    if missing_locks:
+        raise ValidationError(
+            f"{len(missing_locks)} locked pair(s) are not in this run because they were locked "
+            "after it was computed. Re-run, then publish the new run.")
     Pair.objects.filter(cohort=cohort, status=PairStatus.ACTIVE).update(
         status=PairStatus.ENDED, ended_at=timezone.now())
     pairs = Pair.objects.bulk_create([
@@ -392,9 +399,11 @@ def run_publish(*, run: MatchingRun, actor: User | None) -> list[Pair]:
 @transaction.atomic
 def pair_create_manual(*, cohort: Cohort, mentor: Participant, mentee: Participant,
                        actor: User | None, override_reason: str = "") -> Pair:
-    """Pair two people directly, outside any run (small pilots, late joiners)."""
-    if cohort.status not in (CohortStatus.MATCHING, CohortStatus.ACTIVE):
-        raise ValidationError("Pairs can be made while the cohort is matching or active.")
+    """Pair two people directly in an active cohort (late joiners, re-pairing). While the
+    cohort is matching, a manual pair is a lock instead, so every run keeps it."""
+    if cohort.status != CohortStatus.ACTIVE:
+        raise ValidationError("Pairs can be created directly once the cohort is active; while "
+                              "it is matching, lock the pair instead.")
     assessment = pair_assess(cohort=cohort, mentor=mentor, mentee=mentee)
     if assessment.broken_rules and not override_reason.strip():
         raise ValidationError("This pair breaks a rule (" + "; ".join(assessment.broken_rules)

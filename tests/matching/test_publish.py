@@ -196,3 +196,38 @@ def test_executives_cannot_open_my_pairs(client, executive_user):
     response = client.get(reverse("matching:my_pairs", kwargs={"org_slug": "acme"}))
 
     assert response.status_code == 403
+
+
+def test_a_run_that_misses_a_pair_locked_after_it_is_refused(built, start_run, publish,
+                                                             admin_user, mailoutbox):
+    run = start_run(built.cohort)
+    proposal = Proposal.objects.filter(run=run).first()
+    other_mentor = next(m for m in built.mentors if m.pk != proposal.mentor_id)
+    # given a lock, made after the run, on a pair the run did not propose
+    services.decision_set(cohort=built.cohort, mentor=other_mentor, mentee=proposal.mentee,
+                          kind=DecisionKind.LOCK, actor=admin_user,
+                          override_reason="Asked for each other")
+
+    # when the admin publishes that older run, then it is refused and nothing changes
+    with pytest.raises(ValidationError, match=r"1 locked pair\(s\) are not in this run"):
+        publish(run)
+    assert Pair.objects.filter(cohort=built.cohort).count() == 0
+    assert Cohort.objects.get(pk=built.cohort.pk).status == CohortStatus.MATCHING
+    assert mailoutbox == []
+
+
+def test_decisions_need_the_matching_phase(built, admin_user):
+    built.cohort.status = CohortStatus.ENROLLING
+    built.cohort.save(update_fields=["status"])
+
+    with pytest.raises(ValidationError, match="matching phase; it is enrolling"):
+        services.decision_set(cohort=built.cohort, mentor=built.mentors[0],
+                              mentee=built.mentees[0], kind=DecisionKind.REJECT,
+                              actor=admin_user)
+
+
+def test_a_manual_pair_is_created_directly_only_in_an_active_cohort(built, admin_user):
+    with pytest.raises(ValidationError, match="lock the pair instead"):
+        services.pair_create_manual(cohort=built.cohort, mentor=built.mentors[0],
+                                    mentee=built.mentees[0], actor=admin_user)
+    assert Pair.objects.filter(cohort=built.cohort).count() == 0
