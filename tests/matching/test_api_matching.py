@@ -135,10 +135,12 @@ def test_proposals_list_gives_score_components_explanation_and_decision(built, s
     first = next(p for p in body["results"] if p["id"] == rejected.pk)
     assert first == {
         "id": rejected.pk, "run": run.pk,
-        "mentor": {"participant_id": rejected.mentor_id, "name": "Mentor 1",
+        "mentor": {"participant_id": rejected.mentor_id,
+                   "name": rejected.mentor.membership.user.full_name,
                    "job_title": "Graduate Analyst", "department": "Technology",
                    "level": "Level 1"},
-        "mentee": {"participant_id": rejected.mentee_id, "name": "Leader 5",
+        "mentee": {"participant_id": rejected.mentee_id,
+                   "name": rejected.mentee.membership.user.full_name,
                    "job_title": "Director", "department": "Finance", "level": "Level 5"},
         "score": 0.783, "components": rejected.components, "explanation": rejected.explanation,
         "locked": False, "decision": "reject",
