@@ -84,6 +84,8 @@ class PromptForm(forms.ModelForm):
 
 
 class ResourceForm(forms.ModelForm):
+    url = forms.URLField(required=False, assume_scheme="https", label="Link")
+
     class Meta:
         model = Resource
         fields = ["title", "audience", "url", "body"]
