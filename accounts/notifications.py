@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from accounts.broker import publish_task
 from accounts.models import (
     Notification,
     NotificationChannel,
@@ -182,13 +183,8 @@ def notification_dispatch(*, notification_id: int) -> bool:
     """
     from accounts.tasks import send_notification
 
-    try:
-        send_notification.apply_async((notification_id,), retry=False)
-    except Exception:  # broker down, frozen, or (eager) a delivery error: the drain retries
-        logger.warning("Notification %s not handed to the broker; the outbox drain will send "
-                       "it", notification_id, exc_info=True)
-        return False
-    return True
+    return publish_task(send_notification, (notification_id,),
+                        what=f"notification {notification_id} (the outbox drain sends it)")
 
 
 def _deliver(notification: Notification) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.broker import publish_task
 from accounts.models import Membership, User
 from accounts.notifications import notification_enqueue
 from matching import selectors
@@ -30,8 +30,6 @@ from matching.problem import problem_to_dict
 from programs import lifecycle
 from programs.models import Cohort, CohortStatus, Participant, ParticipantRole
 from programs.services import cohort_transition
-
-logger = logging.getLogger(__name__)
 
 STAGE_PROGRESS = {RunStage.LOADING: (0, 10), RunStage.SCORING: (10, 45),
                   RunStage.SOLVING: (45, 90), RunStage.SAVING: (90, 99)}
@@ -70,12 +68,8 @@ def run_dispatch(*, run_id: int) -> bool:
     runs that stay queued."""
     from matching.tasks import execute_matching_run
 
-    try:
-        execute_matching_run.apply_async((run_id,), retry=False)
-    except Exception:
-        logger.warning("Matching run %s not handed to the broker yet", run_id, exc_info=True)
-        return False
-    return True
+    return publish_task(execute_matching_run, (run_id,),
+                        what=f"matching run {run_id} (the beat re-dispatches it)")
 
 
 def _set_stage(run: MatchingRun, stage: str, fraction: float = 0.0) -> None:

@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 from django.db import transaction
 
+from accounts.broker import publish_task
 from accounts.tenancy import organization_scope, scopes_disabled
 from programs.enrollment import cohort_remind_incomplete_profiles
 from programs.models import Cohort
@@ -34,11 +35,8 @@ def remind_incomplete_profiles_enqueue(*, cohort: Cohort) -> None:
     """Hand the reminder job to Celery after commit without ever blocking on the broker: if
     the broker cannot take it, the (idempotent) job runs in-process instead."""
     def publish() -> None:
-        try:
-            remind_incomplete_profiles.apply_async((cohort.pk,), retry=False)
-        except Exception:  # broker down or frozen: do the work here, it is only DB rows
-            logger.warning("Reminder task for cohort %s not handed to the broker; running it "
-                           "in-process", cohort.pk, exc_info=True)
-            remind_incomplete_profiles.run(cohort.pk)
+        if not publish_task(remind_incomplete_profiles, (cohort.pk,),
+                            what=f"reminders of cohort {cohort.pk} (run in-process instead)"):
+            remind_incomplete_profiles.run(cohort.pk)  # only DB rows: cheap to do here
 
     transaction.on_commit(publish)

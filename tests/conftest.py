@@ -54,6 +54,16 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"Skipped in CI, where every service must be present: {report.longrepr}"
 
 
+@pytest.fixture(autouse=True)
+def _broker_breaker_closed():
+    """Each test starts with the broker circuit breaker closed (see accounts/broker.py)."""
+    from accounts.broker import broker_breaker_reset
+
+    broker_breaker_reset()
+    yield
+    broker_breaker_reset()
+
+
 # --- tenants and people ----------------------------------------------------------------------
 
 @pytest.fixture

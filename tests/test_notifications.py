@@ -346,3 +346,22 @@ def test_invite_answers_fast_with_the_broker_down_and_the_drain_sends_later(
     assert [m.to for m in mailoutbox] == [["new@acme.example"]]
     notification.refresh_from_db()
     assert (notification.status, notification.attempts) == (STATUS.SENT, 1)
+
+
+def test_after_one_failed_publish_later_requests_do_not_wait_on_a_frozen_broker(
+        admin_client, organization, mailoutbox, django_capture_on_commit_callbacks):
+    invite_url = reverse("member_invite", kwargs={"org_slug": organization.slug})
+    timings = []
+    with _unreachable_broker("frozen"):
+        for email in ("first@acme.example", "second@acme.example", "third@acme.example"):
+            started = time.monotonic()
+            with django_capture_on_commit_callbacks(execute=True):
+                response = admin_client.post(invite_url, {"email": email, "role": Role.MEMBER})
+            timings.append(time.monotonic() - started)
+            assert response.status_code == 302
+
+    # the first request paid the broker timeout; the circuit breaker spares the others
+    assert timings[0] < 3
+    assert max(timings[1:]) < 0.5, timings
+    assert Notification.objects.filter(status=STATUS.PENDING).count() == 3
+    assert mailoutbox == []
