@@ -3,7 +3,6 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
 .PHONY: run test lint venv migrate seed worker beat bench clean
 
@@ -25,7 +24,7 @@ run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
