@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import ApiToken, Invitation, Membership, Notification, User
 from accounts.tenancy import scopes_disabled
@@ -21,8 +21,14 @@ def memberships_of_user(*, user: User) -> list[Membership]:
         )
 
 
-def memberships_of_organization() -> QuerySet[Membership]:
-    return Membership.objects.select_related("user").order_by("user__email")
+def memberships_of_organization(*, search: str = "", role: str = "") -> QuerySet[Membership]:
+    queryset = Membership.objects.select_related("user").order_by("user__email")
+    if search:
+        queryset = queryset.filter(Q(user__email__icontains=search)
+                                   | Q(user__full_name__icontains=search))
+    if role:
+        queryset = queryset.filter(role=role)
+    return queryset
 
 
 def pending_invitations() -> QuerySet[Invitation]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +20,7 @@ from accounts.forms import (
     RoleForm,
 )
 from accounts.home import panels_for
-from accounts.models import Invitation, Membership, NotificationPreference
+from accounts.models import Invitation, Membership, NotificationPreference, Role
 from accounts.notifications import notification_preferences_set, notifications_mark_read
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
 
@@ -56,6 +57,9 @@ class OrganizationHomeView(OrganizationMixin, TemplateView):
         return context
 
 
+MEMBERS_PER_PAGE = 50
+
+
 class OrganizationSettingsView(OrganizationMixin, TemplateView):
     template_name = "accounts/org_settings.html"
     allowed_roles = ADMIN_ONLY
@@ -64,7 +68,13 @@ class OrganizationSettingsView(OrganizationMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", OrganizationSettingsForm(instance=self.request.organization))
         context.setdefault("invite_form", InvitationForm())
-        context["members"] = selectors.memberships_of_organization()
+        search = self.request.GET.get("q", "").strip()
+        role = self.request.GET.get("role", "")
+        members = selectors.memberships_of_organization(
+            search=search, role=role if role in Role.values else "")
+        page = Paginator(members, MEMBERS_PER_PAGE).get_page(self.request.GET.get("page"))
+        context.update(members=page.object_list, members_page=page, member_search=search,
+                       member_role=role, member_count=page.paginator.count)
         context["invitations"] = selectors.pending_invitations()
         context["role_form"] = RoleForm()
         return context

@@ -70,11 +70,26 @@ def test_settings_page_query_count_does_not_grow(admin_client, settings_url, org
         InvitationFactory(organization=organization)
 
     # session, user, organization, membership; nav: memberships, unread count;
-    # page: members, pending invitations
-    with django_assert_num_queries(8):
+    # page: member count (pagination), members, pending invitations
+    with django_assert_num_queries(9):
         response = admin_client.get(settings_url)
 
     assert len(response.context["members"]) == members
+
+
+def test_members_list_is_paginated_and_searchable(admin_client, settings_url, organization):
+    for number in range(60):
+        MembershipFactory(organization=organization,
+                          user=UserFactory(email=f"staff{number:02d}@acme.example"))
+
+    first = admin_client.get(settings_url)
+    second = admin_client.get(settings_url, {"page": 2})
+    found = admin_client.get(settings_url, {"q": "staff07"})
+
+    assert first.context["member_count"] == 61
+    assert len(first.context["members"]) == 50
+    assert len(second.context["members"]) == 11
+    assert [m.user.email for m in found.context["members"]] == ["staff07@acme.example"]
 
 
 def test_admin_updates_name_time_zone_and_k(admin_client, settings_url, organization):
