@@ -231,7 +231,6 @@ FLIPSIDE_NAV = [
     ("My programs", "programs:my_participations", {"admin", "member"}),
     ("Matching", "matching:run_list", {"admin"}),
     ("My pairs", "matching:my_pairs", {"admin", "member"}),
-    ("Dashboard", "programs:dashboard", {"admin", "executive"}),
     ("Settings", "org_settings", {"admin"}),
 ]
 REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
