@@ -300,12 +300,6 @@ def page(page, request):
         page.screenshot(path=str(SCREENSHOT_DIR / f"{request.node.name}.png"), full_page=True)
 
 
-@pytest.fixture(autouse=True)
-def _allow_async_unsafe_for_browser_tests(request, monkeypatch):
-    if request.node.get_closest_marker("browser"):
-        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 @pytest.fixture(scope="session")
 def _allow_async_unsafe_while_playwright_runs():
     with pytest.MonkeyPatch.context() as patch:

@@ -11,7 +11,8 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Invitation, Role
 from accounts.tenancy import organization_scope
-from tests.factories.accounts import TEST_PASSWORD, MembershipFactory, UserFactory
+from tests.browser.helpers import sign_in
+from tests.factories.accounts import MembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,12 +27,6 @@ def people(organization, other_organization):
                                                   full_name="Ana Souza")).user
     return {"admin": admin, "outsider": outsider}
 
-
-def sign_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_role("textbox", name="Email", exact=True).fill(email)
-    page.get_by_role("textbox", name="Password", exact=True).fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
 
 
 def sign_out(page: Page, display_name: str) -> None:
@@ -71,7 +66,7 @@ def test_admin_invites_a_member_and_another_org_sees_404(page: Page, live_server
 
     # a member of another organization signs in
     sign_out(page, "Harriet Ross")
-    sign_in(page, base, "ana@globex.example")
+    sign_in(page, base, "ana@globex.example", lands_in="Globex Energy")
     expect(page).to_have_url(f"{base}/o/globex/")
 
     # and the first organization does not exist for them

@@ -10,28 +10,12 @@ from playwright.sync_api import Page, expect
 
 from accounts.tenancy import organization_scope
 from matching.models import MatchingRun, Pair, Proposal
-from tests.factories.accounts import TEST_PASSWORD
+from tests.browser.helpers import sign_in
 from tests.factories.matching import matching_ready_cohort
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _allow_sync_orm_next_to_playwright_loop():
-    """Playwright's sync API keeps an event loop running for the whole session; the ORM calls
-    of this test and the transactional flush after it must be allowed to run next to it."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
-def sign_in(page: Page, base_url: str, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base_url}/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(TEST_PASSWORD)
-    page.get_by_role("button", name=re.compile("sign in", re.IGNORECASE)).click()
-    expect(page.locator("nav[aria-label=Main]")).to_contain_text("Acme Retail")
 
 
 def _proposal(organization, pk: int) -> tuple[str, str, str, str]:

@@ -9,7 +9,8 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Role
 from accounts.tenancy import organization_scope
-from tests.factories.accounts import TEST_PASSWORD, MembershipFactory, UserFactory
+from tests.browser.helpers import sign_in
+from tests.factories.accounts import MembershipFactory, UserFactory
 from tests.factories.programs import (
     CohortFactory,
     ParticipantFactory,
@@ -21,15 +22,6 @@ from tests.factories.programs import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _allow_sync_orm_next_to_playwright_loop():
-    """Playwright's sync API keeps an event loop running for the whole session; the
-    transactional flush after the test must be allowed to run next to it. Module scope, so
-    that it outlives pytest-django's function-scoped database teardown."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
 
 
 @pytest.fixture
@@ -56,13 +48,6 @@ def journey(organization):
                                   user=UserFactory(email="hr@acme.example")).user
     return {"cohort": cohort, "mentor": mentor_user, "admin": admin}
 
-
-def sign_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(TEST_PASSWORD)
-    page.get_by_role("button", name=re.compile("sign in", re.IGNORECASE)).click()
-    expect(page.locator("nav[aria-label=Main]")).to_contain_text("Acme Retail")
 
 
 def test_mentor_completes_profile_and_hr_sees_capacity_vs_demand(journey, live_server,

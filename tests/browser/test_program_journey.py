@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import Membership, User
 from accounts.tenancy import organization_scope
 from programs.models import Cohort, Participant, Program
+from tests.browser.helpers import sign_in
 from tests.factories.accounts import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,14 +35,6 @@ BAD_EMAIL = "tom.baker.acme.example"
 BAD_EMAIL_AT = 7  # data row index: spreadsheet row 9 (the header is row 1)
 BAD_TOPIC_AT = 25  # spreadsheet row 27 in the file with both bad rows
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _allow_sync_orm_next_to_playwright_loop():
-    """Playwright's sync API keeps an event loop running for the whole session; the ORM calls
-    of this test and the transactional flush after it must be allowed to run next to it."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
 
 
 def people() -> list[list[str]]:
@@ -81,14 +74,6 @@ def with_two_bad_rows(good: list[list[str]]) -> list[list[str]]:
                                "AI tools:3;Blockchain"])
     return rows
 
-
-def sign_in(page: Page, base_url: str, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_role("textbox", name="Email", exact=True).fill(email)
-    page.get_by_role("textbox", name="Password", exact=True).fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("navigation", name="Main")).to_contain_text("Acme Retail")
 
 
 def upload(page: Page, filename: str, content: bytes) -> None:
