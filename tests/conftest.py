@@ -12,6 +12,7 @@ from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from hypothesis import settings as settings_profiles
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -22,6 +23,12 @@ from tests.factories.accounts import (
     OrganizationFactory,
     UserFactory,
 )
+
+# CI explores the same examples on every run (a red CI then always means a code change);
+# local runs keep exploring new ones.
+settings_profiles.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings_profiles.load_profile("ci")
 
 CHROMIUM = "/usr/bin/chromium"
 REQUIRE_SERVICES = os.environ.get("FLIPSIDE_REQUIRE_SERVICES") == "1"
