@@ -4,3 +4,15 @@ document.addEventListener("htmx:responseError", (event) => {
   if (target) target.textContent = "The server could not complete that. Please retry.";
   console.warn("htmx error", event.detail);
 });
+
+// Long requests: a form with data-busy-text shows that it is working and cannot be sent twice.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.dataset.busyText) return;
+  const button = form.querySelector("button[type=submit]");
+  if (button) {
+    button.disabled = true;
+    button.textContent = form.dataset.busyText;
+  }
+  form.setAttribute("aria-busy", "true");
+});
