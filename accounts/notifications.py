@@ -21,6 +21,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
+from django.utils.html import conditional_escape
 
 from accounts.broker import publish_task
 from accounts.models import (
@@ -132,8 +133,7 @@ def notifications_enqueue_bulk(
     taken: set[str] = set()
     for chunk in _chunks(keys):
         taken.update(Notification.objects.filter(key__in=chunk).values_list("key", flat=True))
-    subject_t, text_t, html_t = (get_template(f"{template}{suffix}")
-                                 for suffix in ("_subject.txt", ".txt", ".html"))
+    renderer = _BulkRenderer(template, personal_keys=("name", "link"))
     rows = []
     for draft in drafts:
         if draft.key in taken:
@@ -144,11 +144,11 @@ def notifications_enqueue_bulk(
         if channel == NotificationChannel.OFF:
             continue
         context = {"site_url": settings.FLIPSIDE_SITE_URL, **draft.context, "link": draft.link}
+        subject, text, html = renderer.render(context)
         wants_email = channel == NotificationChannel.EMAIL
         rows.append(Notification(
             organization=organization, recipient=draft.recipient, email=draft.email, kind=kind,
-            key=draft.key, subject=" ".join(subject_t.render(context).split()),
-            body_text=text_t.render(context), body_html=html_t.render(context), link=draft.link,
+            key=draft.key, subject=subject, body_text=text, body_html=html, link=draft.link,
             send_email=wants_email,
             status=Notification.Status.PENDING if wants_email else Notification.Status.SENT,
         ))
@@ -162,6 +162,57 @@ def notifications_enqueue_bulk(
     if pending_ids:
         transaction.on_commit(lambda: notifications_dispatch_many(notification_ids=pending_ids))
     return len(rows)
+
+
+class _BulkRenderer:
+    """Renders one message template for many recipients quickly.
+
+    Most of a bulk message is the same for everyone (program, guidelines, dates); only a few
+    ``personal_keys`` differ (name, link). Each group of recipients sharing the rest of the
+    context is rendered once with unique markers in the personal slots, and each recipient's
+    values (escaped as the template would) replace the markers. The first recipient of every
+    group is also rendered the ordinary way and compared: a template that transforms a personal
+    value (a filter, a condition) makes the two differ, and that group is then rendered per
+    recipient. The output is therefore always what ``_render`` would give.
+    """
+
+    def __init__(self, template: str, *, personal_keys: tuple[str, ...]) -> None:
+        self.templates = tuple(get_template(f"{template}{suffix}")
+                               for suffix in ("_subject.txt", ".txt", ".html"))
+        self.personal_keys = personal_keys
+        self.groups: dict[str, tuple[str, str, str] | None] = {}
+
+    def _render_plain(self, context: dict) -> tuple[str, str, str]:
+        subject, text, html = (t.render(context) for t in self.templates)
+        return " ".join(subject.split()), text, html
+
+    def _marker(self, key: str) -> str:
+        return f"FLIPSIDEPERSONAL{self.personal_keys.index(key)}X"
+
+    def _fill(self, rendered: tuple[str, str, str], context: dict) -> tuple[str, str, str]:
+        filled = []
+        for part in rendered:
+            for key in self.personal_keys:
+                part = part.replace(self._marker(key), str(conditional_escape(context[key])))
+            filled.append(part)
+        return " ".join(filled[0].split()), filled[1], filled[2]
+
+    def render(self, context: dict) -> tuple[str, str, str]:
+        if any(key not in context for key in self.personal_keys):
+            return self._render_plain(context)
+        shared = {k: v for k, v in context.items() if k not in self.personal_keys}
+        # empty personal values may take other template branches: they form their own group
+        group = repr((sorted(shared.items(), key=lambda item: item[0]),
+                      [bool(context[key]) for key in self.personal_keys]))
+        if group not in self.groups:
+            plain = self._render_plain(context)
+            skeleton = self._render_plain(
+                {**shared, **{key: self._marker(key) for key in self.personal_keys}})
+            self.groups[group] = skeleton if self._fill(skeleton, context) == plain else None
+            return plain
+        skeleton = self.groups[group]
+        return self._render_plain(context) if skeleton is None else self._fill(skeleton,
+                                                                               context)
 
 
 def notifications_dispatch_many(*, notification_ids: Sequence[int]) -> int:

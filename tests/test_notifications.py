@@ -365,3 +365,42 @@ def test_after_one_failed_publish_later_requests_do_not_wait_on_a_frozen_broker(
     assert max(timings[1:]) < 0.5, timings
     assert Notification.objects.filter(status=STATUS.PENDING).count() == 3
     assert mailoutbox == []
+
+
+# --- bulk rendering ----------------------------------------------------------------------------
+
+WELCOME_CONTEXT = {
+    "site_url": "https://flipside.example", "organization": "Acme & Sons",
+    "program_name": "Digital <skills>", "purpose": "Why we do it", "guidelines": "**Meet**",
+    "confidentiality_statement": "", "cohort_name": "Pilot", "start_date": None,
+    "end_date": None, "cadence_days": 14, "role": "Mentor (junior)", "is_mentor": True,
+}
+
+
+@pytest.mark.parametrize("name", ["Ana López", "Zoë O'Brien & <Co>", "", "Tom  Double"])
+def test_bulk_rendering_gives_exactly_what_rendering_one_by_one_gives(name):
+    from accounts.notifications import _BulkRenderer, _render
+
+    renderer = _BulkRenderer("programs/email/welcome", personal_keys=("name", "link"))
+    people = [("First Person", "/o/acme/p/1/"), (name, "/o/acme/p/2/?a=1&b=2")]
+
+    for person, link in people:
+        context = {**WELCOME_CONTEXT, "name": person, "link": link}
+        assert renderer.render(context) == _render("programs/email/welcome", context)
+
+
+def test_bulk_rendering_falls_back_when_the_template_transforms_a_personal_value():
+    from django.template import engines
+
+    from accounts.notifications import _BulkRenderer
+
+    renderer = _BulkRenderer("programs/email/welcome", personal_keys=("name", "link"))
+    engine = engines["django"]
+    renderer.templates = tuple(engine.from_string(source) for source in (
+        "Hi {{ name|upper }}", "Hello {{ name|lower }}", "<p>{{ name|title }}</p>"))
+
+    first = renderer.render({"name": "ana", "link": "/a/"})
+    second = renderer.render({"name": "bo", "link": "/b/"})
+
+    assert first == ("Hi ANA", "Hello ana", "<p>Ana</p>")
+    assert second == ("Hi BO", "Hello bo", "<p>Bo</p>")
