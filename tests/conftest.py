@@ -30,6 +30,8 @@ settings_profiles.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     settings_profiles.load_profile("ci")
 
+pytest_plugins = ["tests.worker_fixtures"]
+
 CHROMIUM = "/usr/bin/chromium"
 REQUIRE_SERVICES = os.environ.get("FLIPSIDE_REQUIRE_SERVICES") == "1"
 SCREENSHOT_DIR = Path(settings.BASE_DIR) / "var" / "test-screenshots"

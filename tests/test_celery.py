@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-import uuid
 from datetime import timedelta
 
 import celery.contrib.testing.tasks  # noqa: F401  registers celery.ping for the worker check
 import pytest
-import redis
-from celery.signals import task_postrun
 from django.conf import settings
 from django.utils import timezone
 
@@ -23,10 +19,6 @@ pytestmark = [
     pytest.mark.django_db,
     pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning"),
 ]
-
-#: A queue of this run only, so that messages other runs left in Redis are not consumed here.
-TEST_QUEUE = f"flipside-test-{uuid.uuid4().hex[:12]}"
-
 
 def test_app_reads_the_django_settings():
     conf = flipside_app.conf
@@ -57,63 +49,6 @@ def test_eager_mode_runs_the_task_in_process():
 
 # --- a real worker on Redis ------------------------------------------------------------------
 
-@pytest.fixture(scope="module", autouse=True)
-def _forget_the_private_queue():
-    """Remove the private queue's bookkeeping keys from Redis once this module is done."""
-    yield
-    if redis_available():
-        client = redis.Redis.from_url(settings.REDIS_URL)
-        for key in client.scan_iter(match=f"*{TEST_QUEUE}*"):
-            client.delete(key)
-        client.close()
-
-
-@pytest.fixture(scope="session")
-def celery_config():
-    """The plugin's test app, configured like ours but on the real Redis and a private queue."""
-    return {
-        "broker_url": settings.REDIS_URL,
-        "result_backend": settings.REDIS_URL,
-        "task_default_queue": TEST_QUEUE,
-        "task_serializer": "json",
-        "accept_content": ["json"],
-        "task_acks_late": True,
-        "broker_transport_options": settings.CELERY_BROKER_TRANSPORT_OPTIONS,
-    }
-
-
-@pytest.fixture
-def celery_app(celery_app):
-    """Make the test app current: shared tasks (accounts.tasks) publish through it."""
-    celery_app.set_current()
-    return celery_app
-
-
-@pytest.fixture
-def finished_tasks():
-    """Wait for the worker to finish tasks: ``wait_for(n)`` returns the first ``n`` as
-    (task name, return value)."""
-    finished: list[tuple[str, object]] = []
-    changed = threading.Condition()
-
-    def record(sender=None, retval=None, **kwargs):
-        # only our tasks, as a worker took them from the broker (not run eagerly in the test,
-        # nor the plugin's start-up ping)
-        if (sender.request.is_eager or threading.current_thread() is threading.main_thread()
-                or not sender.name.startswith("accounts.")):
-            return
-        with changed:
-            finished.append((sender.name, retval))
-            changed.notify_all()
-
-    def wait_for(count: int, timeout: float = 15) -> list[tuple[str, object]]:
-        with changed:
-            changed.wait_for(lambda: len(finished) >= count, timeout=timeout)
-            return list(finished)
-
-    task_postrun.connect(record, weak=False)
-    yield wait_for
-    task_postrun.disconnect(record)
 
 
 @pytest.mark.services

@@ -1,32 +1,23 @@
 """A matching run through the real Redis broker and a real Celery worker (in a thread of this
 process), including a duplicate delivery that the worker must skip.
 
-The app fixtures are the foundation's (tests/test_celery.py): the plugin's test app on the real
+The worker fixtures are shared (tests/worker_fixtures.py): the plugin's test app on the real
 Redis with a private queue, made current so shared tasks publish through it.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 import time
 
 import pytest
-from celery.signals import task_postrun
-from django.db import connections
 
 import matching.tasks  # noqa: F401  registers the task with the test app when it finalizes
 from accounts.tenancy import organization_scope
 from matching import services
 from matching.models import MatchingRun, Proposal, RunStage, RunStatus
-from tests import test_celery
 from tests.conftest import redis_available
 from tests.factories.matching import matching_ready_cohort
-
-# Reused fixtures (assigned, so pytest finds them in this module).
-celery_config = test_celery.celery_config
-celery_app = test_celery.celery_app
-_forget_the_private_queue = test_celery._forget_the_private_queue
 
 TASK = "matching.tasks.execute_matching_run"
 
@@ -38,30 +29,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def finished_tasks():
-    """``finished_tasks(n)`` waits until the worker finished ``n`` tasks and returns them as
-    (task name, return value). The worker thread closes its database connections after each
-    task, so that nothing holds the test database open when it is flushed or dropped."""
-    finished: list[tuple[str, object]] = []
-    changed = threading.Condition()
-
-    def record(sender=None, retval=None, **kwargs):
-        if threading.current_thread() is threading.main_thread():
-            return  # only tasks a worker took from the broker
-        connections.close_all()
-        with changed:
-            finished.append((sender.name, retval))
-            changed.notify_all()
-
-    def wait_for(count: int, timeout: float = 30) -> list[tuple[str, object]]:
-        with changed:
-            changed.wait_for(lambda: len(finished) >= count, timeout=timeout)
-            return list(finished)
-
-    task_postrun.connect(record, weak=False)
-    yield wait_for
-    task_postrun.disconnect(record)
 
 
 def _wait_until_finished(run_id: int, organization, timeout: float = 30) -> tuple[
