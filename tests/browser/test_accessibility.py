@@ -1,4 +1,5 @@
-"""Every page of the app passes axe-core's WCAG 2.1 A/AA rules in real Chromium.
+"""Every page of the app passes axe-core's WCAG 2.1 A/AA rules in real Chromium, and fits a
+phone's width without sideways scrolling.
 
 The organization's pages are enumerated from the URL resolver (tests/org_routes.py), like the
 isolation tests, so a new page is checked without touching this file; the account pages are
@@ -20,6 +21,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
 ACCOUNT_PAGES = ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]
 SIGNED_IN_PAGES = ["/orgs/", "/me/api-tokens/", "/me/notifications/",
                    "/me/notifications/settings/", "/accounts/2fa/", "/accounts/email/"]
@@ -53,13 +56,19 @@ def check(page: Page, url: str, problems: dict[str, list[str]]) -> bool:
             "text/html" not in response.headers.get("content-type", ""):
         return False
     found = violations(page)
+    page.set_viewport_size(PHONE)
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    page.set_viewport_size(DESKTOP)
+    if width > PHONE["width"]:
+        found.append(f"on a {PHONE['width']} px phone the page is {width} px wide "
+                     "(content must wrap or scroll inside its own container)")
     if found:
         problems[url] = found
     return True
 
 
-def test_every_page_meets_wcag_a_and_aa(page: Page, live_server, organization, admin_user,
-                                        member_user, org_url_kwargs):
+def test_every_page_meets_wcag_a_and_aa_and_fits_a_phone(
+        page: Page, live_server, organization, admin_user, member_user, org_url_kwargs):
     base = live_server.url
     problems: dict[str, list[str]] = {}
     audited = 0
