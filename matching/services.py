@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -14,6 +15,7 @@ from django.utils import timezone
 from accounts.broker import publish_task
 from accounts.models import Membership, User
 from accounts.notifications import notification_enqueue
+from accounts.tenancy import scopes_disabled
 from matching import selectors
 from matching.engine import MatchResult, ProblemError, score_pair, solve
 from matching.models import (
@@ -78,7 +80,7 @@ def _set_stage(run: MatchingRun, stage: str, fraction: float = 0.0) -> None:
     low, high = STAGE_PROGRESS.get(stage, (100, 100))
     progress = int(low + (high - low) * max(0.0, min(1.0, fraction)))
     updated = MatchingRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-        stage=stage, progress=progress)
+        stage=stage, progress=progress, heartbeat_at=timezone.now())
     if not updated:
         raise RunCancelled
     run.stage, run.progress = stage, progress
@@ -91,10 +93,10 @@ def _claim(run_id: int) -> MatchingRun | None:
             return None
         run.status, run.stage, run.progress = RunStatus.RUNNING, RunStage.LOADING, 0
         run.attempts += 1
-        run.started_at = timezone.now()
+        run.started_at = run.heartbeat_at = timezone.now()
         run.error = ""
         run.save(update_fields=["status", "stage", "progress", "attempts", "started_at",
-                                "error"])
+                                "heartbeat_at", "error"])
         return run
 
 
@@ -219,6 +221,31 @@ def run_cancel(*, run: MatchingRun) -> MatchingRun:
         raise ValidationError("Only a queued or running run can be cancelled.")
     run.refresh_from_db()
     return run
+
+
+STALL_AFTER = timedelta(minutes=5)
+
+
+def runs_recover_stalled(*, now=None) -> list[int]:
+    """Re-queue runs whose worker died: queued for over a minute (the hand-over to the broker
+    failed) or running without a sign of life for ``STALL_AFTER`` (the worker was killed).
+    Re-running is safe: a run's proposals are written all at once when it finishes.
+
+    Scans every tenant, but only collects ids; each run is computed in its own scope.
+    """
+    now = now or timezone.now()
+    with scopes_disabled():
+        queued = MatchingRun.objects.filter(status=RunStatus.QUEUED,
+                                            created_at__lte=now - timedelta(minutes=1))
+        stalled = MatchingRun.objects.filter(status=RunStatus.RUNNING,
+                                             heartbeat_at__lte=now - STALL_AFTER)
+        stalled_ids = list(stalled.values_list("pk", flat=True)[:100])
+        MatchingRun.objects.filter(pk__in=stalled_ids, status=RunStatus.RUNNING).update(
+            status=RunStatus.QUEUED, stage=RunStage.QUEUED, progress=0)
+        run_ids = sorted({*queued.values_list("pk", flat=True)[:100], *stalled_ids})
+    for run_id in run_ids:
+        run_dispatch(run_id=run_id)
+    return run_ids
 
 
 @transaction.atomic

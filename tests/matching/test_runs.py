@@ -171,6 +171,67 @@ def test_a_stalled_run_retried_by_the_admin_runs_clean(built, admin_user,
     assert Proposal.objects.filter(run=run).count() == 6
 
 
+def test_a_run_whose_worker_died_is_recovered_by_the_beat_scan(
+        built, admin_user, django_capture_on_commit_callbacks, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from matching.tasks import dispatch_stalled_runs
+
+    with django_capture_on_commit_callbacks(execute=False):
+        run = services.run_start(cohort=built.cohort, actor=admin_user)
+    real_solve = services.solve
+
+    def die_while_solving(problem, progress=None):
+        progress("solving", 0.5)
+        raise WorkerLost
+
+    monkeypatch.setattr(services, "solve", die_while_solving)
+    with pytest.raises(WorkerLost):
+        services.run_execute(run_id=run.pk)
+    monkeypatch.setattr(services, "solve", real_solve)
+    run.refresh_from_db()
+    assert run.heartbeat_at is not None
+
+    # a worker that still shows signs of life is left alone …
+    assert services.runs_recover_stalled(now=run.heartbeat_at + timedelta(minutes=4)) == []
+    run.refresh_from_db()
+    assert run.status == RunStatus.RUNNING
+
+    # … one silent for longer than STALL_AFTER is queued again and computed once (eagerly)
+    MatchingRun.objects.filter(pk=run.pk).update(
+        heartbeat_at=timezone.now() - services.STALL_AFTER - timedelta(seconds=1))
+    assert dispatch_stalled_runs() == 1
+
+    run.refresh_from_db()
+    assert (run.status, run.progress, run.attempts) == (RunStatus.SUCCEEDED, 100, 2)
+    assert Proposal.objects.filter(run=run).count() == 6
+    assert dispatch_stalled_runs() == 0
+
+
+def test_a_run_the_broker_never_got_is_dispatched_by_the_beat_scan(
+        built, admin_user, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from matching.tasks import dispatch_stalled_runs
+
+    # given a run whose hand-over to the broker never happened
+    with django_capture_on_commit_callbacks(execute=False):
+        run = services.run_start(cohort=built.cohort, actor=admin_user)
+    assert dispatch_stalled_runs() == 0  # not yet a minute old
+
+    MatchingRun.objects.filter(pk=run.pk).update(
+        created_at=timezone.now() - timedelta(minutes=2))
+    assert dispatch_stalled_runs() == 1
+
+    run.refresh_from_db()
+    assert (run.status, run.attempts) == (RunStatus.SUCCEEDED, 1)
+    assert Proposal.objects.filter(run=run).count() == 6
+
+
 def test_a_finished_run_cannot_be_retried(built, start_run):
     run = start_run(built.cohort)
 
