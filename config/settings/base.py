@@ -130,6 +130,7 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Flipside"
+MFA_TOTP_TOLERANCE = 1  # accept the previous and next 30 s code: phone clocks drift
 
 # --- email ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
