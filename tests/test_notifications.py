@@ -362,7 +362,7 @@ def test_after_one_failed_publish_later_requests_do_not_wait_on_a_frozen_broker(
 
     # the first request paid the broker timeout; the circuit breaker spares the others
     assert timings[0] < 3
-    assert max(timings[1:]) < 0.5, timings
+    assert max(timings[1:]) < 1, timings  # a publish to the frozen broker waits 2 s
     assert Notification.objects.filter(status=STATUS.PENDING).count() == 3
     assert mailoutbox == []
 
