@@ -359,3 +359,99 @@ class MyPairListView(OrganizationAPIMixin, generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.pairs_of_user(user=self.request.user)
+
+
+# --- swaps and manual pairs ------------------------------------------------------------------
+
+class SwapRequestSerializer(serializers.Serializer):
+    first = serializers.IntegerField(help_text="Id of a proposal of this run.")
+    second = serializers.IntegerField(help_text="Id of another proposal of this run.")
+    override_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=1000,
+        help_text="Required when a new pair breaks a matching rule.")
+
+
+class ProposalSwapView(RunMixin, generics.GenericAPIView):
+    serializer_class = SwapRequestSerializer
+    queryset = Proposal.objects.none()
+
+    @extend_schema(request=SwapRequestSerializer, responses=DecisionSerializer(many=True),
+                   description="Exchange the mentors of two proposals and lock both new "
+                               "pairs for the next run.")
+    def post(self, request, *args, **kwargs):
+        run = self.get_run()
+        data = SwapRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        first = get_object_or_404(Proposal, run=run, pk=data.validated_data["first"])
+        second = get_object_or_404(Proposal, run=run, pk=data.validated_data["second"])
+        try:
+            decisions = services.proposals_swap(
+                run=run, first=first, second=second, actor=request.user,
+                override_reason=data.validated_data["override_reason"])
+        except DjangoValidationError as error:
+            raise _invalid(error) from error
+        return Response(DecisionSerializer(decisions, many=True).data)
+
+
+class PairRequestSerializer(serializers.Serializer):
+    mentor = serializers.IntegerField(help_text="Participant id of a mentor of the cohort.")
+    mentee = serializers.IntegerField(help_text="Participant id of a mentee of the cohort.")
+    override_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=1000,
+        help_text="Required to lock a pair that breaks a matching rule.")
+
+
+class AssessmentSerializer(serializers.Serializer):
+    score = serializers.FloatField()
+    components = serializers.DictField(child=serializers.FloatField())
+    explanation = serializers.ListField(child=serializers.CharField())
+    broken_rules = serializers.ListField(child=serializers.CharField())
+
+
+class CohortPairMixin(OrganizationAPIMixin):
+    allowed_roles = ADMIN_ONLY
+
+    def pair_people(self) -> tuple[Cohort, Participant, Participant, dict]:
+        cohort = get_object_or_404(Cohort, pk=self.kwargs["cohort_pk"])
+        data = PairRequestSerializer(data=self.request.data)
+        data.is_valid(raise_exception=True)
+        people = {
+            role: get_object_or_404(Participant, cohort=cohort, role=role,
+                                    pk=data.validated_data[role])
+            for role in ("mentor", "mentee")
+        }
+        return cohort, people["mentor"], people["mentee"], data.validated_data
+
+
+class PairAssessView(CohortPairMixin, generics.GenericAPIView):
+    serializer_class = PairRequestSerializer
+    queryset = Participant.objects.none()
+
+    @extend_schema(request=PairRequestSerializer, responses=AssessmentSerializer,
+                   description="Live score, explanation and broken rules of any mentor–mentee "
+                               "pair of the cohort (changes nothing).")
+    def post(self, request, *args, **kwargs):
+        cohort, mentor, mentee, _ = self.pair_people()
+        try:
+            assessment = services.pair_assess(cohort=cohort, mentor=mentor, mentee=mentee)
+        except DjangoValidationError as error:
+            raise _invalid(error) from error
+        return Response(AssessmentSerializer(assessment).data)
+
+
+class PairLockView(CohortPairMixin, generics.GenericAPIView):
+    serializer_class = PairRequestSerializer
+    queryset = Participant.objects.none()
+
+    @extend_schema(request=PairRequestSerializer, responses=DecisionSerializer,
+                   description="Lock a manual pair: every later run keeps it. A pair that "
+                               "breaks a rule needs an override reason.")
+    def post(self, request, *args, **kwargs):
+        cohort, mentor, mentee, data = self.pair_people()
+        try:
+            decision = services.decision_set(
+                cohort=cohort, mentor=mentor, mentee=mentee, kind=DecisionKind.LOCK,
+                actor=request.user, override_reason=data["override_reason"])
+        except DjangoValidationError as error:
+            raise _invalid(error) from error
+        return Response(DecisionSerializer(decision).data)

@@ -22,6 +22,12 @@ urlpatterns = [
          api.ProposalLockView.as_view(), name="api_matching_proposal_lock"),
     path("matching/runs/<int:run_pk>/proposals/<int:proposal_pk>/reject/",
          api.ProposalRejectView.as_view(), name="api_matching_proposal_reject"),
+    path("matching/runs/<int:run_pk>/swap/", api.ProposalSwapView.as_view(),
+         name="api_matching_run_swap"),
+    path("matching/cohorts/<int:cohort_pk>/assess/", api.PairAssessView.as_view(),
+         name="api_matching_pair_assess"),
+    path("matching/cohorts/<int:cohort_pk>/locks/", api.PairLockView.as_view(),
+         name="api_matching_pair_lock"),
     path("matching/pairs/", api.PairListView.as_view(), name="api_matching_pairs"),
     path("matching/pairs/mine/", api.MyPairListView.as_view(), name="api_matching_my_pairs"),
 ]

@@ -9,7 +9,11 @@ from django.test.utils import CaptureQueriesContext
 
 from matching.models import DecisionKind, MatchingRun, PairDecision, Proposal, RunStatus
 from tests.factories.matching import MatchingRunFactory, PairFactory, ProposalFactory
-from tests.factories.programs import CohortFactory, ParticipantTopicFactory
+from tests.factories.programs import (
+    CohortFactory,
+    ParticipantFactory,
+    ParticipantTopicFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -311,3 +315,64 @@ def test_executives_get_nothing_from_my_pairs(api_client, executive_user):
     api_client.force_login(executive_user)
 
     assert api_client.get(f"{API}pairs/mine/").status_code == 403
+
+
+# --- swaps and manual pairs ------------------------------------------------------------------
+
+def test_swap_through_the_api_locks_both_new_pairs(built, start_run, admin_api):
+    run = start_run(built.cohort)
+    first, second = Proposal.objects.filter(run=run).order_by("pk")[:2]
+
+    response = admin_api.post(f"{API}runs/{run.pk}/swap/",
+                              {"first": first.pk, "second": second.pk}, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert sorted((d["mentor"], d["mentee"], d["kind"]) for d in response.json()) == sorted([
+        (second.mentor_id, first.mentee_id, "lock"), (first.mentor_id, second.mentee_id, "lock")])
+    assert set(PairDecision.objects.values_list("mentor_id", "mentee_id")) == {
+        (second.mentor_id, first.mentee_id), (first.mentor_id, second.mentee_id)}
+
+
+def test_assess_gives_the_live_score_and_changes_nothing(built, admin_api):
+    mentor, mentee = built.mentors[0], built.mentees[0]
+
+    response = admin_api.post(f"{API}cohorts/{built.cohort.pk}/assess/",
+                              {"mentor": mentor.pk, "mentee": mentee.pk}, format="json")
+
+    body = response.json()
+    assert response.status_code == 200
+    assert 0 <= body["score"] <= 1
+    assert body["broken_rules"] == []
+    assert body["explanation"][0].startswith("Topics: ")
+    assert not PairDecision.objects.exists()
+
+
+def test_a_manual_lock_that_breaks_a_rule_needs_a_reason(built, admin_api):
+    mentor, mentee = built.mentors[0], built.mentees[0]
+    mentee.profile.department = mentor.profile.department = "Finance"
+    mentee.profile.save()
+    mentor.profile.save()
+    url = f"{API}cohorts/{built.cohort.pk}/locks/"
+
+    refused = admin_api.post(url, {"mentor": mentor.pk, "mentee": mentee.pk}, format="json")
+    assert refused.status_code == 400
+    assert "Give an override reason" in refused.json()["non_field_errors"][0]
+    assert not PairDecision.objects.exists()
+
+    locked = admin_api.post(url, {"mentor": mentor.pk, "mentee": mentee.pk,
+                                  "override_reason": "They asked for each other"}, format="json")
+    assert locked.status_code == 200
+    decision = PairDecision.objects.get()
+    assert (decision.kind, decision.override_reason) == ("lock", "They asked for each other")
+    assert decision.broken_rules != []
+
+
+def test_a_participant_of_another_cohort_is_not_found(built, admin_api, scoped):
+    stranger = CohortFactory(program=built.cohort.program, status="matching")
+    outsider = ParticipantFactory(cohort=stranger, role="mentee")
+
+    response = admin_api.post(f"{API}cohorts/{built.cohort.pk}/assess/",
+                              {"mentor": built.mentors[0].pk, "mentee": outsider.pk},
+                              format="json")
+
+    assert response.status_code == 404
