@@ -23,10 +23,7 @@ from accounts.home import panels_for
 from accounts.models import Invitation, Membership, NotificationPreference, Role
 from accounts.notifications import notification_preferences_set, notifications_mark_read
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
+from accounts.web import validation_message
 
 
 class HomeView(LoginRequiredMixin, View):
@@ -101,7 +98,7 @@ class MemberInviteView(OrganizationSettingsView):
                     **form.cleaned_data,
                 )
             except ValidationError as error:
-                form.add_error("email", _error_text(error))
+                form.add_error("email", validation_message(error))
             else:
                 messages.success(request, f"Invitation sent to {invitation.email}.")
                 return redirect("org_settings", org_slug=org_slug)
@@ -122,7 +119,7 @@ class MembershipRoleView(OrganizationMixin, View):
                 messages.success(request, f"{membership.user.display_name} is now "
                                           f"{form.cleaned_data['role']}.")
             except ValidationError as error:
-                messages.error(request, _error_text(error))
+                messages.error(request, validation_message(error))
         return redirect("org_settings", org_slug=org_slug)
 
 
@@ -135,7 +132,7 @@ class MembershipRemoveView(OrganizationMixin, View):
             services.membership_remove(membership=membership)
             messages.success(request, f"{membership.user.display_name} was removed.")
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, validation_message(error))
         return redirect("org_settings", org_slug=org_slug)
 
 

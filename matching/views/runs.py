@@ -10,14 +10,11 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
+from accounts.web import validation_message
 from matching import selectors, services
 from matching.forms import DecisionForm, ManualPairForm, SwapForm
 from matching.models import MatchingRun, PairDecision, Proposal, RunStatus
 from programs.models import Cohort, CohortStatus, Participant, ParticipantStatus
-
-
-def _errors(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 def _cohort_people(cohort: Cohort, role: str):
@@ -75,7 +72,7 @@ class RunStartView(CohortMatchingView):
         try:
             run = services.run_start(cohort=cohort, actor=request.user)
         except ValidationError as error:
-            messages.error(request, _errors(error))
+            messages.error(request, validation_message(error))
             return redirect("matching:cohort_runs", org_slug=org_slug, cohort_pk=cohort.pk)
         return redirect("matching:run_detail", org_slug=org_slug, run_pk=run.pk)
 
@@ -149,7 +146,7 @@ class RunActionView(RunMixin, View):
                 return redirect("matching:cohort_runs", org_slug=org_slug,
                                 cohort_pk=run.cohort_id)
         except ValidationError as error:
-            messages.error(request, _errors(error))
+            messages.error(request, validation_message(error))
         return redirect("matching:run_detail", org_slug=org_slug, run_pk=run.pk)
 
 
@@ -169,7 +166,7 @@ class ProposalDecisionView(RunMixin, View):
                 verb = "locked" if form.cleaned_data["kind"] == "lock" else "rejected"
                 messages.success(request, f"Pair {verb}. Re-run to rebuild around it.")
             except ValidationError as error:
-                messages.error(request, _errors(error))
+                messages.error(request, validation_message(error))
         return redirect("matching:run_detail", org_slug=org_slug, run_pk=run.pk)
 
 
@@ -192,7 +189,7 @@ class ProposalSwapView(RunMixin, View):
             messages.success(request, "Mentors swapped and both new pairs locked. Re-run to "
                                       "rebuild around them.")
         except ValidationError as error:
-            messages.error(request, _errors(error))
+            messages.error(request, validation_message(error))
         return redirect("matching:run_detail", org_slug=org_slug, run_pk=run.pk)
 
 
@@ -211,7 +208,7 @@ class ManualPairView(CohortMatchingView):
                 assessment = services.pair_assess(cohort=cohort, **{
                     k: form.cleaned_data[k] for k in ("mentor", "mentee")})
             except ValidationError as error:
-                form.add_error(None, _errors(error))
+                form.add_error(None, validation_message(error))
         return self.render_to_response({"cohort": cohort, "form": form,
                                         "assessment": assessment,
                                         "organization": request.organization})
@@ -231,7 +228,7 @@ class ManualPairView(CohortMatchingView):
                                           **data)
                     messages.success(request, "Manual pair locked: every run keeps it.")
             except ValidationError as error:
-                messages.error(request, _errors(error))
+                messages.error(request, validation_message(error))
         else:
             messages.error(request, "Choose a mentor and a mentee.")
         if back.startswith("/o/"):

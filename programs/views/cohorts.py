@@ -6,10 +6,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path
 from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
+from accounts.web import optional_url, validation_message
 from programs import lifecycle, selectors, services
 from programs.forms import CohortForm, TransitionForm
 from programs.models import Cohort, Program
@@ -22,13 +23,6 @@ def cohort_timeline(cohort: Cohort) -> list[dict]:
          "state": "done" if i < current else "current" if i == current else "todo"}
         for i, phase in enumerate(lifecycle.PHASES)
     ]
-
-
-def _optional_url(name: str, **kwargs) -> str | None:
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return None
 
 
 class CohortCreateView(OrganizationMixin, TemplateView):
@@ -76,14 +70,14 @@ class CohortDetailView(OrganizationMixin, TemplateView):
             timeline=cohort_timeline(cohort),
             transitions=lifecycle.next_transitions(cohort.status),
             apply_url=self.request.build_absolute_uri(
-                _optional_url("programs:cohort_apply", org_slug=slug,
-                              token=cohort.enrollment_token) or ""),
+                optional_url("programs:cohort_apply", org_slug=slug,
+                             token=cohort.enrollment_token) or ""),
             links={
-                name: _optional_url(f"programs:{name}", org_slug=slug, cohort_pk=cohort.pk)
+                name: optional_url(f"programs:{name}", org_slug=slug, cohort_pk=cohort.pk)
                 for name in ("cohort_roster", "cohort_import", "cohort_invite")
             },
-            matching_url=_optional_url("matching:cohort_runs", org_slug=slug,
-                                       cohort_pk=cohort.pk),
+            matching_url=optional_url("matching:cohort_runs", org_slug=slug,
+                                      cohort_pk=cohort.pk),
         )
         return context
 
@@ -136,7 +130,7 @@ class CohortTransitionView(CohortDetailView):
                 services.cohort_transition(cohort=cohort, actor=request.user,
                                            to_status=form.cleaned_data["to_status"])
             except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
+                messages.error(request, validation_message(error))
             else:
                 messages.success(request, f"Cohort is now {cohort.get_status_display()}.")
         return redirect("programs:cohort_detail", org_slug=org_slug, cohort_pk=cohort_pk)

@@ -14,12 +14,13 @@ from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
+from accounts.web import optional_url
 from programs.csv_safety import csv_response
 from programs.imports import (
     COLUMNS,
@@ -45,13 +46,6 @@ class ImportUploadForm(forms.Form):
     )
 
 
-def _optional_url(name: str, **kwargs) -> str | None:
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return None
-
-
 class CohortImportMixin(OrganizationMixin):
     allowed_roles = ADMIN_ONLY
 
@@ -73,9 +67,9 @@ class CohortImportMixin(OrganizationMixin):
         cohort = self.get_cohort()
         context["cohort"] = cohort
         context["program"] = cohort.program
-        context["cohort_url"] = _optional_url("programs:cohort_detail",
-                                              org_slug=cohort.organization.slug,
-                                              cohort_pk=cohort.pk)
+        context["cohort_url"] = optional_url("programs:cohort_detail",
+                                             org_slug=cohort.organization.slug,
+                                             cohort_pk=cohort.pk)
         return context
 
 

@@ -12,12 +12,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.generic import TemplateView, View
 
 from accounts.models import Role
 from accounts.permissions import ADMIN_ONLY, PARTICIPANT_ROLES, OrganizationMixin
+from accounts.web import optional_url, validation_message
 from programs import enrollment, selectors
 from programs.availability import availability_label
 from programs.completeness import profile_completeness
@@ -45,17 +46,6 @@ from programs.participant_forms import (
 from programs.tasks import remind_incomplete_profiles_enqueue
 
 
-def _optional_url(name: str, **kwargs) -> str | None:
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return None
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
 def _add_errors(form, error: ValidationError) -> None:
     """Put a service's ValidationError next to the matching fields (others at the top)."""
     if hasattr(error, "error_dict"):
@@ -77,8 +67,8 @@ class CohortAdminMixin(OrganizationMixin):
     def cohort_links(self, cohort: Cohort) -> dict:
         slug = self.request.organization.slug
         return {
-            "detail": _optional_url("programs:cohort_detail", org_slug=slug,
-                                    cohort_pk=cohort.pk),
+            "detail": optional_url("programs:cohort_detail", org_slug=slug,
+                                   cohort_pk=cohort.pk),
             "roster": reverse("programs:cohort_roster",
                               kwargs={"org_slug": slug, "cohort_pk": cohort.pk}),
             "invite": reverse("programs:cohort_invite",
@@ -407,7 +397,7 @@ class ParticipantDecideView(OrganizationMixin, View):
                     participant=participant, approve=approve, actor=request.user,
                     reason=form.cleaned_data["reason"])
             except ValidationError as error:
-                messages.error(request, _error_text(error))
+                messages.error(request, validation_message(error))
             else:
                 name = participant.membership.user.display_name
                 messages.success(request, f"{name} is enrolled and was emailed a welcome."

@@ -10,6 +10,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
+from accounts.web import validation_message
 from programs import selectors, services
 from programs.forms import TopicForm, TopicMergeForm
 from programs.models import Topic
@@ -34,7 +35,7 @@ class TopicListView(OrganizationMixin, TemplateView):
                 topic = services.topic_create(organization=request.organization,
                                               name=form.cleaned_data["name"])
             except ValidationError as error:
-                form.add_error("name", " ".join(error.messages))
+                form.add_error("name", validation_message(error))
             else:
                 messages.success(request, f"Topic “{topic.name}” added.")
                 return redirect("programs:topic_list", org_slug=org_slug)
@@ -52,7 +53,7 @@ class TopicActionView(OrganizationMixin, View):
         try:
             message = self._perform(action, topic, request.POST)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, validation_message(error))
         else:
             messages.success(request, message)
         return redirect("programs:topic_list", org_slug=org_slug)
