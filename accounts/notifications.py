@@ -168,19 +168,21 @@ class _BulkRenderer:
     """Renders one message template for many recipients quickly.
 
     Most of a bulk message is the same for everyone (program, guidelines, dates); only a few
-    ``personal_keys`` differ (name, link). Each group of recipients sharing the rest of the
-    context is rendered once with unique markers in the personal slots, and each recipient's
-    values (escaped as the template would) replace the markers. The first recipient of every
-    group is also rendered the ordinary way and compared: a template that transforms a personal
-    value (a filter, a condition) makes the two differ, and that group is then rendered per
-    recipient. The output is therefore always what ``_render`` would give.
+    ``personal_keys`` differ (name, link). Once a second recipient shares the rest of the
+    context with an earlier one, that group is rendered once with unique markers in the
+    personal slots, and each recipient's values (escaped as the template would) replace the
+    markers. The skeleton is first checked against the group's first recipient, rendered the
+    ordinary way: a template that transforms a personal value (a filter, a condition) makes the
+    two differ, and that group is then rendered per recipient. The output is therefore always
+    what ``_render`` would give; a context nobody shares costs one ordinary rendering.
     """
 
     def __init__(self, template: str, *, personal_keys: tuple[str, ...]) -> None:
         self.templates = tuple(get_template(f"{template}{suffix}")
                                for suffix in ("_subject.txt", ".txt", ".html"))
         self.personal_keys = personal_keys
-        self.groups: dict[str, tuple[str, str, str] | None] = {}
+        # group -> skeleton, None (render one by one), or the first (context, output) seen
+        self.groups: dict[str, object] = {}
 
     def _render_plain(self, context: dict) -> tuple[str, str, str]:
         subject, text, html = (t.render(context) for t in self.templates)
@@ -197,6 +199,11 @@ class _BulkRenderer:
             filled.append(part)
         return " ".join(filled[0].split()), filled[1], filled[2]
 
+    def _skeleton(self, shared: dict, first_context: dict, first_output) -> tuple | None:
+        skeleton = self._render_plain(
+            {**shared, **{key: self._marker(key) for key in self.personal_keys}})
+        return skeleton if self._fill(skeleton, first_context) == first_output else None
+
     def render(self, context: dict) -> tuple[str, str, str]:
         if any(key not in context for key in self.personal_keys):
             return self._render_plain(context)
@@ -204,15 +211,23 @@ class _BulkRenderer:
         # empty personal values may take other template branches: they form their own group
         group = repr((sorted(shared.items(), key=lambda item: item[0]),
                       [bool(context[key]) for key in self.personal_keys]))
-        if group not in self.groups:
-            plain = self._render_plain(context)
-            skeleton = self._render_plain(
-                {**shared, **{key: self._marker(key) for key in self.personal_keys}})
-            self.groups[group] = skeleton if self._fill(skeleton, context) == plain else None
-            return plain
-        skeleton = self.groups[group]
-        return self._render_plain(context) if skeleton is None else self._fill(skeleton,
-                                                                               context)
+        known = self.groups.get(group, _UNSEEN)
+        if known is _UNSEEN:
+            output = self._render_plain(context)
+            self.groups[group] = _FirstOfGroup(context, output)
+            return output
+        if isinstance(known, _FirstOfGroup):
+            known = self.groups[group] = self._skeleton(shared, known.context, known.output)
+        return self._render_plain(context) if known is None else self._fill(known, context)
+
+
+_UNSEEN = object()
+
+
+@dataclass(frozen=True)
+class _FirstOfGroup:
+    context: dict
+    output: tuple[str, str, str]
 
 
 def notifications_dispatch_many(*, notification_ids: Sequence[int]) -> int:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.broker import publish_task
 from accounts.models import Membership, User
-from accounts.notifications import notification_enqueue
+from accounts.notifications import NotificationDraft, notifications_enqueue_bulk
 from accounts.tenancy import scopes_disabled
 from matching import selectors
 from matching.engine import MatchResult, ProblemError, score_pair, solve
@@ -353,25 +353,37 @@ def proposals_swap(*, run: MatchingRun, first: Proposal, second: Proposal, actor
 
 # --- publishing ----------------------------------------------------------------------------
 
-def _introduce(pair: Pair) -> None:
-    program = pair.cohort.program
-    for me, partner in ((pair.mentor, pair.mentee), (pair.mentee, pair.mentor)):
-        user = me.membership.user
-        notification_enqueue(
-            organization=pair.cohort.organization, recipient=user, email=user.email,
-            kind="pair_introduction", key=f"pair_introduction:{pair.pk}:{me.pk}",
-            template="matching/email/introduction",
-            context={
-                "name": user.display_name, "partner": partner.membership.user.display_name,
-                "partner_title": partner.profile.job_title,
-                "partner_department": partner.profile.department,
-                "partner_role": partner.get_role_display(), "program": program.name,
-                "purpose": program.purpose, "guidelines": program.guidelines,
-                "prompts": [p.text for p in program.prompts.all() if p.phase == "kickoff"],
-                "explanation": pair.explanation,
-            },
-            link=reverse("matching:my_pairs", kwargs={"org_slug": pair.cohort.organization.slug}),
-        )
+def _introduce(pairs: list[Pair]) -> int:
+    """Queue the introduction of both people of every pair (one outbox write for all).
+
+    ``pairs`` share one cohort and come with cohort, program, people and profiles loaded.
+    """
+    if not pairs:
+        return 0
+    cohort = pairs[0].cohort
+    program = cohort.program
+    kickoff_prompts = list(program.prompts.filter(phase="kickoff").values_list("text", flat=True))
+    link = reverse("matching:my_pairs", kwargs={"org_slug": cohort.organization.slug})
+    drafts = []
+    for pair in pairs:
+        for me, partner in ((pair.mentor, pair.mentee), (pair.mentee, pair.mentor)):
+            user = me.membership.user
+            drafts.append(NotificationDraft(
+                recipient=user, email=user.email, key=f"pair_introduction:{pair.pk}:{me.pk}",
+                link=link,
+                context={
+                    "name": user.display_name,
+                    "partner": partner.membership.user.display_name,
+                    "partner_title": partner.profile.job_title,
+                    "partner_department": partner.profile.department,
+                    "partner_role": partner.get_role_display(), "program": program.name,
+                    "purpose": program.purpose, "guidelines": program.guidelines,
+                    "prompts": kickoff_prompts, "explanation": pair.explanation,
+                },
+            ))
+    return notifications_enqueue_bulk(organization=cohort.organization,
+                                      kind="pair_introduction",
+                                      template="matching/email/introduction", drafts=drafts)
 
 
 @transaction.atomic
@@ -410,10 +422,9 @@ def run_publish(*, run: MatchingRun, actor: User | None) -> list[Pair]:
     locked_run.published_at = timezone.now()
     locked_run.save(update_fields=["published_at"])
     cohort_transition(cohort=cohort, to_status=CohortStatus.ACTIVE, actor=actor)
-    for pair in Pair.objects.filter(run=locked_run).select_related(
-            "cohort__program", "cohort__organization", "mentor__membership__user",
-            "mentee__membership__user", "mentor__profile", "mentee__profile"):
-        _introduce(pair)
+    _introduce(list(Pair.objects.filter(run=locked_run).select_related(
+        "cohort__program", "cohort__organization", "mentor__membership__user",
+        "mentee__membership__user", "mentor__profile", "mentee__profile")))
     return pairs
 
 
@@ -443,7 +454,7 @@ def pair_create_manual(*, cohort: Cohort, mentor: Participant, mentee: Participa
         raise ValidationError(f"{mentee.membership.user.display_name} already has an active "
                               "pair in this cohort.") from error
     if cohort.status == CohortStatus.ACTIVE:
-        _introduce(pair)
+        _introduce([pair])
     return pair
 
 

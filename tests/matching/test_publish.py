@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Notification
+from accounts.tenancy import organization_scope
 from matching import services
 from matching.models import DecisionKind, Pair, PairStatus, Proposal
 from programs import lifecycle
 from programs.models import Cohort, CohortStatus
 from programs.services import cohort_transition
-from tests.factories.matching import MatchingRunFactory
+from tests.factories.matching import MatchingRunFactory, matching_ready_cohort
 
 pytestmark = pytest.mark.django_db
 
@@ -231,3 +234,21 @@ def test_a_manual_pair_is_created_directly_only_in_an_active_cohort(built, admin
         services.pair_create_manual(cohort=built.cohort, mentor=built.mentors[0],
                                     mentee=built.mentees[0], actor=admin_user)
     assert Pair.objects.filter(cohort=built.cohort).count() == 0
+
+
+def test_publishing_uses_the_same_number_of_queries_for_2_and_6_pairs(
+        built, other_organization, start_run, admin_user, django_capture_on_commit_callbacks):
+    """Counted up to the commit; the emails are then sent one task each, by design."""
+    counts = []
+    for organization, cohort in (
+            (other_organization, None), (built.cohort.organization, built.cohort)):
+        with organization_scope(organization):
+            cohort = cohort or matching_ready_cohort(organization, mentors=2, mentees=2).cohort
+            run = start_run(cohort)
+            with django_capture_on_commit_callbacks(execute=False), \
+                    CaptureQueriesContext(connection) as queries:
+                pairs = services.run_publish(run=run, actor=admin_user)
+            counts.append((len(pairs), len(queries.captured_queries)))
+
+    assert [n for n, _ in counts] == [2, 6]
+    assert counts[0][1] == counts[1][1], counts
