@@ -71,35 +71,45 @@ class OrganizationMixin(AccessMixin):
 
 class OrganizationAPIMixin:
     """API views under ``/api/v1/o/<org_slug>/``: authenticate first (401/403 for anonymous),
-    then membership (404), then role (403); the handler runs inside the tenant scope."""
+    then membership (404), then role (403); the handler runs inside the tenant scope.
+
+    Security boundary: the scope lives in an ``ExitStack`` owned by a ``with`` block around
+    the whole of :meth:`dispatch` (authentication, handler, exception handling, rendering),
+    so no exception, early return or lazily rendered response can leave it open. DRF calls
+    :meth:`initial` inside that block, after authentication, and it is there that the
+    membership is known and the scope is entered.
+
+    ``organization`` and ``membership`` are set on the underlying Django request, which DRF's
+    ``Request`` proxies to: clones made for OPTIONS metadata see them too.
+    """
 
     allowed_roles: Iterable[str] = ALL_ROLES
     #: Roles for unsafe methods (POST, PUT, PATCH, DELETE); defaults to ``allowed_roles``.
     allowed_write_roles: Iterable[str] | None = None
     permission_classes = [permissions.IsAuthenticated]
 
+    def dispatch(self, request, *args, **kwargs):
+        with ExitStack() as tenant_scope:
+            self._tenant_scope = tenant_scope
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+            return response
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         resolved = resolve_membership(request.user, kwargs["org_slug"])
         if resolved is None:
             raise drf_exceptions.NotFound("No such organization.")
-        request.organization, request.membership = resolved
+        django_request = request._request
+        django_request.organization, django_request.membership = resolved
         if request.membership.role not in self.get_allowed_roles():
             raise drf_exceptions.PermissionDenied(
                 "Your role in this organization cannot use this endpoint."
             )
-        self._scope_stack = ExitStack()
-        self._scope_stack.enter_context(organization_scope(request.organization))
+        self._tenant_scope.enter_context(organization_scope(request.organization))
 
     def get_allowed_roles(self) -> Iterable[str]:
         if self.request.method in permissions.SAFE_METHODS or self.allowed_write_roles is None:
             return self.allowed_roles
         return self.allowed_write_roles
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        stack = getattr(self, "_scope_stack", None)
-        try:
-            return super().finalize_response(request, response, *args, **kwargs)
-        finally:
-            if stack is not None:
-                stack.close()

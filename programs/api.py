@@ -127,6 +127,10 @@ class ProgramSerializer(serializers.ModelSerializer):
     def validate_objectives(self, value):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise serializers.ValidationError("Give the objectives as a list of sentences.")
+        for number, objective in enumerate(value, start=1):
+            if "\x00" in objective:
+                raise serializers.ValidationError(
+                    f"Objective {number} contains a NUL character; remove it.")
         return value
 
 

@@ -42,6 +42,8 @@ class ObjectivesField(forms.CharField):
 
     def to_python(self, value):
         text = super().to_python(value) or ""
+        if "\x00" in text:  # the CharField's own check runs on the list, where it cannot see it
+            raise forms.ValidationError("Remove the NUL character (\\0) from the objectives.")
         return [line.strip(" -•\t") for line in text.splitlines() if line.strip(" -•\t")]
 
 

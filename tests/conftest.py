@@ -73,6 +73,32 @@ def _broker_breaker_closed():
     broker_breaker_reset()
 
 
+@pytest.fixture(autouse=True)
+def _requests_start_outside_the_tests_scope(monkeypatch):
+    """A real server never starts a request inside a tenant scope, but a test body often
+    holds one open (the ``scoped`` fixture) while it calls the test client. Each test-client
+    request therefore starts with no scope, as on a worker; the test's own scope is back
+    when the response is returned. A request that leaves a scope open fails the test."""
+    from django.test.client import ClientHandler
+    from django_scopes.state import state as scope_state
+
+    from accounts.tenancy import open_scope_description
+
+    handle = ClientHandler.__call__
+
+    def call_without_the_tests_scope(self, environ):
+        token = scope_state.set(None)
+        try:
+            response = handle(self, environ)
+            left_open = open_scope_description()
+        finally:
+            scope_state.reset(token)
+        assert left_open is None, f"the request left a tenant scope open: {left_open}"
+        return response
+
+    monkeypatch.setattr(ClientHandler, "__call__", call_without_the_tests_scope)
+
+
 # --- tenants and people ----------------------------------------------------------------------
 
 @pytest.fixture

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "accounts.tenancy.TenantScopeGuardMiddleware",  # first: no request starts inside a scope
     "accounts.middleware.HealthCheckMiddleware",  # before host checks and the HTTPS redirect
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -235,6 +236,11 @@ FLIPSIDE_NAV = [
     ("Settings", "org_settings", {"admin"}),
 ]
 REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "accounts.api_parsers.StrictJSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
 CELERY_BEAT_SCHEDULE["dispatch-stalled-matching-runs"] = {
     "task": "matching.tasks.dispatch_stalled_runs",
     "schedule": 60.0,
