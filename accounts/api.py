@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
@@ -12,7 +11,6 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.models import Membership, Organization, Role
 from accounts.permissions import ADMIN_ONLY, OrganizationAPIMixin
-from accounts.tenancy import scopes_disabled
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -100,13 +98,3 @@ class MembershipViewSet(OrganizationAPIMixin, mixins.ListModelMixin, mixins.Retr
                 membership=serializer.instance, role=role)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from error
-
-
-
-class ScopeFreeSchemaGenerator(SchemaGenerator):
-    """Schema generation builds querysets for introspection but never evaluates them, so
-    tenant scopes are disabled for it only; no tenant data is read."""
-
-    def get_schema(self, request=None, public=False):
-        with scopes_disabled():
-            return super().get_schema(request=request, public=public)

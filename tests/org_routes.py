@@ -1,9 +1,10 @@
-"""Every URL pattern that takes ``org_slug``, read from the resolver at collection time.
+"""Every URL pattern of the project, read from the resolver at collection time.
 
-tests/test_isolation.py and tests/test_roles.py parametrize over :data:`ORG_ROUTES`, so a
-route added anywhere under ``/o/<org_slug>/`` or ``/api/v1/o/<org_slug>/`` is tested without
-touching those files. URLs are built from the samples in the ``org_url_kwargs`` fixture
-(tests/conftest.py).
+:data:`ALL_ROUTES` is every pattern (tests/test_route_inventory.py makes each one either take
+``org_slug`` or stand on a reviewed list); :data:`ORG_ROUTES` is those that take ``org_slug``.
+tests/test_isolation.py and tests/test_roles.py parametrize over them, so a route added
+anywhere is tested without touching those files. URLs are built from the samples in the
+``org_url_kwargs`` fixture (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 
 from accounts.permissions import OrganizationAPIMixin, OrganizationMixin
 
+#: URL kwargs that name no object of the database (a format suffix, a verb).
+NON_OBJECT_KWARGS = frozenset({"org_slug", "format", "action"})
+
 
 @dataclass(frozen=True)
-class OrgRoute:
+class Route:
     route: str  # as Django reports it in ResolverMatch.route, e.g. "o/<slug:org_slug>/settings/"
     name: str | None  # namespaced URL name, e.g. "programs:cohort_detail"
     kwargs: tuple[str, ...]  # in the order they appear in the route
@@ -30,6 +34,10 @@ class OrgRoute:
         return self.route
 
     @property
+    def takes_org(self) -> bool:
+        return "org_slug" in self.kwargs
+
+    @property
     def is_api(self) -> bool:
         return self.route.startswith("api/")
 
@@ -37,8 +45,17 @@ class OrgRoute:
     def view_class(self) -> type | None:
         return getattr(self.callback, "view_class", None) or getattr(self.callback, "cls", None)
 
-    def url(self, org_slug: str, samples: dict[Any, Callable]) -> str:
-        """The URL of this route in ``org_slug`` with a real sample object for every kwarg."""
+    @property
+    def tenant_mixin(self) -> type:
+        return OrganizationAPIMixin if self.is_api else OrganizationMixin
+
+    @property
+    def object_kwargs(self) -> tuple[str, ...]:
+        """The kwargs that name a row (a primary key or a secret token), in route order."""
+        return tuple(k for k in self.kwargs if k not in NON_OBJECT_KWARGS)
+
+    def sample_values(self, org_slug: str, samples: dict[Any, Callable]) -> dict[str, Any]:
+        """A value for every kwarg: ``org_slug`` and a real sample object for the others."""
         values: dict[str, Any] = {}
         for kwarg in self.kwargs:
             if kwarg == "org_slug":
@@ -52,6 +69,10 @@ class OrgRoute:
                     f"(fixture org_url_kwargs)."
                 )
             values[kwarg] = make(dict(values))
+        return values
+
+    def reverse(self, values: dict[str, Any]) -> str:
+        """The URL of this route for ``values``; fails unless it resolves back to this route."""
         if not self.name:
             pytest.fail(f"Route {self.route!r} has no URL name: name it so it can be reversed "
                         f"and tested.")
@@ -61,6 +82,10 @@ class OrgRoute:
             pytest.fail(f"URL name {self.name!r} reverses to {resolved.route!r}, not to "
                         f"{self.route!r}: give each route its own URL name.")
         return url
+
+    def url(self, org_slug: str, samples: dict[Any, Callable]) -> str:
+        """The URL of this route in ``org_slug`` with a real sample object for every kwarg."""
+        return self.reverse(self.sample_values(org_slug, samples))
 
     def allowed_roles(self, method: str = "GET") -> frozenset[str]:
         view = self.view_class
@@ -72,11 +97,23 @@ class OrgRoute:
     def assert_guarded(self) -> None:
         """The view resolves tenants and roles with the shared mixins (else fail loudly)."""
         view = self.view_class
-        mixin = OrganizationAPIMixin if self.is_api else OrganizationMixin
+        mixin = self.tenant_mixin
         if view is None or not issubclass(view, mixin):
             pytest.fail(f"Route {self.route!r} is served by {self.callback!r}, which does not "
                         f"use accounts.permissions.{mixin.__name__}: it would not check "
                         f"membership and roles.")
+
+    def classes_before_tenant_mixin(self) -> list[type]:
+        """Classes that come before the tenant mixin in the view's MRO without being built on
+        it: their ``dispatch``/``initial``/``get`` would run before the membership check and
+        outside the tenant scope."""
+        self.assert_guarded()
+        mro = self.view_class.__mro__
+        mixin = self.tenant_mixin
+        return [cls for cls in mro[:mro.index(mixin)] if not issubclass(cls, mixin)]
+
+
+OrgRoute = Route  # the name the first tests used
 
 
 def _pattern_kwargs(pattern) -> tuple[str, ...]:
@@ -89,7 +126,7 @@ def _pattern_kwargs(pattern) -> tuple[str, ...]:
 
 
 def _walk(patterns, prefix: str, namespace: str | None, kwargs: tuple[str, ...]
-          ) -> Iterator[OrgRoute]:
+          ) -> Iterator[Route]:
     for entry in patterns:
         route = URLResolver._join_route(prefix, str(entry.pattern))
         entry_kwargs = kwargs + _pattern_kwargs(entry.pattern)
@@ -100,11 +137,16 @@ def _walk(patterns, prefix: str, namespace: str | None, kwargs: tuple[str, ...]
             yield from _walk(entry.url_patterns, route, inner, entry_kwargs)
         elif isinstance(entry, URLPattern):
             name = entry.name and (f"{namespace}:{entry.name}" if namespace else entry.name)
-            yield OrgRoute(route=route, name=name, kwargs=entry_kwargs, callback=entry.callback)
+            yield Route(route=route, name=name, kwargs=entry_kwargs, callback=entry.callback)
 
 
-def org_routes() -> list[OrgRoute]:
-    return [r for r in _walk(get_resolver().url_patterns, "", None, ()) if "org_slug" in r.kwargs]
+def all_routes() -> list[Route]:
+    return list(_walk(get_resolver().url_patterns, "", None, ()))
 
 
-ORG_ROUTES = org_routes()
+def org_routes() -> list[Route]:
+    return [r for r in all_routes() if r.takes_org]
+
+
+ALL_ROUTES = all_routes()
+ORG_ROUTES = [r for r in ALL_ROUTES if r.takes_org]

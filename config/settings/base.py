@@ -202,7 +202,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "DEFAULT_GENERATOR_CLASS": "accounts.api.ScopeFreeSchemaGenerator",
+    "DEFAULT_GENERATOR_CLASS": "accounts.schema.ScopeFreeSchemaGenerator",
     # Several models have a "role" or "status" with different choices: name each enum.
     "ENUM_NAME_OVERRIDES": {
         "MembershipRoleEnum": "accounts.models.Role",
