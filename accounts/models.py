@@ -13,6 +13,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from accounts import names
 from accounts.tenancy import TenantModel
 
 
@@ -21,7 +22,48 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"“{value}” is not a known time zone (try e.g. Europe/Berlin).")
 
 
-class UserManager(BaseUserManager):
+#: Fields a user's ``display_name`` (and so ``name_key``) is derived from.
+NAME_SOURCE_FIELDS = frozenset({"full_name", "first_name", "last_name", "email"})
+
+
+class UserQuerySet(models.QuerySet):
+    """Keeps ``User.name_key`` in step with the name on the bulk paths ``save()`` never sees.
+
+    The manager is used in migrations too, where the historical model may predate the key
+    (and has no methods): there every write passes through untouched."""
+
+    def _keeps_name_key(self) -> bool:
+        return hasattr(self.model, "refresh_name_key")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if self._keeps_name_key():
+            for user in objs:
+                user.refresh_name_key()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs, fields = list(objs), list(fields)
+        if self._keeps_name_key() and NAME_SOURCE_FIELDS & set(fields):
+            for user in objs:
+                user.refresh_name_key()
+            if "name_key" not in fields:
+                fields.append("name_key")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs):
+        if not self._keeps_name_key() or not NAME_SOURCE_FIELDS & kwargs.keys():
+            return super().update(**kwargs)
+        pks = list(self.values_list("pk", flat=True))
+        count = super().update(**kwargs)
+        users = list(self.model._base_manager.filter(pk__in=pks))
+        for user in users:
+            user.refresh_name_key()
+        self.model._base_manager.bulk_update(users, ["name_key"], batch_size=500)
+        return count
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra):
@@ -48,6 +90,8 @@ class User(AbstractUser):
     username = None
     email = models.EmailField("email address", unique=True)
     full_name = models.CharField(max_length=150, blank=True)
+    #: ``accounts.names.name_key(display_name)``: what name search and sorting compare.
+    name_key = models.CharField(max_length=400, blank=True, db_index=True, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -63,6 +107,16 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.get_full_name() or self.email
+
+    def refresh_name_key(self) -> None:
+        self.name_key = names.name_key(self.display_name)
+
+    def save(self, *args, **kwargs):
+        self.refresh_name_key()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and NAME_SOURCE_FIELDS & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
 
 class Organization(models.Model):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, Count, F, Prefetch, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, Lower, NullIf
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
 from accounts.models import Membership
+from accounts.names import CodePointOrder, name_key
 from programs.models import (
     Cohort,
     Participant,
@@ -117,15 +118,38 @@ def seniority_levels() -> QuerySet[SeniorityLevel]:
     return SeniorityLevel.objects.order_by("rank")
 
 
+_NAME = CodePointOrder("membership__user__name_key")
 _SORT_KEYS = {
-    "name": ("sort_name", "membership__user__email"),
-    "role": ("role", "sort_name"),
-    "status": ("status", "sort_name"),
-    "department": ("profile__department", "sort_name"),
-    "level": ("profile__level__rank", "sort_name"),
-    "completeness": ("completeness", "sort_name"),
-    "applied": ("created_at", "pk"),
+    "name": (_NAME, "membership__user__full_name", "membership__user__email"),
+    "role": ("role", _NAME),
+    "status": ("status", _NAME),
+    "department": ("profile__department", _NAME),
+    "level": ("profile__level__rank", _NAME),
+    "completeness": ("completeness", _NAME),
+    "applied": ("created_at",),
 }
+
+
+def _ordering(sort: str) -> list:
+    """``sort`` ("name", "-level", ...) as an ORDER BY: the first key in the asked direction
+    (missing values last), then the name, then ``pk`` so that pages never overlap."""
+    descending = sort.startswith("-")
+    keys = _SORT_KEYS.get(sort.lstrip("-"), _SORT_KEYS["name"])
+    first = keys[0] if hasattr(keys[0], "resolve_expression") else F(keys[0])
+    first = first.desc(nulls_last=True) if descending else first.asc(nulls_last=True)
+    return [first, *keys[1:], "pk"]
+
+
+def people_search(q: str, *, prefix: str = "membership__user__", emails: bool = True) -> Q:
+    """Rows whose person's name contains ``q`` in any case and with or without accents
+    ("ZOË" finds "Zoë", "lukasz" finds "Łukasz"), or, with ``emails``, whose email does."""
+    condition = Q(pk__in=[])
+    folded = name_key(q)
+    if folded:
+        condition |= Q(**{f"{prefix}name_key__contains": folded})
+    if emails and q.strip():
+        condition |= Q(**{f"{prefix}email__icontains": q.strip()})
+    return condition
 
 
 def roster_participants(
@@ -135,18 +159,15 @@ def roster_participants(
 ) -> QuerySet[Participant]:
     """Participants of ``cohort`` filtered and sorted for the roster and its CSV export.
 
-    Two queries whatever the number of rows (participants with joins, then their topics).
+    Two queries for any slice of it (participants with joins, then their topics). Names
+    sort by ``User.name_key``, so "Łukasz" sits among the Ls on SQLite and PostgreSQL alike.
     """
     queryset = (Participant.objects.filter(cohort=cohort)
                 .select_related("cohort", "membership__user", "profile__level")
                 .prefetch_related(Prefetch(
-                    "topics", queryset=ParticipantTopic.objects.select_related("topic")))
-                .annotate(sort_name=Lower(Coalesce(
-                    NullIf("membership__user__full_name", Value("")),
-                    "membership__user__email", output_field=CharField()))))
+                    "topics", queryset=ParticipantTopic.objects.select_related("topic"))))
     if q:
-        queryset = queryset.filter(Q(membership__user__full_name__icontains=q)
-                                   | Q(membership__user__email__icontains=q))
+        queryset = queryset.filter(people_search(q))
     if role:
         queryset = queryset.filter(role=role)
     if status:
@@ -157,11 +178,7 @@ def roster_participants(
         queryset = queryset.filter(profile__level=level)
     if completeness_below is not None:
         queryset = queryset.filter(completeness__lt=completeness_below)
-    descending = sort.startswith("-")
-    keys = _SORT_KEYS.get(sort.lstrip("-"), _SORT_KEYS["name"])
-    ordering = [F(keys[0]).desc(nulls_last=True) if descending
-                else F(keys[0]).asc(nulls_last=True), *keys[1:]]
-    return queryset.order_by(*ordering)
+    return queryset.order_by(*_ordering(sort))
 
 
 def roster_departments(*, cohort: Cohort) -> list[str]:
