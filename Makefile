@@ -1,42 +1,58 @@
 # Flipside: `make run` serves the demo, `make test` runs the whole suite.
+# `make run` installs only what serving needs; `make test` / `make lint` add the dev extras
+# (pytest, Playwright, Hypothesis, ruff, ...). One stamp each: `make test` after `make run` adds
+# the extras, `make run` after `make test` installs nothing.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+SERVE_STAMP := $(VENV)/.installed-serve
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: run test lint venv migrate seed worker beat bench clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+# manage.py, wsgi and Celery default to the production settings; these targets are the
+# embedded demo (SQLite under var/, eager tasks unless REDIS_URL is set, email to the console).
+run seed migrate worker beat: export DJANGO_SETTINGS_MODULE := config.settings.dev
+test lint: export DJANGO_SETTINGS_MODULE := config.settings.test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(SERVE_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+# The dev extras include every runtime dependency, so this stamp renews both.
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(SERVE_STAMP) $@
 
-venv: $(STAMP)
+venv: $(SERVE_STAMP)
 
-migrate: $(STAMP)
+migrate: $(SERVE_STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
 run: seed
+	@echo "Serving the demo on http://127.0.0.1:8000 (logins above; Ctrl-C stops)"
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: $(STAMP)
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest
+test: $(DEV_STAMP)
+	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py makemigrations --check --dry-run
 
-worker: $(STAMP)
+worker: $(SERVE_STAMP)
 	$(BIN)/celery -A config worker --loglevel=info
 
-beat: $(STAMP)
+beat: $(SERVE_STAMP)
 	$(BIN)/celery -A config beat --loglevel=info
 
-bench: $(STAMP)
+bench: $(SERVE_STAMP)
 	$(BIN)/python bench/matching.py
 
 clean:

@@ -2,8 +2,15 @@
 
 Tasks always run eagerly (see below)."""
 
+import os
+import secrets
+
 from .base import *  # noqa: F403
 from .base import VAR_DIR
+
+# A new random key per test run, published in the environment so that the processes the run
+# starts (manage.py, gunicorn, workers on these settings) sign and verify with the same one.
+SECRET_KEY = os.environ.setdefault("FLIPSIDE_TEST_SECRET_KEY", secrets.token_urlsafe(50))
 
 DEBUG = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
