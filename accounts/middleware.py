@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 
 class HealthCheckMiddleware:
@@ -27,3 +29,37 @@ class HealthCheckMiddleware:
 
             return healthz(request)
         return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """``Permissions-Policy`` on every response, and ``Cache-Control: no-store`` on every
+    response to a signed-in request, so that no browser or proxy cache keeps a private page,
+    API answer or download (.ics, CSV) after the person signs out.
+
+    Signed in means a session user or an API token: DRF sets the token's user on the
+    underlying request when it authenticates, and a request that sends ``Authorization`` is
+    private whatever the answer. A ``Cache-Control`` the view chose is left as it is. Static
+    files never reach this middleware (WhiteNoise answers them earlier) and stay cacheable.
+    Place it after ``AuthenticationMiddleware``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.permissions_policy = ", ".join(
+            f"{feature}={allowlist}"
+            for feature, allowlist in settings.FLIPSIDE_PERMISSIONS_POLICY.items())
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.permissions_policy and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = self.permissions_policy
+        if "Cache-Control" not in response and _is_signed_in(request):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+def _is_signed_in(request) -> bool:
+    if "HTTP_AUTHORIZATION" in request.META:
+        return True
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)

@@ -47,10 +47,12 @@ MIDDLEWARE = [
     "accounts.middleware.HealthCheckMiddleware",  # before host checks and the HTTPS redirect
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (see "security headers")
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SecurityHeadersMiddleware",  # Permissions-Policy; no-store signed in
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -212,6 +214,44 @@ SPECTACULAR_SETTINGS = {
         "CohortStatusEnum": "programs.models.CohortStatus",
     },
 }
+
+# --- security headers ----------------------------------------------------------------------
+# A strict Content-Security-Policy (django-csp 4): scripts and styles only from our own static
+# files, no inline <script>, no inline event handlers, no style="" attributes, no eval (htmx's
+# allowEval is off in templates/base.html). Page data reaches scripts via json_script or data-
+# attributes. img-src allows data: for Bootstrap's SVG form icons (in its CSS) and the TOTP QR
+# code (allauth renders it as a data: URI). /api/docs/ (Swagger UI) runs under the same policy
+# (config/urls.py). tests/test_security_headers.py checks every page; the browser tests fail
+# on any violation.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+# Powerful browser features this app never uses, denied to every page (Permissions-Policy,
+# set by accounts.middleware.SecurityHeadersMiddleware, with Cache-Control: no-store for every
+# signed-in request).
+FLIPSIDE_PERMISSIONS_POLICY = {
+    "accelerometer": "()",
+    "camera": "()",
+    "display-capture": "()",
+    "geolocation": "()",
+    "gyroscope": "()",
+    "magnetometer": "()",
+    "microphone": "()",
+    "payment": "()",
+    "usb": "()",
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# --- end security headers ------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,9 @@ document.addEventListener("DOMContentLoaded", () => {
   const source = document.getElementById("topic-chart-data");
   if (!canvas || !source || typeof Chart === "undefined") return;
   const data = JSON.parse(source.textContent);
+  // The chart grows with its topics (CSSOM, allowed by the CSP; style attributes are not).
+  const box = canvas.parentElement;
+  if (box && box.dataset.minHeight) box.style.minHeight = `${parseInt(box.dataset.minHeight, 10)}px`;
   new Chart(canvas, {
     type: "bar",
     data: {
