@@ -326,13 +326,20 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def page(page, request):
-    """Playwright page that saves a screenshot under var/test-screenshots when a test fails."""
+    """Playwright page that saves a screenshot under var/test-screenshots when a test fails,
+    and fails the test on any Content-Security-Policy violation (tests/browser/helpers.py)."""
+    from tests.browser.helpers import policy_violations, record_policy_violations
+
     page.set_default_timeout(15_000)
+    violations = record_policy_violations(page)
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOT_DIR / f"{request.node.name}.png"), full_page=True)
+    found = policy_violations(page, violations)
+    assert not found, "the page broke its Content-Security-Policy or Permissions-Policy:\n" \
+        + "\n".join(found)
 
 
 @pytest.fixture(scope="session")
