@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -288,7 +289,28 @@ class ParticipantProfileView(OrganizationMixin, TemplateView):
 
 # --- roster for HR admins ------------------------------------------------------------------
 
+ROSTER_PAGE_SIZE = 50
+ROSTER_APPLICATIONS_SHOWN = 20
+
+
+def _page_links(page) -> list[int | None]:
+    """Page numbers to link: the first, the last and two either side of the current one;
+    ``None`` marks a gap ("…")."""
+    last, current = page.paginator.num_pages, page.number
+    wanted = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+    links: list[int | None] = []
+    for number in wanted:
+        if links and number - links[-1] > 1:
+            links.append(None)
+        links.append(number)
+    return links
+
+
 class CohortRosterView(CohortAdminMixin, TemplateView):
+    """The cohort's people, 50 a page; filters, sort and page live in the query string (htmx
+    swaps the table and pushes the URL, so reload, back and sharing a link keep them)."""
+
+
     template_name = "programs/participants/roster.html"
 
     def filter_form(self, cohort: Cohort) -> RosterFilterForm:
@@ -306,14 +328,17 @@ class CohortRosterView(CohortAdminMixin, TemplateView):
         cohort = self.get_cohort()
         form = self.filter_form(cohort)
         filters = form.filters()
-        participants = list(selectors.roster_participants(cohort=cohort, **filters))
+        page = Paginator(selectors.roster_participants(cohort=cohort, **filters),
+                         ROSTER_PAGE_SIZE).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
+        query.pop("page", None)
+        page_query = query.urlencode()
         query.pop("sort", None)
         context.update(
             cohort=cohort, links=self.cohort_links(cohort), filter_form=form,
-            participants=participants, sort=filters["sort"], sorts=ROSTER_SORTS,
-            query_without_sort=query.urlencode(),
-            csv_query=self.request.GET.urlencode(),
+            page=page, participants=page.object_list, sort=filters["sort"],
+            sorts=ROSTER_SORTS, query_without_sort=query.urlencode(), page_query=page_query,
+            page_links=_page_links(page), csv_query=page_query,
         )
         if not self.request.htmx:
             summary = selectors.roster_summary(cohort=cohort)
@@ -322,7 +347,9 @@ class CohortRosterView(CohortAdminMixin, TemplateView):
                 chart_data={"labels": [t.name for t in summary.topics],
                             "wanted": [t.wanted_by for t in summary.topics],
                             "teachable": [t.teachable_by for t in summary.topics]},
-                applications=list(selectors.cohort_applications(cohort=cohort)),
+                applications=list(
+                    selectors.cohort_applications(cohort=cohort)[:ROSTER_APPLICATIONS_SHOWN]),
+                applications_shown=ROSTER_APPLICATIONS_SHOWN,
                 decision_form=DecisionForm(),
             )
         return context
