@@ -281,8 +281,9 @@ class ParticipantSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="membership.user.display_name", read_only=True)
     job_title = serializers.CharField(source="profile.job_title", read_only=True)
     department = serializers.CharField(source="profile.department", read_only=True)
-    level = serializers.CharField(source="profile.level.name", read_only=True, default=None,
-                                  allow_null=True)
+    # A method field: a dotted source with a default is skipped on PATCH (partial), so the
+    # response would lack a field the schema promises.
+    level = serializers.SerializerMethodField()
     time_zone = serializers.CharField(source="profile.time_zone", read_only=True)
     languages = serializers.ListField(child=serializers.CharField(), source="profile.languages",
                                       read_only=True)
@@ -302,6 +303,11 @@ class ParticipantSerializer(serializers.ModelSerializer):
     def _topics(participant, interest) -> list[dict]:
         return ParticipantTopicSerializer(
             [t for t in participant.topics.all() if t.interest == interest], many=True).data
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_level(self, participant) -> str | None:
+        level = participant.profile.level if participant.profile_id else None
+        return level.name if level else None
 
     @extend_schema_field(ParticipantTopicSerializer(many=True))
     def get_teach_topics(self, participant) -> list[dict]:
