@@ -241,7 +241,9 @@ class DecisionRemoveView(CohortMatchingView):
 
     def post(self, request, org_slug, cohort_pk, decision_pk):
         cohort = self.get_cohort()
-        services.decision_remove(cohort=cohort, decision_id=decision_pk)
+        # A decision of another cohort (or none) is a 404, not a "removed" that did nothing.
+        decision = get_object_or_404(PairDecision, cohort=cohort, pk=decision_pk)
+        services.decision_remove(cohort=cohort, decision_id=decision.pk)
         messages.success(request, "Decision removed.")
         return redirect("matching:cohort_runs", org_slug=org_slug, cohort_pk=cohort.pk)
 
