@@ -31,6 +31,11 @@ def _is_eager(task) -> bool:
     return bool(task.app.conf.task_always_eager)
 
 
+def broker_is_eager(task) -> bool:
+    """True when ``task`` would run in-process (embedded mode: no broker)."""
+    return _is_eager(task)
+
+
 def publish_task(task, args: Sequence, *, what: str) -> bool:
     """Send ``task(*args)`` to the broker; False (never an exception) when it cannot be sent.
 

@@ -119,8 +119,10 @@ def notifications_enqueue_bulk(
 ) -> int:
     """:func:`notification_enqueue` for many recipients of one kind, in a constant number of
     queries (per 2,000 drafts): the same preferences, the same unique ``key`` idempotency (a key
-    already enqueued, or repeated in ``drafts``, adds nothing) and the same after-commit
-    dispatch. Returns how many notifications were recorded.
+    already enqueued, or repeated in ``drafts``, adds nothing). The emails are handed over after
+    commit and, inside a request, only once its response has gone out
+    (:func:`notifications_send_after_response`): a request never sends thousands of emails
+    itself. Returns how many notifications were recorded.
     """
     if not drafts:
         return 0
@@ -160,7 +162,8 @@ def notifications_enqueue_bulk(
         pending_ids.extend(Notification.objects.filter(
             key__in=chunk, status=Notification.Status.PENDING).values_list("pk", flat=True))
     if pending_ids:
-        transaction.on_commit(lambda: notifications_dispatch_many(notification_ids=pending_ids))
+        transaction.on_commit(
+            lambda: notifications_send_after_response(notification_ids=pending_ids))
     return len(rows)
 
 
@@ -240,6 +243,37 @@ def notifications_dispatch_many(*, notification_ids: Sequence[int]) -> int:
                            len(notification_ids) - handed)
             return handed
     return len(notification_ids)
+
+
+def notifications_send_after_response(*, notification_ids: Sequence[int]) -> None:
+    """Send many pending notifications once the current response has gone out (at once outside
+    a request; see accounts/after_response.py).
+
+    With a broker they are handed to Celery (:func:`notifications_dispatch_many`; what cannot
+    be handed over is left to the outbox drain). Without one (embedded mode: eager tasks, which
+    would run inside the request) they are sent here one by one, each claimed and marked as
+    :func:`notification_send` does, so the import page can count them as they go; a failed
+    delivery stays pending for a later drain.
+    """
+    from accounts.after_response import run_after_response
+    from accounts.broker import broker_is_eager
+
+    ids = list(notification_ids)
+
+    def send() -> None:
+        from accounts.tasks import send_notification
+
+        if not broker_is_eager(send_notification):
+            notifications_dispatch_many(notification_ids=ids)
+            return
+        for notification_id in ids:
+            try:
+                notification_send(notification_id=notification_id)
+            except DeliveryError:
+                logger.warning("notification %s not delivered; it stays pending",
+                               notification_id)
+
+    run_after_response(send)
 
 
 def notification_dispatch(*, notification_id: int) -> bool:

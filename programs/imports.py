@@ -2,8 +2,9 @@
 
 Three layers:
 
-- reading (:func:`read_csv_text`, :func:`parse_csv`): size and row limits, UTF-8 (with or
-  without BOM), delimiter, header names matched case-insensitively with common variants;
+- reading (:func:`decode_csv_upload`, :func:`parse_csv`): size and row limits, UTF-8 (with or
+  without BOM; a Windows-1252 file is converted, with a notice), binary files told apart from
+  text, delimiter, header names matched case-insensitively with common variants;
 - validation (:func:`plan_import`): every cell checked against the organization (levels,
   topics, members) loaded in a handful of queries, never one per row; every problem becomes
   an :class:`ImportIssue` with its spreadsheet row number, column and a human reason;
@@ -17,10 +18,21 @@ Rules an admin can rely on (they are shown next to the upload form):
 - A blank optional cell keeps what is stored (people's own answers are never wiped by a file
   that lacks them); a filled cell replaces it. A filled topics cell replaces that person's
   teach (or learn) topics in this cohort.
-- New people get an account with no password (they sign in through the password-reset or
-  invitation link), a member role, a profile and an enrolled place, and a welcome email.
-- Existing members keep their role in the organization and their account name; existing
-  participants keep their status (a withdrawn person is not silently re-enrolled).
+- Someone who is not yet a member of this organization is a *new person*, whatever else
+  Flipside knows about the address. An address with no account anywhere gets an account with
+  no password (the welcome email's personal link signs them in), a member role, a profile, an
+  enrolled place and a welcome email. An address that already has an account (with another
+  organization) is never shown, changed, enrolled or welcomed by this organization: it gets
+  an invitation into the cohort, and the person joins when they accept it with their own
+  account (:func:`programs.enrollment.cohort_invitation_accepted`). The preview, the report,
+  the API answer and the email progress treat both the same way, so an import cannot be used
+  to find out whether an address has an account elsewhere.
+- Existing members keep their role in the organization and their account name (a blank one is
+  filled in); existing participants keep their status (a withdrawn person is not silently
+  re-enrolled).
+- Welcome and invitation emails are written to the outbox in bulk with the import and sent
+  after the response (:func:`accounts.after_response.run_after_response`); the import page
+  shows how many have gone out.
 - Seniority: the cohort pairs a mentor with a mentee only when the mentor is at least
   ``min_seniority_gap`` levels junior. A row is refused when that can never happen in this
   cohort: a mentor who is not junior enough to the most senior mentee, or a mentee who is not
@@ -48,15 +60,19 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Count
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.models import Membership, Role, User
+from accounts.models import Invitation, Membership, Notification, Role, User
 from accounts.notifications import NotificationDraft, notifications_enqueue_bulk
+from accounts.services import invitation_accept_url
 from programs.completeness import ProfileFacts, profile_completeness
 from programs.enrollment import _welcome_context, participant_profile_path
+from programs.languages import parse_languages
 from programs.models import (
     Cohort,
+    CohortInvitation,
     Participant,
     ParticipantRole,
     ParticipantStatus,
@@ -111,7 +127,8 @@ COLUMNS: tuple[Column, ...] = (
            "IANA time zone, e.g. Europe/Berlin.", "Europe/Madrid"),
     Column("languages", "languages", False,
            ("languages", "language", "langs", "spoken languages"),
-           "Language codes separated by ';', e.g. en;de.", "es;en"),
+           "Languages separated by ';', as names or codes, e.g. Spanish;English or es;en or "
+           "pt-BR.", "es;en"),
     Column("teach_topics", "teach topics", False,
            ("teach topics", "teach", "can teach", "topics to teach", "teaching topics",
             "skills to share", "teaches"),
@@ -154,8 +171,9 @@ class ImportIssue:
 
 
 class Action:
+    #: Not a member of this organization yet (no account anywhere, or an account elsewhere:
+    #: deliberately one action, see the module docs).
     NEW_PERSON = "new person"
-    NEW_MEMBER = "new member"
     ENROLL = "enroll"
     UPDATE = "update"
     UNCHANGED = "unchanged"
@@ -185,6 +203,9 @@ class ImportReport:
     warnings: list[ImportIssue] = field(default_factory=list)
     rows: list[RowPreview] = field(default_factory=list)
     imported: bool = False
+    #: After a real import: the outbox rows of its welcome and invitation emails (for the
+    #: progress on the import page; never shown or returned by the API).
+    email_ids: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -192,20 +213,25 @@ class ImportReport:
 
     @property
     def summary(self) -> dict[str, int]:
-        counts = {"rows": self.row_count, "new_people": 0, "new_members": 0, "enrolled": 0,
-                  "updated": 0, "unchanged": 0}
+        """``new_people``: not members yet; ``enrolled``: new places in the cohort (each gets
+        a welcome email, or an invitation it takes effect with)."""
+        counts = {"rows": self.row_count, "new_people": 0, "enrolled": 0, "updated": 0,
+                  "unchanged": 0}
         for row in self.rows:
             if row.action == Action.NEW_PERSON:
                 counts["new_people"] += 1
-            elif row.action == Action.NEW_MEMBER:
-                counts["new_members"] += 1
             elif row.action == Action.UPDATE:
                 counts["updated"] += 1
             elif row.action == Action.UNCHANGED:
                 counts["unchanged"] += 1
-            if row.action in (Action.NEW_PERSON, Action.NEW_MEMBER, Action.ENROLL):
+            if row.action in (Action.NEW_PERSON, Action.ENROLL):
                 counts["enrolled"] += 1
         return counts
+
+    @property
+    def emails_planned(self) -> int:
+        """How many people this import emails (a welcome or an invitation): one per new place."""
+        return self.summary["enrolled"]
 
     def as_dict(self) -> dict:
         return {
@@ -231,8 +257,77 @@ def _file_error(message: str, **kwargs) -> ImportFileError:
     return ImportFileError(ImportIssue(message=message, **kwargs))
 
 
-def read_csv_text(file: IO[bytes] | bytes | str, *, max_bytes: int | None = None) -> str:
-    """The upload as text: at most ``max_bytes``, UTF-8 (a BOM is dropped), no NUL bytes."""
+#: Signatures of files people rename to .csv by mistake (Excel and UTF-16 have their own
+#: messages).
+BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "a PDF document"), (b"\x89PNG", "a PNG image"), (b"GIF8", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"), (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"), (b"Rar!", "a RAR archive"),
+    (b"BM", "a bitmap image"), (b"\x7fELF", "a program"), (b"MZ", "a Windows program"),
+)
+#: Bytes that never occur in text: C0 controls other than tab, line feed, form feed and
+#: carriage return, and DEL.
+_CONTROL_BYTES = frozenset(range(0x09)) | frozenset(range(0x0e, 0x20)) | {0x0b, 0x7f}
+_SAMPLE = 64 * 1024
+
+
+def _known_binary(data: bytes) -> str | None:
+    for signature, kind in BINARY_SIGNATURES:
+        if data.startswith(signature) and (len(signature) > 2 or b"\x00" in data[:_SAMPLE]
+                                           or _control_share(data) > 0.01):
+            return f"it is {kind}"
+    return None
+
+
+def _binary_reason(data: bytes) -> str | None:
+    """Why ``data`` is not text at all, or ``None`` when it may be text."""
+    sample = data[:_SAMPLE]
+    if b"\x00" in sample:
+        return "it contains NUL bytes"
+    if _control_share(data) > 0.01:
+        return "it contains control characters that never occur in text"
+    return None
+
+
+def _control_share(data: bytes) -> float:
+    sample = data[:_SAMPLE]
+    return sum(1 for byte in sample if byte in _CONTROL_BYTES) / max(1, len(sample))
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """UTF-16 without a byte-order mark: ASCII text with a NUL after (or before) each letter."""
+    sample = data[:4096]
+    if len(sample) < 8:
+        return False
+    even, odd = sample[0::2], sample[1::2]
+    for zeros, letters in ((even, odd), (odd, even)):
+        printable = sum(1 for byte in letters if 0x20 <= byte < 0x7f or byte in b"\t\r\n")
+        if zeros.count(0) / len(zeros) > 0.6 and printable / len(letters) > 0.6:
+            return True
+    return False
+
+
+def _accented_words(text: str, limit: int = 3) -> list[str]:
+    found: list[str] = []
+    for word in re.findall(r"[^\s,;\t\"]+", text):
+        if not word.isascii() and word not in found:
+            found.append(word)
+            if len(found) == limit:
+                break
+    return found
+
+
+def decode_csv_upload(file: IO[bytes] | bytes | str, *, max_bytes: int | None = None
+                      ) -> tuple[str, list[ImportIssue]]:
+    """The upload as text, and notices about how it was read.
+
+    At most ``max_bytes``. UTF-8 (a BOM is dropped) is read as it is. A file that is not
+    UTF-8 but is valid Windows-1252 (what Excel's plain "CSV" writes in Western Europe) is
+    converted, with a notice naming a few converted words so the admin can check them in the
+    preview before importing. Spreadsheets, UTF-16 and files that are not text at all (an
+    image, a PDF, an archive renamed .csv) are refused with what they are and how to export a
+    CSV instead.
+    """
     max_bytes = max_bytes or MAX_BYTES
     if isinstance(file, str):
         data = file.encode("utf-8")
@@ -256,19 +351,41 @@ def read_csv_text(file: IO[bytes] | bytes | str, *, max_bytes: int | None = None
                           "File › Save As › “CSV UTF-8 (Comma delimited)” and upload that.")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _file_error("The file is UTF-16 text. Save it as “CSV UTF-8” and upload again.")
+    reason = _known_binary(data)
+    if reason is None and _looks_like_utf16(data):
+        raise _file_error("The file is UTF-16 text. Save it as “CSV UTF-8” and upload again.")
+    reason = reason or _binary_reason(data)
+    if reason is not None:
+        raise _file_error(
+            f"This is not a text file ({reason}), so it cannot be a CSV file, whatever its "
+            "name ends with. Open your spreadsheet and choose File › Save As › “CSV UTF-8 "
+            "(Comma delimited)”, then upload that file.")
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise _file_error(
-            f"The file is not UTF-8 text (the first unreadable byte is on line {line}). "
-            "It was probably saved as Windows-1252 or Latin-1: in Excel choose “CSV UTF-8 "
-            "(Comma delimited)”, in LibreOffice tick “Edit filter settings” and pick "
-            "Unicode (UTF-8).", row=line) from error
-    if "\x00" in text:
-        raise _file_error("The file contains NUL bytes, so it is not a plain CSV file. "
-                          "Save it as “CSV UTF-8” and upload again.")
-    return text
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise _file_error(
+                f"The file is not UTF-8 text (the first unreadable byte is on line {line}), "
+                "and not Windows-1252 either, so Flipside cannot tell which characters it "
+                "holds. Save it as “CSV UTF-8”: in Excel choose “CSV UTF-8 (Comma "
+                "delimited)”, in LibreOffice tick “Edit filter settings” and pick Unicode "
+                "(UTF-8).", row=line) from error
+    examples = ", ".join(f"“{word}”" for word in _accented_words(text))
+    notice = ImportIssue(
+        message="The file was saved as Windows-1252 (Excel's “CSV”, Western European), not "
+                "UTF-8, so Flipside converted it. Check that accented letters look right "
+                f"before you import{f' (for example {examples})' if examples else ''}; if "
+                "they do not, save the file as “CSV UTF-8 (Comma delimited)” and upload it "
+                "again.", row=None, field=None, column=None, value="Windows-1252")
+    return text, [notice]
+
+
+def read_csv_text(file: IO[bytes] | bytes | str, *, max_bytes: int | None = None) -> str:
+    """The upload as text (see :func:`decode_csv_upload`)."""
+    return decode_csv_upload(file, max_bytes=max_bytes)[0]
 
 
 @dataclass
@@ -353,17 +470,6 @@ ROLE_WORDS = {
     "mentee senior leader": ParticipantRole.MENTEE,
 }
 
-LANGUAGE_NAMES = {
-    "english": "en", "german": "de", "deutsch": "de", "french": "fr", "français": "fr",
-    "francais": "fr", "spanish": "es", "español": "es", "espanol": "es", "italian": "it",
-    "portuguese": "pt", "dutch": "nl", "polish": "pl", "hindi": "hi", "japanese": "ja",
-    "chinese": "zh", "mandarin": "zh", "cantonese": "yue", "korean": "ko", "arabic": "ar",
-    "russian": "ru", "turkish": "tr", "swedish": "sv", "danish": "da", "norwegian": "no",
-    "finnish": "fi", "czech": "cs", "greek": "el", "hebrew": "he", "ukrainian": "uk",
-    "romanian": "ro", "hungarian": "hu", "indonesian": "id", "vietnamese": "vi", "thai": "th",
-    "tamil": "ta", "bengali": "bn", "urdu": "ur", "swahili": "sw", "tagalog": "tl",
-}
-LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 LIST_SPLIT = re.compile(r"[;|]")
 
 
@@ -384,22 +490,6 @@ def parse_time_zone(value: str) -> tuple[str | None, list[str]]:
         return zones[key], []
     close = difflib.get_close_matches(key, zones.keys(), n=2, cutoff=0.8)
     return None, [zones[c] for c in close]
-
-
-def parse_languages(value: str) -> tuple[list[str], list[str]]:
-    """(language codes in order without repeats, entries that are not languages)."""
-    codes: list[str] = []
-    bad: list[str] = []
-    for part in re.split(r"[;,|/]", value):
-        item = part.strip()
-        if not item:
-            continue
-        code = LANGUAGE_NAMES.get(item.lower(), item.lower().replace("_", "-"))
-        if not LANGUAGE_CODE.match(code):
-            bad.append(item)
-        elif code not in codes:
-            codes.append(code)
-    return codes, bad
 
 
 def parse_topic_list(value: str) -> tuple[list[tuple[str, int]], list[str]]:
@@ -446,6 +536,12 @@ class PlannedRow:
     profile: Profile | None = None
     participant: Participant | None = None
     preview: RowPreview | None = None
+
+    @property
+    def account_elsewhere(self) -> bool:
+        """The address has an account, but not as a member of this organization: that account
+        is invited, never read or written (only the import's own code may look at this)."""
+        return self.user is not None and self.membership is None
 
 
 @dataclass
@@ -663,8 +759,9 @@ def plan_import(*, cohort: Cohort, parsed: ParsedFile) -> ImportPlan:
             codes, bad = parse_languages(raw_languages)
             if bad:
                 checker.error(number, "languages", raw_languages,
-                              f"Not a language code: {', '.join(f'“{b}”' for b in bad)}. Use "
-                              "codes such as en, de or pt-br, separated by ';'.")
+                              f"Not a language Flipside knows: "
+                              f"{', '.join(f'“{b}”' for b in bad)}. Use names such as German "
+                              "or codes such as de or pt-BR, separated by ';'.")
             planned.languages = codes
         planned.teach = checker.topics(number, record, "teach_topics")
         planned.learn = checker.topics(number, record, "learn_topics")
@@ -684,7 +781,8 @@ def plan_import(*, cohort: Cohort, parsed: ParsedFile) -> ImportPlan:
                 message=f"{planned.email} is {participant.get_status_display().lower()} in "
                         "this cohort: their details are updated but they are not re-enrolled."))
         user = planned.user
-        if user is not None and user.full_name and planned.name and user.full_name != planned.name:
+        if planned.membership is not None and user.full_name and planned.name and \
+                user.full_name != planned.name:
             warnings.append(ImportIssue(
                 row=planned.row, field="name", value=planned.name, column=columns["name"][1],
                 message=f"{planned.email} already has an account named “{user.full_name}”; "
@@ -819,11 +917,8 @@ def _topic_map(topics: list[ParticipantTopic], interest: str) -> dict[int, int]:
 def _preview(row: PlannedRow, data: _OrgData,
              existing_topics: dict[int, list[ParticipantTopic]]) -> RowPreview:
     preview = RowPreview(row=row.row, email=row.email, name=row.name, role=row.role)
-    if row.user is None:
+    if row.membership is None:  # no account, or an account elsewhere: never told apart
         preview.action = Action.NEW_PERSON
-        return preview
-    if row.membership is None:
-        preview.action = Action.NEW_MEMBER
         return preview
     if row.participant is None:
         preview.action = Action.ENROLL
@@ -870,10 +965,14 @@ def _insert(model, objects: list, key: str, lookup: dict) -> dict:
 
 
 def _apply(plan: ImportPlan) -> list[Participant]:
-    """Write the plan with bulk queries; returns the newly enrolled participants."""
+    """Write the plan with bulk queries; returns the newly enrolled participants.
+
+    Rows of accounts that are not members here (:attr:`PlannedRow.account_elsewhere`) are
+    left out: nothing of those accounts is written (see :func:`_invite_accounts_elsewhere`).
+    """
     cohort = plan.cohort
     organization = cohort.organization
-    rows = plan.rows
+    rows = [row for row in plan.rows if not row.account_elsewhere]
 
     # Accounts for new people: no usable password, email verified (the organization vouches).
     new_rows = [row for row in rows if row.user is None]
@@ -887,6 +986,7 @@ def _apply(plan: ImportPlan) -> list[Participant]:
         EmailAddress.objects.bulk_create([
             EmailAddress(user=row.user, email=row.email, verified=True, primary=True)
             for row in new_rows], ignore_conflicts=True)
+    # A member's blank account name is filled in; accounts that are not members are not in rows.
     unnamed = [row for row in rows if not row.user.full_name and row.name]
     for row in unnamed:
         row.user.full_name = row.name
@@ -959,9 +1059,72 @@ def _apply(plan: ImportPlan) -> list[Participant]:
         row.participant.role = row.role
     Participant.objects.bulk_update(role_changes, ["role"], batch_size=500)
 
-    _apply_topics(plan)
+    _apply_topics(plan, rows)
     _refresh_completeness(plan, existing)
     return [row.participant for row in enrolling]
+
+
+def _invite_accounts_elsewhere(plan: ImportPlan, actor: User | None
+                               ) -> list[tuple[PlannedRow, Invitation]]:
+    """Invite into the cohort every row whose address has an account but is not a member.
+
+    Only rows of this organization are written: an :class:`~accounts.models.Invitation` (the
+    organization's own row, member role) and the :class:`~programs.models.CohortInvitation`
+    that enrolls the person when they accept. The account itself is not read beyond its
+    address and not changed: no name, no membership, no profile, no place. A pending
+    invitation of the same address into this cohort is replaced (new link, new expiry), as
+    :func:`accounts.services.invitation_create` does; invitations into other cohorts stay.
+    """
+    rows = [row for row in plan.rows if row.account_elsewhere]
+    if not rows:
+        return []
+    cohort = plan.cohort
+    organization = cohort.organization
+    emails = [row.email for row in rows]
+    replaced: list[int] = []
+    for chunk in _chunks(emails):
+        replaced.extend(CohortInvitation.objects.filter(
+            cohort=cohort, invitation__email__in=chunk, invitation__accepted_at__isnull=True,
+            invitation__revoked_at__isnull=True).values_list("invitation_id", flat=True))
+    now = timezone.now()
+    for chunk in _chunks(replaced):
+        Invitation.objects.filter(pk__in=chunk).update(revoked_at=now)
+    expires_at = Invitation._meta.get_field("expires_at").get_default()
+    fresh = [Invitation(organization=organization, email=row.email, role=Role.MEMBER,
+                        invited_by=actor, expires_at=expires_at) for row in rows]
+    created = _insert(Invitation, fresh, "token", {"organization": organization})
+    invited = [(row, created[invitation.token]) for row, invitation in zip(rows, fresh,
+                                                                             strict=True)]
+    CohortInvitation.objects.bulk_create([
+        CohortInvitation(organization=organization, invitation=invitation, cohort=cohort,
+                         role=row.role) for row, invitation in invited])
+    return invited
+
+
+def participants_send_invitations_bulk(*, invited: list[tuple[PlannedRow, Invitation]],
+                                       cohort: Cohort, actor: User | None) -> list[str]:
+    """Queue the email of each invitation made by :func:`_invite_accounts_elsewhere` through
+    the bulk outbox (kind ``invitation``, key ``invitation:<id>`` as for any invitation).
+    The email says who invited them into which program and that they accept with the account
+    they already have. Returns the notification keys."""
+    if not invited:
+        return []
+    program = cohort.program
+    organization = cohort.organization
+    inviter = actor.display_name if actor else organization.name
+    drafts = [NotificationDraft(
+        recipient=row.user, email=row.user.email, key=f"invitation:{invitation.pk}",
+        link=invitation_accept_url(invitation),
+        context={"name": "", "organization": organization.name, "inviter": inviter,
+                 "program_name": program.name, "purpose": program.purpose,
+                 "cohort_name": cohort.name, "start_date": cohort.start_date,
+                 "end_date": cohort.end_date,
+                 "participant_role": ParticipantRole(row.role).label,
+                 "expires_at": invitation.expires_at})
+        for row, invitation in invited]
+    notifications_enqueue_bulk(organization=organization, kind="invitation",
+                               template="programs/email/cohort_invitation", drafts=drafts)
+    return [draft.key for draft in drafts]
 
 
 def _manager_membership_ids(rows: list[PlannedRow],
@@ -982,13 +1145,14 @@ def _manager_membership_ids(rows: list[PlannedRow],
     for row in rows:
         if row.manager_email:
             membership = membership_by_email.get(row.manager_email)
-            result[row.email] = membership.pk if membership else found[row.manager_email]
+            # None: a manager who is not a member (yet), e.g. invited by this same import
+            result[row.email] = membership.pk if membership else found.get(row.manager_email)
     return result
 
 
-def _apply_topics(plan: ImportPlan) -> None:
+def _apply_topics(plan: ImportPlan, rows: list[PlannedRow]) -> None:
     to_create, to_update, to_delete = [], [], []
-    for row in plan.rows:
+    for row in rows:
         current = plan.existing_topics.get(row.participant.pk, [])
         for interest, wanted in ((TopicInterest.TEACH, row.teach),
                                  (TopicInterest.LEARN, row.learn)):
@@ -1057,12 +1221,17 @@ def participants_import_csv(
     ``dry_run`` only validates. Otherwise the file is validated again inside the transaction
     that writes it, against the database of that moment, with the cohort row locked so two
     imports into one cohort run one after the other; any error means nothing is written.
-    Newly enrolled participants get the welcome email after commit (at most once each: the
-    notification key is per participant). Must run inside the cohort's tenant scope.
+    Newly enrolled participants get the welcome email, addresses with an account elsewhere an
+    invitation (at most once each: the notification keys are per participant and per
+    invitation); both are written to the outbox in bulk and sent after the response, and
+    ``report.email_ids`` lists their outbox rows. Must run inside the cohort's tenant scope.
+
+    Privacy: nothing the report holds (rows, warnings, errors, summary) depends on whether a
+    non-member's address has an account elsewhere, and no such account is changed.
     """
     report = ImportReport(cohort_id=cohort.pk, dry_run=dry_run, filename=filename)
     try:
-        text = read_csv_text(file)
+        text, notices = decode_csv_upload(file)
         report.content, report.content_sha256 = text, content_sha256(text)
         parsed = parse_csv(text)
     except ImportFileError as error:
@@ -1070,31 +1239,77 @@ def participants_import_csv(
         return report
     report.row_count = len(parsed.records)
     if dry_run:
-        _fill_report(report, plan_import(cohort=cohort, parsed=parsed))
+        _fill_report(report, plan_import(cohort=cohort, parsed=parsed), notices)
         return report
     with transaction.atomic():
         locked = Cohort.objects.select_for_update(of=("self",)).select_related(
             "organization", "program").get(pk=cohort.pk)
         plan = plan_import(cohort=locked, parsed=parsed)
-        _fill_report(report, plan)
+        _fill_report(report, plan, notices)
         if not report.ok:
             return report
         enrolled = _apply(plan)
-        participants_send_welcome_bulk(participants=enrolled, cohort=locked)
+        invited = _invite_accounts_elsewhere(plan, actor)
+        keys = participants_send_welcome_bulk(participants=enrolled, cohort=locked)
+        keys += participants_send_invitations_bulk(invited=invited, cohort=locked, actor=actor)
+        report.email_ids = _notification_ids(keys)
         report.imported = True
     return report
 
 
-def _fill_report(report: ImportReport, plan: ImportPlan) -> None:
+def _fill_report(report: ImportReport, plan: ImportPlan, notices: list[ImportIssue]) -> None:
     report.errors = plan.errors
-    report.warnings = plan.warnings
+    report.warnings = [*notices, *plan.warnings]
     report.rows = [row.preview for row in plan.rows]
 
 
-def participants_send_welcome_bulk(*, participants: list[Participant], cohort: Cohort) -> int:
+def _notification_ids(keys: list[str]) -> list[int]:
+    ids: list[int] = []
+    for chunk in _chunks(keys):
+        ids.extend(Notification.objects.filter(key__in=chunk).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+@dataclass(frozen=True)
+class EmailProgress:
+    """How far the emails of one import have gone out. ``planned`` people are emailed;
+    those whose preferences turned the email off count as done (they are not waited for)."""
+
+    planned: int
+    sent: int
+    failed: int
+
+    @property
+    def pending(self) -> int:
+        return max(0, self.planned - self.sent - self.failed)
+
+    @property
+    def done(self) -> bool:
+        return self.pending == 0
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.planned else min(100, (self.sent + self.failed) * 100
+                                                // self.planned)
+
+
+def import_email_progress(*, planned: int, notification_ids: Sequence[int]) -> EmailProgress:
+    """Progress of the welcome and invitation emails of an import (a query per 2,000)."""
+    pending = failed = 0
+    for chunk in _chunks(list(notification_ids)):
+        counts = dict(Notification.objects.filter(pk__in=chunk).order_by().values("status")
+                      .annotate(n=Count("pk")).values_list("status", "n"))
+        pending += counts.get(Notification.Status.PENDING, 0)
+        failed += counts.get(Notification.Status.FAILED, 0)
+    return EmailProgress(planned=planned, sent=max(0, planned - pending - failed),
+                         failed=failed)
+
+
+def participants_send_welcome_bulk(*, participants: list[Participant], cohort: Cohort
+                                   ) -> list[str]:
     """:func:`programs.enrollment.participant_send_welcome` for many new participants of one
     cohort through the bulk outbox: same template, context, link and idempotency key, a
-    constant number of queries. Returns how many emails were queued."""
+    constant number of queries. Returns the notification keys of the emails asked for."""
     program = cohort.program
     drafts = []
     for participant in participants:
@@ -1106,8 +1321,9 @@ def participants_send_welcome_bulk(*, participants: list[Participant], cohort: C
         drafts.append(NotificationDraft(
             recipient=user, email=user.email, key=f"welcome:participant:{participant.pk}",
             context=_welcome_context(participant), link=participant_profile_path(participant)))
-    return notifications_enqueue_bulk(organization=cohort.organization, kind="welcome",
-                                      template="programs/email/welcome", drafts=drafts)
+    notifications_enqueue_bulk(organization=cohort.organization, kind="welcome",
+                               template="programs/email/welcome", drafts=drafts)
+    return [draft.key for draft in drafts]
 
 
 def template_csv_rows(*, organization_levels: list[str], topic_names: list[str]

@@ -3,7 +3,9 @@
 The upload is checked and kept as an :class:`~programs.models.ImportBatch` (the exact text
 and its SHA-256); the preview re-validates it and shows every problem by row and column; the
 confirm step posts the hash it showed, re-validates against the database of that moment and
-imports all or nothing. Confirming twice imports once.
+imports all or nothing. Confirming twice imports once. The import answers as soon as it has
+committed; its welcome and invitation emails go out after the response, and the result page
+polls how many have been sent (``?fragment=progress``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
@@ -26,7 +29,9 @@ from programs.imports import (
     COLUMNS,
     MAX_BYTES,
     MAX_ROWS,
+    ImportIssue,
     ImportReport,
+    import_email_progress,
     participants_import_csv,
     template_csv_rows,
 )
@@ -56,10 +61,12 @@ class CohortImportMixin(OrganizationMixin):
                 pk=self.kwargs["cohort_pk"])
         return self._cohort
 
-    def get_batch(self, *, lock: bool = False) -> ImportBatch:
+    def get_batch(self, *, lock: bool = False, without_content: bool = False) -> ImportBatch:
         batches = ImportBatch.objects.filter(cohort=self.get_cohort())
         if lock:
             batches = batches.select_for_update(of=("self",))
+        if without_content:
+            batches = batches.defer("content")
         return get_object_or_404(batches, pk=self.kwargs["batch_pk"])
 
     def get_context_data(self, **kwargs):
@@ -98,18 +105,39 @@ class ImportUploadView(CohortImportMixin, TemplateView):
             return self.render_to_response(
                 self.get_context_data(form=form, file_errors=report.errors), status=400)
         ImportBatch.objects.filter(created_at__lt=timezone.now() - BATCH_LIFETIME).delete()
+        # How the upload was read (a converted encoding) is known only now: kept for the
+        # preview, which re-reads the converted text.
+        upload_notices = [issue.as_dict() for issue in report.warnings if issue.row is None
+                          and issue.value == "Windows-1252"]
         batch = ImportBatch.objects.create(
             organization=cohort.organization, cohort=cohort, created_by=request.user,
             filename=report.filename, content=report.content,
-            content_sha256=report.content_sha256, row_count=report.row_count)
+            content_sha256=report.content_sha256, row_count=report.row_count,
+            result={"upload_warnings": upload_notices} if upload_notices else {})
         return redirect("programs:cohort_import_preview", org_slug=org_slug,
                         cohort_pk=cohort.pk, batch_pk=batch.pk)
 
 
+def _email_progress(batch: ImportBatch):
+    emails = (batch.result or {}).get("emails") or {}
+    return import_email_progress(planned=emails.get("planned", 0),
+                                 notification_ids=emails.get("ids", []))
+
+
 class ImportPreviewView(CohortImportMixin, TemplateView):
-    """The checked upload: every problem by row and column, or what confirming will do."""
+    """The checked upload: every problem by row and column, or what confirming will do; once
+    imported, the result and how many of its emails have gone out."""
 
     template_name = "programs/imports/preview.html"
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("fragment") == "progress":
+            batch = self.get_batch(without_content=True)
+            return self.response_class(
+                request=request, template="programs/imports/preview.html#progress",
+                context={"batch": batch, "progress": _email_progress(batch),
+                         "progress_url": request.path, "organization": request.organization})
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -117,15 +145,21 @@ class ImportPreviewView(CohortImportMixin, TemplateView):
         context["batch"] = batch
         if batch.status == ImportBatch.Status.IMPORTED:
             context["result"] = batch.result
+            context["progress"] = _email_progress(batch)
+            context["progress_url"] = self.request.path
             return context
         report: ImportReport = kwargs.get("report") or participants_import_csv(
             cohort=self.get_cohort(), file=batch.content, actor=self.request.user,
             dry_run=True, filename=batch.filename)
+        upload_warnings = [ImportIssue(**issue) for issue in
+                           (batch.result or {}).get("upload_warnings", [])]
+        warnings = [*upload_warnings, *report.warnings]
         context["report"] = report
         context["summary"] = report.summary
         context["errors"] = report.errors[:SHOWN_ISSUES]
         context["hidden_errors"] = max(0, len(report.errors) - SHOWN_ISSUES)
-        context["warnings"] = report.warnings[:SHOWN_ISSUES]
+        context["warnings"] = warnings[:SHOWN_ISSUES]
+        context["warning_count"] = len(warnings)
         context["preview_rows"] = report.rows[:PREVIEW_ROWS]
         context["more_rows"] = max(0, len(report.rows) - PREVIEW_ROWS)
         context["changed"] = report.content_sha256 != batch.content_sha256
@@ -156,17 +190,27 @@ class ImportConfirmView(ImportPreviewView):
             if report.imported:
                 batch.status = ImportBatch.Status.IMPORTED
                 batch.imported_at = timezone.now()
-                batch.result = report.as_dict()
+                batch.result = {**report.as_dict(), "emails": {
+                    "planned": report.emails_planned, "ids": report.email_ids}}
                 batch.save(update_fields=["status", "imported_at", "result"])
         if not report.imported:
             context = self.get_context_data(batch=batch, report=report)
             return self.render_to_response(context, status=400)
-        summary = report.summary
-        messages.success(request, f"Imported {summary['rows']} people: {summary['enrolled']} "
-                                  f"newly enrolled, {summary['updated']} updated, "
-                                  f"{summary['unchanged']} unchanged.")
+        messages.success(request, import_result_sentence(report.summary))
         return redirect("programs:cohort_import_preview", org_slug=org_slug, cohort_pk=cohort.pk,
                         batch_pk=batch.pk)
+
+
+def people(count: int) -> str:
+    """ "1 person", "1,234 people"."""
+    return f"{intcomma(count)} {'person' if count == 1 else 'people'}"
+
+
+def import_result_sentence(summary: dict) -> str:
+    """ "Imported 1 person: 1 new in the cohort, 0 updated, 0 unchanged." """
+    return (f"Imported {people(summary['rows'])}: {intcomma(summary['enrolled'])} new in the "
+            f"cohort, {intcomma(summary['updated'])} updated, "
+            f"{intcomma(summary['unchanged'])} unchanged.")
 
 
 class ImportErrorsCsvView(CohortImportMixin, View):

@@ -109,11 +109,36 @@ def test_bad_rows_are_listed_with_row_and_column_and_cannot_be_confirmed(admin_c
 
 
 def test_unreadable_file_is_refused_on_the_upload_page_and_not_kept(admin_client, cohort):
-    response = upload(admin_client, cohort, "email,name,role\nJosé,x,mentor\n".encode("cp1252"))
+    image = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
+
+    response = upload(admin_client, cohort, image, name="people.csv")
 
     assert response.status_code == 400
-    assert "not UTF-8 text" in response.content.decode()
+    errors = response.context["file_errors"]
+    assert [issue.message.split(",")[0] for issue in errors] == [
+        "This is not a text file (it is a PNG image)"]
+    assert "This is not a text file (it is a PNG image)" in response.content.decode()
     assert scoped_count(cohort.organization, ImportBatch) == 0
+
+
+def test_windows_1252_upload_is_converted_and_the_preview_says_so(
+        admin_client, cohort, django_capture_on_commit_callbacks):
+    data = "email,name,role\njose@acme.example,José Núñez,mentor\n".encode("cp1252")
+
+    response = upload(admin_client, cohort, data)
+    preview = admin_client.get(response["Location"])
+
+    assert response.status_code == 302
+    html = preview.content.decode()
+    assert "The file was saved as Windows-1252" in html
+    assert "for example “José”, “Núñez”" in html
+    assert "José Núñez" in html  # the converted name, in the table of people
+    with organization_scope(cohort.organization):
+        batch = ImportBatch.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(url("cohort_import_confirm", cohort, batch_pk=batch.pk),
+                          {"sha256": batch.content_sha256})
+    assert User.objects.get(email="jose@acme.example").full_name == "José Núñez"
 
 
 def test_confirm_with_a_stale_hash_imports_nothing(admin_client, cohort):

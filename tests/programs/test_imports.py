@@ -88,8 +88,8 @@ def test_good_file_creates_people_places_topics_and_welcome_emails(
 
     assert report.ok, report.errors
     assert report.imported
-    assert report.summary == {"rows": 3, "new_people": 2, "new_members": 0, "enrolled": 3,
-                              "updated": 0, "unchanged": 0}
+    assert report.summary == {"rows": 3, "new_people": 2, "enrolled": 3, "updated": 0,
+                              "unchanged": 0}
     ana = User.objects.get(email="ana@acme.example")
     assert ana.full_name == "Ana López"
     assert not ana.has_usable_password()
@@ -288,8 +288,8 @@ def test_reimport_of_the_same_file_changes_nothing_and_sends_no_second_welcome(
     report = run(cohort, data, capture=django_capture_on_commit_callbacks)
 
     assert report.imported
-    assert report.summary == {"rows": 3, "new_people": 0, "new_members": 0, "enrolled": 0,
-                              "updated": 0, "unchanged": 3}
+    assert report.summary == {"rows": 3, "new_people": 0, "enrolled": 0, "updated": 0,
+                              "unchanged": 3}
     assert counts() == before
     assert len(mail.outbox) == emails == 3
 
@@ -362,15 +362,31 @@ def test_too_many_rows_is_rejected(cohort):
     assert User.objects.count() == 0
 
 
-def test_wrong_encoding_is_reported_with_the_line(cohort):
-    data = "email,name,role\nok@acme.example,Ok,mentor\njose@acme.example,José,mentor\n" \
-        .encode("latin-1")
+def test_windows_1252_file_is_converted_with_a_notice_naming_the_converted_words(cohort):
+    data = ("email,name,role,department\nok@acme.example,Ok,mentor,Sales\n"
+            "jose@acme.example,José Müller,mentor,Ventas – Süd\n").encode("cp1252")
+
+    report = run(cohort, data)
+
+    assert report.imported, report.errors
+    assert User.objects.get(email="jose@acme.example").full_name == "José Müller"
+    assert Profile.objects.get(membership__user__email="jose@acme.example").department == \
+        "Ventas – Süd"
+    notice = report.warnings[0]
+    assert notice.row is None
+    assert notice.message.startswith("The file was saved as Windows-1252")
+    assert "“José”, “Müller”, “–”" in notice.message
+
+
+def test_a_file_neither_utf8_nor_windows_1252_is_refused_with_the_line(cohort):
+    data = b"email,name,role\nok@acme.example,Ok,mentor\nx@acme.example,\x81\x8d\x9d,mentor\n"
 
     report = run(cohort, data)
 
     assert len(report.errors) == 1
     assert report.errors[0].message.startswith(
-        "The file is not UTF-8 text (the first unreadable byte is on line 3).")
+        "The file is not UTF-8 text (the first unreadable byte is on line 3), and not "
+        "Windows-1252 either")
     assert report.errors[0].row == 3
     assert User.objects.count() == 0
 
@@ -384,12 +400,39 @@ def test_wrong_encoding_is_reported_with_the_line(cohort):
     (b"email,e-mail,name,role\n", "both mean “email”"),
     (b'email,name,role\n"x@acme.example,X,mentor\n', "unclosed quotation mark"),
     (b"email,name,role\nx@acme.example,X\x00,mentor\n", "NUL bytes"),
+    ("email,name,role\nx@acme.example,X,mentor\n".encode("utf-16-le"), "UTF-16"),
 ])
 def test_unreadable_files_get_a_clear_message(cohort, data, fragment):
     report = run(cohort, data)
 
     assert not report.imported
     assert any(fragment in issue.message for issue in report.errors), report.errors
+
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00"
+       b"\x00\x1f\xf3\xffa" + bytes(range(256)) * 4)
+
+
+@pytest.mark.parametrize(("data", "what"), [
+    (PNG, "it is a PNG image"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + bytes(200),
+     "it is a PDF document"),
+    (b"\x1f\x8b\x08\x00" + bytes(range(256)), "it is a gzip archive"),
+    (bytes(range(256)) * 8, "it contains NUL bytes"),
+    (b"email,name,role\n" + bytes([1, 2, 3, 4, 5, 6, 7, 8, 14, 15, 16]) * 20,
+     "it contains control characters"),
+])
+def test_binary_file_renamed_csv_is_not_a_text_file_rather_than_windows_1252(cohort, data,
+                                                                             what):
+    report = run(cohort, data)
+
+    assert not report.imported
+    assert [issue.row for issue in report.errors] == [None]
+    message = report.errors[0].message
+    assert message.startswith(f"This is not a text file ({what}")
+    assert "Windows-1252" not in message
+    assert "UTF-8 text" not in message
+    assert User.objects.count() == 0
 
 
 # --- formula injection ------------------------------------------------------------------------
@@ -465,9 +508,11 @@ def test_bulk_welcome_respects_preferences_and_existing_keys(
         cohort, django_capture_on_commit_callbacks):
     from accounts.models import NotificationPreference
 
-    quiet = UserFactory(email="quiet@acme.example")
+    quiet = MembershipFactory(organization=cohort.organization,
+                              user=UserFactory(email="quiet@acme.example")).user
     NotificationPreference.objects.create(user=quiet, kind="welcome", channel="off")
-    inbox = UserFactory(email="inbox@acme.example")
+    inbox = MembershipFactory(organization=cohort.organization,
+                              user=UserFactory(email="inbox@acme.example")).user
     NotificationPreference.objects.create(user=inbox, kind="welcome", channel="in_app")
     rows = [[email, name, "mentor", "", "", "", "", "", "", "", ""]
             for email, name in (("quiet@acme.example", "Q"), ("inbox@acme.example", "I"),
