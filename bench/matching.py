@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/matching.py                  # 500, 1000, 2000, 5000 mentees
     .venv/bin/python bench/matching.py --sizes 500 1000 --capacities 1
+    .venv/bin/python bench/matching.py --no-spread      # without "spread the load"
 
 Each case runs in a fresh subprocess so the peak RSS is that case's own. Mentors = mentees.
 Timing never fails the run: the numbers are reported, not asserted.
@@ -63,7 +64,7 @@ def _topics(rng: random.Random, pool: list[str], low: int, high: int) -> dict[st
     return {t: rng.randint(1, 3) for t in rng.sample(pool, rng.randint(low, high))}
 
 
-def synthetic_problem(n: int, capacity: int, seed: int = 7) -> Problem:
+def synthetic_problem(n: int, capacity: int, seed: int = 7, *, spread: bool = True) -> Problem:
     """A realistic cohort: n senior mentees, n junior mentors, an org chart above them."""
     rng = random.Random(seed * 1_000_003 + n * 10 + capacity)
     executives = [f"exec-{k}" for k in range(max(3, n // 50))]
@@ -96,12 +97,13 @@ def synthetic_problem(n: int, capacity: int, seed: int = 7) -> Problem:
         mentee.requested = frozenset({rng.choice(mentors).id})
     for mentor in rng.sample(mentors, n // 50):
         mentor.excluded = frozenset({rng.choice(mentees).id})
-    rules = Rules(min_seniority_gap=2, allow_same_department=False, manager_chain_depth=2)
+    rules = Rules(min_seniority_gap=2, allow_same_department=False, manager_chain_depth=2,
+                  spread_load=spread)
     return Problem(mentors, mentees, rules, Weights(), org_managers=org)
 
 
-def run_case(n: int, capacity: int) -> dict[str, Any]:
-    problem = synthetic_problem(n, capacity)
+def run_case(n: int, capacity: int, spread: bool = True) -> dict[str, Any]:
+    problem = synthetic_problem(n, capacity, spread=spread)
     result = solve(problem)
     timings = result.stats["timings"]
     ctx = build_context(problem)
@@ -123,6 +125,7 @@ def run_case(n: int, capacity: int) -> dict[str, Any]:
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "score": result.stats["total_score"],
         "matched": result.stats["matched"],
+        "used": result.stats["mentors_used"],
         "greedy_s": greedy_time,
         "greedy_score": int(points[mate[chosen], chosen].astype(np.int64).sum()) / SCALE,
         "greedy_matched": len(chosen),
@@ -134,6 +137,7 @@ def _table(rows: list[dict[str, Any]]) -> str:
     header = (
         f"{'mentees':>7} {'cap':>3} {'feasible':>10} {'score_s':>7} {'solve_s':>7} "
         f"{'total_s':>7} {'rnd':>3} {'cert':>4} {'peakMB':>7} {'opt_score':>10} {'opt_n':>6} "
+        f"{'used':>6} "
         f"{'grd_s':>6} {'grd_score':>10} {'grd_n':>6} {'ratio':>6} {'grd_miss':>8}"
     )
     lines = [header, "-" * len(header)]
@@ -143,7 +147,7 @@ def _table(rows: list[dict[str, Any]]) -> str:
             f"{r['n']:>7} {r['capacity']:>3} {r['feasible']:>10} {r['score_s']:>7.2f} "
             f"{r['solve_s']:>7.2f} {r['total_s']:>7.2f} {r['rounds']:>3} "
             f"{'yes' if r['certified'] else 'no':>4} {r['peak_mb']:>7.0f} {r['score']:>10.3f} "
-            f"{r['matched']:>6} {r['greedy_s']:>6.2f} {r['greedy_score']:>10.3f} "
+            f"{r['matched']:>6} {r['used']:>6} {r['greedy_s']:>6.2f} {r['greedy_score']:>10.3f} "
             f"{r['greedy_matched']:>6} {ratio:>6.4f} {r['greedy_missed']:>8}"
         )
     return "\n".join(lines)
@@ -153,20 +157,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 1000, 2000, 5000])
     parser.add_argument("--capacities", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--no-spread", action="store_true",
+                        help='solve without "spread the load" (rules.spread_load = false)')
     parser.add_argument("--case", type=int, nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.case:
-        print(json.dumps(run_case(*args.case)))
+        print(json.dumps(run_case(*args.case, spread=not args.no_spread)))
         return 0
     rows = []
     for n in args.sizes:
         for capacity in args.capacities:
             out = subprocess.run(  # noqa: S603 - runs this very script
-                [sys.executable, __file__, "--case", str(n), str(capacity)],
+                [sys.executable, __file__, "--case", str(n), str(capacity),
+                 *(["--no-spread"] if args.no_spread else [])],
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
             rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(f"done {n} x cap {capacity}", file=sys.stderr)
+    print(f"spread the load: {'off' if args.no_spread else 'on'}")
     print(_table(rows))
     return 0
 

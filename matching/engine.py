@@ -168,7 +168,8 @@ def _solve_free(
 ) -> tuple[list[tuple[int, int]], dict[str, Any]]:
     """Solve for mentees not locked, with capacity left after locks."""
     locked_mentees = {j for _, j in locks}
-    remaining = ctx.capacity - np.bincount([i for i, _ in locks], minlength=len(ctx.mentors))
+    prior = np.bincount([i for i, _ in locks], minlength=len(ctx.mentors)).astype(np.int64)
+    remaining = ctx.capacity - prior
     active = np.flatnonzero(remaining > 0)
     free = np.array([j for j in range(len(ctx.mentees)) if j not in locked_mentees], dtype=np.int64)
     # Without locks the copy of the (possibly huge) matrix is avoided.
@@ -179,6 +180,8 @@ def _solve_free(
         remaining[active],
         objective=rules.objective,
         fairness=rules.fairness,
+        spread=rules.spread_load,
+        prior_load=prior[active],
         candidates=candidates,
         progress=progress,
     )
@@ -410,7 +413,9 @@ def _stats(
     return {
         "objective": rules.objective,
         "fairness": rules.fairness,
+        "spread_load": rules.spread_load,
         "mentors": len(ctx.mentors),
+        "mentors_used": len({p.mentor_id for p in pairs}),
         "mentees": len(ctx.mentees),
         "matched": len(pairs),
         "locked": sum(p.locked for p in pairs),

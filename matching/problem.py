@@ -75,6 +75,9 @@ class Rules:
     - `objective`: "participation" (max matched mentees, then max total score) or "score"
       (max total score; more matches only break ties).
     - `fairness`: with "participation", first maximise the worst pair score, then the total.
+    - `spread_load`: give mentors a first mentee before anyone gets a second: right after the
+      objective's first criterion (matched mentees, or the total score), maximise the number
+      of distinct mentors with at least one mentee (see docs/matching.md for the exact rule).
     - `overlap_target_minutes`: weekly overlap at which the availability component saturates.
     - `reference_week`: a Monday; local windows are converted to UTC on that week.
     """
@@ -85,6 +88,7 @@ class Rules:
     manager_chain_depth: int = 1
     objective: str = "participation"
     fairness: bool = False
+    spread_load: bool = True
     overlap_target_minutes: int = 180
     reference_week: date = date(2025, 1, 6)
 
@@ -206,6 +210,8 @@ def _check_rules(rules: Rules, errors: list[str]) -> None:
         errors.append(f"rules.objective must be one of {', '.join(OBJECTIVES)}")
     if rules.fairness and rules.objective != "participation":
         errors.append("rules.fairness requires objective 'participation'")
+    if not isinstance(rules.spread_load, bool):
+        errors.append("rules.spread_load must be true or false")
     if not isinstance(rules.reference_week, date) or rules.reference_week.weekday() != 0:
         errors.append("rules.reference_week must be a Monday")
 
@@ -384,6 +390,7 @@ _RULE_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "manager_chain_depth": (_is_int, "an integer"),
     "objective": (lambda v: v in OBJECTIVES, "one of " + ", ".join(OBJECTIVES)),
     "fairness": (lambda v: isinstance(v, bool), "true or false"),
+    "spread_load": (lambda v: isinstance(v, bool), "true or false"),
     "overlap_target_minutes": (_is_int, "an integer"),
     "reference_week": (_is_str, "an ISO date string (a Monday)"),
 }

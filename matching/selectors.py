@@ -89,6 +89,7 @@ def cohort_rules(cohort: Cohort) -> Rules:
         manager_chain_depth=cohort.manager_chain_depth,
         objective="score" if cohort.matching_mode == MatchingMode.SCORE else "participation",
         fairness=cohort.fairness,
+        spread_load=cohort.spread_load,
     )
 
 

@@ -1,18 +1,27 @@
 """Exact capacitated bipartite matching on an integer score matrix.
 
 The problem is a max-weight b-matching: mentor i takes at most capacity[i] mentees, each mentee
-at most one mentor, arcs exist where points >= 0. Objectives become integer arc weights:
+at most one mentor, arcs exist where points >= 0. Objectives become integer arc weights, and
+with "spread the load" also integer penalties on a mentor's 2nd and 3rd capacity slot:
 
 - participation: w = points + M with M > any total score, so cardinality comes first.
 - score: w = points * (n + 1) + 1, so total score comes first and cardinality breaks ties.
+- spread (either objective): every arc also gets a bonus B and a mentor's 2nd and 3rd slot cost
+  B each, so a pairing earns B once per *distinct* mentor it uses. B is chosen between the
+  primary and the secondary criterion (see `objective_for`), which makes the order exactly
+  lexicographic: (matched, distinct mentors, points) or (points, distinct mentors, matched).
+  The slot costs (0, B, B) are non-decreasing (convex), so min-cost flow with parallel
+  source -> mentor arcs per slot stays exact: it never fills a dearer slot before a cheaper one.
 
 Strategy: solve a min-cost flow (OR-Tools) on a pruned candidate graph (top-K arcs of every
 mentor and every mentee), then certify it against the full graph with LP duality. From the
 optimal flow we compute dual prices u (mentors) and v (mentees) by shortest paths in the
 residual graph. If u_i + v_j >= w_ij holds for every feasible arc of the full problem and the
-dual objective sum(capacity * u) + sum(v) equals the primal weight, the matching is optimal for
-the full problem (the b-matching LP is integral). Violated arcs are added and the pruned problem
-is solved again until the certificate holds.
+dual objective sum_i sum_slots max(0, u_i - c_is) + sum(v) (c_is = cost of mentor i's slot s;
+with no penalties this is sum(capacity * u) + sum(v)) equals the primal value
+sum(w of used arcs) - sum(costs of used slots), the matching is optimal for the full problem
+(the flow LP is integral). Violated arcs are added and the pruned problem is solved again until
+the certificate holds.
 """
 
 from __future__ import annotations
@@ -37,6 +46,26 @@ class SolverError(RuntimeError):
     """The flow solver failed (should not happen on valid input)."""
 
 
+NO_SLOT = -1
+"""Marks a capacity slot a mentor does not have in a slot-cost matrix."""
+
+
+@dataclass(frozen=True)
+class Objective:
+    """Integer arc weights and the penalty of a mentor's 1st, 2nd, 3rd... mentee.
+
+    `slot_penalty[s]` is subtracted once for every mentor whose load reaches s + 1; it must be
+    non-decreasing with slot_penalty[0] == 0 (convex slot costs keep the flow exact).
+    """
+
+    weights: WeightFn
+    slot_penalty: tuple[int, ...] = ()
+
+    def penalty(self, slot: int) -> int:
+        return self.slot_penalty[slot] if slot < len(self.slot_penalty) else (
+            self.slot_penalty[-1] if self.slot_penalty else 0)
+
+
 @dataclass
 class Solution:
     """mate[j] = mentor index of mentee j, or -1. `stats` describes the certification."""
@@ -47,15 +76,52 @@ class Solution:
 
 def objective_weights(objective: str, n_mentees: int) -> WeightFn:
     """Integer arc weights (int64) from points for an objective (see module docstring)."""
-    if objective == "participation":
-        bonus = SCALE * n_mentees + 1
-        return lambda points: points.astype(np.int64) + bonus
-    if objective == "score":
-        factor = n_mentees + 1
-        return lambda points: points.astype(np.int64) * factor + 1
+    return objective_for(objective, n_mentees).weights
+
+
+def objective_for(objective: str, n_mentees: int, *, spread: bool = False) -> Objective:
+    """Arc weights and slot penalties realising an objective exactly (n = free mentees).
+
+    A matching's value is sum(w) - sum(slot penalties). With spread it equals
+      participation: M * matched + B * distinct + points,  B = 1000 n + 1, M = B (n + 1)
+      score:         F * points + G * distinct + matched,  G = n + 1,      F = G (n + 1)
+    Lexicographic because each coefficient exceeds the largest possible change of everything
+    after it: points <= 1000 n < B; B * distinct + points <= B n + B - 1 < M; and
+    G * distinct + matched <= G n + n < F. Without spread: M = 1000 n + 1 and F = n + 1.
+    """
+    n = n_mentees
     if objective == "cardinality":
-        return lambda points: np.ones(np.shape(points), dtype=np.int64)
+        return Objective(lambda points: np.ones(np.shape(points), dtype=np.int64))
+    if objective == "participation":
+        if not spread:
+            bonus = SCALE * n + 1
+            return Objective(lambda points: points.astype(np.int64) + bonus)
+        b = SCALE * n + 1
+        m = b * (n + 1)
+        return Objective(lambda points: points.astype(np.int64) + (m + b), (0, b))
+    if objective == "score":
+        if not spread:
+            factor = n + 1
+            return Objective(lambda points: points.astype(np.int64) * factor + 1)
+        g = n + 1
+        f = g * (n + 1)
+        return Objective(lambda points: points.astype(np.int64) * f + (1 + g), (0, g))
     raise ValueError(f"unknown objective {objective!r}")
+
+
+def slot_costs(capacity: np.ndarray, prior_load: np.ndarray, objective: Objective) -> np.ndarray:
+    """(m, max capacity) cost of each mentor's free slots, NO_SLOT where there is none.
+
+    A mentor who already has `prior_load` (locked) mentees starts at that slot, so a locked
+    pair counts as the mentor's first mentee.
+    """
+    m = len(capacity)
+    width = int(capacity.max()) if m else 0
+    costs = np.full((m, width), NO_SLOT, dtype=np.int64)
+    for k in range(width):
+        has = capacity > k
+        costs[has, k] = [objective.penalty(int(p) + k) for p in prior_load[has]]
+    return costs
 
 
 def solve_matching(
@@ -64,18 +130,32 @@ def solve_matching(
     *,
     objective: str = "participation",
     fairness: bool = False,
+    spread: bool = False,
+    prior_load: np.ndarray | None = None,
     candidates: int | None = None,
     progress: Progress = None,
 ) -> Solution:
-    """Optimal matching for `points` (int16 m x n, negative = infeasible)."""
+    """Optimal matching for `points` (int16 m x n, negative = infeasible).
+
+    `capacity` is each mentor's free capacity; `prior_load` how many (locked) mentees the
+    mentor already has, which only matters with `spread`.
+    """
     m, n = points.shape
     k = candidates or DEFAULT_CANDIDATES
     if m == 0 or n == 0:
         return Solution(np.full(n, -1, dtype=np.int64), _empty_stats())
-    weight_fn = objective_weights(objective, n)
-    solution = certified_solve(points, capacity, weight_fn, k, progress)
+    prior = np.zeros(m, dtype=np.int64) if prior_load is None else np.asarray(prior_load)
+    goal = objective_for(objective, n, spread=spread)
+    costs = slot_costs(capacity, prior, goal)
+    if spread and not (costs > 0).any():
+        # Nobody can take a second mentee: spreading is moot, and the plain weights keep the
+        # result (ties included) exactly what it was before spread existed.
+        spread = False
+        goal = objective_for(objective, n)
+        costs = slot_costs(capacity, prior, goal)
+    solution = certified_solve(points, costs, goal.weights, k, progress)
     if fairness:
-        solution = _fair_solve(points, capacity, solution, k, progress)
+        solution = _fair_solve(points, costs, solution, k, progress, spread=spread)
     return solution
 
 
@@ -110,16 +190,35 @@ def _top_k_rows(points: np.ndarray, k: int) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 
+def _source_arcs(costs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mentor, capacity, cost) of the source -> mentor arcs: one per mentor when no slot has
+    a penalty (as before spread existed), else one per distinct slot cost of each mentor."""
+    m = costs.shape[0]
+    available = costs != NO_SLOT
+    if not (costs > 0).any():
+        return np.arange(m), available.sum(axis=1), np.zeros(m, dtype=np.int64)
+    mentor, slot = np.nonzero(available)
+    value = costs[mentor, slot]
+    first = np.ones(len(mentor), dtype=bool)
+    first[1:] = (mentor[1:] != mentor[:-1]) | (value[1:] != value[:-1])
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.append(starts, len(mentor)))
+    return mentor[starts], counts, value[starts]
+
+
 def flow_matching(
-    m: int, n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, capacity: np.ndarray
+    m: int, n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, costs: np.ndarray
 ) -> np.ndarray:
-    """Max-weight b-matching on the given arcs; returns a bool array (arc used)."""
+    """Max-value b-matching on the given arcs (value = weights of used arcs minus the costs of
+    the mentor slots they fill, see `slot_costs`); returns a bool array (arc used)."""
     source, sink = m + n, m + n + 1
     flow = SimpleMinCostFlow()
-    tails = np.concatenate([np.full(m, source), rows, m + np.arange(n), [source]])
-    heads = np.concatenate([np.arange(m), m + cols, np.full(n, sink), [sink]])
-    caps = np.concatenate([capacity, np.ones(len(rows)), np.ones(n), [n]])
-    costs = np.concatenate([np.zeros(m), -weights, np.zeros(n), [0]])
+    mentors, slot_caps, slot_cost = _source_arcs(costs)
+    lead = len(mentors)
+    tails = np.concatenate([np.full(lead, source), rows, m + np.arange(n), [source]])
+    heads = np.concatenate([mentors, m + cols, np.full(n, sink), [sink]])
+    caps = np.concatenate([slot_caps, np.ones(len(rows)), np.ones(n), [n]])
+    costs = np.concatenate([slot_cost, -weights, np.zeros(n), [0]])
     flow.add_arcs_with_capacity_and_unit_cost(
         tails.astype(np.int32),
         heads.astype(np.int32),
@@ -131,7 +230,7 @@ def flow_matching(
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise SolverError(f"min cost flow failed with status {status}")
-    arc_ids = np.arange(m, m + len(rows), dtype=np.int32)
+    arc_ids = np.arange(lead, lead + len(rows), dtype=np.int32)
     return np.asarray(flow.flows(arc_ids)) > 0
 
 
@@ -147,18 +246,22 @@ def dual_prices(
     cols: np.ndarray,
     weights: np.ndarray,
     used: np.ndarray,
-    capacity: np.ndarray,
+    costs: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Optimal duals (u for mentors, v for mentees) of an optimal matching on the given arcs.
 
     They are shortest-path distances from a root in the system of difference constraints
-      y_j <= u_i - w_ij (every arc), u_i <= y_j + w_ij (used arcs), u_i <= 0 (mentor with
-      spare capacity), y_j <= 0 (every mentee), with v = -y,
+      y_j <= u_i - w_ij (every arc), u_i <= y_j + w_ij (used arcs), u_i <= c_i (mentor with
+      spare capacity, c_i = the cost of its next free slot), y_j <= 0 (every mentee), v = -y,
     computed by a frontier-based Bellman-Ford where each round is vectorised.
     """
     load = np.bincount(rows[used], minlength=m)
+    capacity = (costs != NO_SLOT).sum(axis=1)
     inf = np.iinfo(np.int64).max // 4
-    u = np.where(load < capacity, 0, inf).astype(np.int64)
+    spare = load < capacity
+    next_cost = np.zeros(m, dtype=np.int64)
+    next_cost[spare] = costs[np.flatnonzero(spare), load[spare]]
+    u = np.where(spare, next_cost, inf).astype(np.int64)
     y = np.zeros(n, dtype=np.int64)
     mate = np.full(n, -1, dtype=np.int64)
     mate_weight = np.zeros(n, dtype=np.int64)
@@ -167,7 +270,7 @@ def dual_prices(
     order = np.argsort(rows, kind="stable")
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=m))])
     changed_mentees = np.arange(n)
-    changed_mentors = np.flatnonzero(load < capacity)
+    changed_mentors = np.flatnonzero(spare)
     for _ in range(2 * (m + n) + 2):
         changed_mentors = np.union1d(
             changed_mentors, _relax_mentors(u, y, mate, mate_weight, changed_mentees)
@@ -231,9 +334,10 @@ def low_slack_arcs(
 
 
 def certified_solve(
-    points: np.ndarray, capacity: np.ndarray, weight_fn: WeightFn, k: int, progress: Progress
+    points: np.ndarray, costs: np.ndarray, weight_fn: WeightFn, k: int, progress: Progress
 ) -> Solution:
-    """Pruned solve + dual certificate, adding violated arcs until certified."""
+    """Pruned solve + dual certificate, adding violated arcs until certified. `costs` are the
+    mentors' slot costs (`slot_costs`)."""
     m, n = points.shape
     rows, cols = candidate_arcs(points, k)
     point_unit = int(weight_fn(np.ones(1, np.int16))[0] - weight_fn(np.zeros(1, np.int16))[0])
@@ -242,9 +346,9 @@ def certified_solve(
         if progress:
             progress("solving", min(0.9, round_no / (round_no + 2)))
         weights = weight_fn(points[rows, cols])
-        used = flow_matching(m, n, rows, cols, weights, capacity)
-        u, v = dual_prices(m, n, rows, cols, weights, used, capacity)
-        _check_duality(u, v, capacity, int(weights[used].sum()))
+        used = flow_matching(m, n, rows, cols, weights, costs)
+        u, v = dual_prices(m, n, rows, cols, weights, used, costs)
+        _check_duality(u, v, costs, _primal_value(rows, used, weights, costs))
         extra_rows, extra_cols, slack = low_slack_arcs(points, weight_fn, u, v, margin)
         if not (slack < 0).any():
             return _solution(n, rows, cols, used, points, round_no, certified=True)
@@ -254,12 +358,29 @@ def certified_solve(
         rows, cols = _merge_arcs(rows, cols, extra_rows[keep], extra_cols[keep], n)
     rows, cols = np.nonzero(points >= 0)
     weights = weight_fn(points[rows, cols])
-    used = flow_matching(m, n, rows, cols, weights, capacity)
+    used = flow_matching(m, n, rows, cols, weights, costs)
     return _solution(n, rows, cols, used, points, MAX_ROUNDS + 1, certified=False)
 
 
-def _check_duality(u: np.ndarray, v: np.ndarray, capacity: np.ndarray, primal: int) -> None:
-    if (u < 0).any() or (v < 0).any() or int((capacity * u).sum() + v.sum()) != primal:
+def _primal_value(rows: np.ndarray, used: np.ndarray, weights: np.ndarray, costs: np.ndarray
+                  ) -> int:
+    """Weights of the used arcs minus the costs of the slots they fill. A min-cost flow fills
+    a mentor's cheapest slots first (slot costs are non-decreasing), so a mentor with load L
+    pays for its first L slots."""
+    load = np.bincount(rows[used], minlength=costs.shape[0])
+    filled = np.arange(costs.shape[1])[None, :] < load[:, None]
+    return int(weights[used].sum()) - int(costs[filled].sum())
+
+
+def dual_value(u: np.ndarray, v: np.ndarray, costs: np.ndarray) -> int:
+    """sum_i sum_slots max(0, u_i - c_is) + sum(v): the dual objective of the flow LP."""
+    available = costs != NO_SLOT
+    per_slot = np.where(available, np.maximum(0, u[:, None] - costs), 0)
+    return int(per_slot.sum()) + int(v.sum())
+
+
+def _check_duality(u: np.ndarray, v: np.ndarray, costs: np.ndarray, primal: int) -> None:
+    if (u < 0).any() or (v < 0).any() or dual_value(u, v, costs) != primal:
         raise SolverError("dual prices do not certify the pruned optimum")
 
 
@@ -300,10 +421,17 @@ def _solution(
 
 
 def _fair_solve(
-    points: np.ndarray, capacity: np.ndarray, base: Solution, k: int, progress: Progress
+    points: np.ndarray,
+    costs: np.ndarray,
+    base: Solution,
+    k: int,
+    progress: Progress,
+    *,
+    spread: bool,
 ) -> Solution:
     """Binary search the largest threshold t keeping the maximum cardinality, then solve with
-    only arcs >= t for the maximum total score."""
+    only arcs >= t for the maximum total score (with spread: the most distinct mentors, then
+    the maximum total score)."""
     target = int((base.mate >= 0).sum())
     low = base.stats["min_pair_points"]
     if target == 0 or low is None:
@@ -311,10 +439,11 @@ def _fair_solve(
     values = np.unique(points[points >= int(low)])
     lo, hi = 0, len(values) - 1  # values[lo] is known to keep the cardinality
     cardinality = objective_weights("cardinality", points.shape[1])
+    plain = np.where(costs != NO_SLOT, 0, NO_SLOT)
     rounds = int(base.stats["rounds"])  # type: ignore[call-overload]
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        trial = certified_solve(_threshold(points, values[mid]), capacity, cardinality, k, None)
+        trial = certified_solve(_threshold(points, values[mid]), plain, cardinality, k, None)
         rounds += int(trial.stats["rounds"])  # type: ignore[call-overload]
         if int((trial.mate >= 0).sum()) == target:
             lo = mid
@@ -322,8 +451,8 @@ def _fair_solve(
             hi = mid - 1
         if progress:
             progress("solving", 0.9)
-    participation = objective_weights("participation", points.shape[1])
-    final = certified_solve(_threshold(points, values[lo]), capacity, participation, k, None)
+    participation = objective_for("participation", points.shape[1], spread=spread).weights
+    final = certified_solve(_threshold(points, values[lo]), costs, participation, k, None)
     final.stats["rounds"] = rounds + int(final.stats["rounds"])  # type: ignore[call-overload]
     final.stats["fairness_threshold_points"] = int(values[lo])
     return final

@@ -190,7 +190,8 @@ class CohortSerializer(serializers.ModelSerializer):
         fields = ["id", "program", "name", "slug", "status", "start_date", "end_date",
                   "cadence_days", "session_minutes", "default_mentor_capacity",
                   "min_seniority_gap", "allow_same_department", "language_must_match",
-                  "manager_chain_depth", "matching_mode", "fairness", "enrollment_opens",
+                  "manager_chain_depth", "matching_mode", "fairness", "spread_load",
+                  "enrollment_opens",
                   "enrollment_closes", "mentor_count", "mentee_count", "applied_count",
                   "created_at"]
         read_only_fields = ["id", "slug", "status", "mentor_count", "mentee_count",

@@ -124,7 +124,7 @@ class CohortForm(forms.ModelForm):
             "name", "start_date", "end_date", "enrollment_opens", "enrollment_closes",
             "cadence_days", "session_minutes", "default_mentor_capacity",
             "min_seniority_gap", "allow_same_department", "language_must_match",
-            "manager_chain_depth", "matching_mode", "fairness",
+            "manager_chain_depth", "matching_mode", "fairness", "spread_load",
         ]
         widgets = dict.fromkeys(
             ("start_date", "end_date", "enrollment_opens", "enrollment_closes"), DATE_WIDGET)
@@ -132,6 +132,7 @@ class CohortForm(forms.ModelForm):
             "allow_same_department": "Allow pairs from the same department",
             "language_must_match": "Partners must share a language",
             "fairness": "Fairness first (raise the worst pair's score)",
+            "spread_load": "Spread the load (a first mentee for every mentor before seconds)",
         }
 
 

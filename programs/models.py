@@ -176,6 +176,10 @@ class Cohort(TenantModel):
                                      default=MatchingMode.PARTICIPATION)
     fairness = models.BooleanField(
         default=False, help_text="First raise the worst pair's score, then the total.")
+    spread_load = models.BooleanField(
+        "spread the load", default=True,
+        help_text="Every volunteer mentor gets a first mentee before anyone gets a second, "
+                  "whenever the rules allow it (docs/matching.md states the exact rule).")
     matching_weights = models.JSONField(default=dict, blank=True)
     enrollment_opens = models.DateField(null=True, blank=True)
     enrollment_closes = models.DateField(null=True, blank=True)

@@ -470,22 +470,41 @@ def test_empty_problem():
 # --------------------------------------------------------------------------------------------
 
 
-def lsa_optimum(points: np.ndarray, capacity: np.ndarray) -> tuple[int, int]:
-    """(matched, total points) of the participation optimum via linear_sum_assignment."""
-    replicated = points[np.repeat(np.arange(len(capacity)), capacity)].astype(np.int64)
-    bonus = SCALE * points.shape[1] + 1
-    weights = np.where(replicated >= 0, replicated + bonus, 0)
+def lsa_optimum(
+    points: np.ndarray, capacity: np.ndarray, *, spread: bool = False
+) -> tuple[int, int, int]:
+    """(matched, distinct mentors, total points) of the participation optimum via
+    linear_sum_assignment on capacity-replicated mentor rows. With spread, each mentor's first
+    copy earns a bonus B larger than any total score, and a match earns M larger than any
+    total of bonuses and points, so the assignment maximises (matched, distinct, points)."""
+    n = points.shape[1]
+    owner = np.repeat(np.arange(len(capacity)), capacity)
+    first_copy = np.r_[True, owner[1:] != owner[:-1]]
+    replicated = points[owner].astype(np.int64)
+    bonus = SCALE * n + 1
+    match = bonus * (n + 1) if spread else bonus
+    extra = np.where(first_copy, bonus, 0)[:, None] if spread else 0
+    weights = np.where(replicated >= 0, replicated + match + extra, 0)
     rows, cols = linear_sum_assignment(weights, maximize=True)
     chosen = replicated[rows, cols] >= 0
-    return int(chosen.sum()), int(replicated[rows, cols][chosen].sum())
+    return (
+        int(chosen.sum()),
+        len(set(owner[rows[chosen]].tolist())),
+        int(replicated[rows, cols][chosen].sum()),
+    )
 
 
+@pytest.mark.parametrize("spread", [False, True])
 @pytest.mark.parametrize("candidates", [2, None])
-def test_medium_cohort_matches_linear_sum_assignment(candidates: int | None):
-    problem = random_problem(300, 300, seed=11, allow_same_department=False)
+def test_medium_cohort_matches_linear_sum_assignment(candidates: int | None, spread: bool):
+    problem = random_problem(
+        300, 300, seed=11, allow_same_department=False, spread_load=spread
+    )
     result = solve(problem, candidates=candidates)
     ctx = build_context(problem)
-    matched, total = lsa_optimum(score_matrix(ctx), ctx.capacity)
+    matched, distinct, total = lsa_optimum(score_matrix(ctx), ctx.capacity, spread=spread)
     assert result.stats["certified"] is True
     assert result.stats["matched"] == matched
+    if spread:  # without it the number of mentors used is whatever the optimum happens to use
+        assert result.stats["mentors_used"] == distinct
     assert round(result.stats["total_score"] * SCALE) == total

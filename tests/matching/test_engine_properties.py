@@ -2,11 +2,14 @@
 
 Hard rules and score formulas are re-implemented here in plain Python (per pair), and the
 optimum is found by exhaustive dynamic programming over mentees and remaining capacities.
+"Spread the load" is checked twice: against the same dynamic programme with the number of
+distinct mentors as the second criterion, and against plain enumeration of every assignment.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -62,9 +65,13 @@ def people(draw: st.DrawFn, cls: type, pid: str, levels: tuple[int, int]) -> obj
 
 
 @st.composite
-def problems(draw: st.DrawFn) -> Problem:
-    mentors = [draw(people(Mentor, f"r{k}", (0, 3))) for k in range(draw(st.integers(0, 6)))]
-    mentees = [draw(people(Mentee, f"e{k}", (1, 5))) for k in range(draw(st.integers(0, 7)))]
+def problems(draw: st.DrawFn, max_mentors: int = 6, max_mentees: int = 7) -> Problem:
+    mentors = [
+        draw(people(Mentor, f"r{k}", (0, 3))) for k in range(draw(st.integers(0, max_mentors)))
+    ]
+    mentees = [
+        draw(people(Mentee, f"e{k}", (1, 5))) for k in range(draw(st.integers(0, max_mentees)))
+    ]
     for m in mentors:
         m.capacity = draw(st.integers(1, 3))
     _draw_relations(draw, mentors, mentees)
@@ -79,6 +86,7 @@ def problems(draw: st.DrawFn) -> Problem:
         manager_chain_depth=draw(st.integers(0, 2)),
         objective=objective,
         fairness=objective == "participation" and draw(st.booleans()),
+        spread_load=draw(st.booleans()),
         overlap_target_minutes=draw(st.sampled_from([60, 180])),
     )
     values = draw(st.lists(st.sampled_from([0, 0.5, 1, 2]), min_size=5, max_size=5))
@@ -206,40 +214,84 @@ def expected_components(problem: Problem, mentor: Mentor, mentee: Mentee) -> dic
 
 
 def best_value(
-    points: np.ndarray, capacity: tuple[int, ...], free: list[int], objective: str, floor: int = 0
-) -> tuple[int, int]:
-    """Best (primary, secondary) over all assignments of `free` mentees, pairs >= floor.
+    points: np.ndarray,
+    capacity: tuple[int, ...],
+    free: list[int],
+    objective: str,
+    floor: int = 0,
+    *,
+    spread: bool = False,
+    busy: frozenset[int] = frozenset(),
+) -> tuple[int, ...]:
+    """Best value over all assignments of `free` mentees, pairs >= floor, compared as
+    participation: (matched, total points); score: (total points, matched). With spread the
+    number of distinct mentors with a mentee comes second: (matched, distinct, points) or
+    (points, distinct, matched); mentors in `busy` (locked pairs) count as used already.
+    Returns (primary, distinct, secondary) in both cases."""
 
-    participation: (matched, total points); score: (total points, matched).
-    """
+    def key(value: tuple[int, int, int]) -> tuple[int, ...]:
+        return value if spread else (value[0], value[2])
 
     @cache
-    def best(position: int, caps: tuple[int, ...]) -> tuple[int, int]:
+    def best(position: int, caps: tuple[int, ...]) -> tuple[int, int, int]:
         if position == len(free):
-            return (0, 0)
+            return (0, len(busy), 0)
         j = free[position]
         result = best(position + 1, caps)
         for i, cap in enumerate(caps):
             if cap and points[i, j] >= floor:
-                a, b = best(position + 1, (*caps[:i], cap - 1, *caps[i + 1 :]))
+                a, d, b = best(position + 1, (*caps[:i], cap - 1, *caps[i + 1 :]))
+                first = int(i not in busy and cap == capacity[i])
                 value = int(points[i, j])
-                gain = (a + 1, b + value) if objective == "participation" else (a + value, b + 1)
-                result = max(result, gain)
+                gain = (
+                    (a + 1, d + first, b + value)
+                    if objective == "participation"
+                    else (a + value, d + first, b + 1)
+                )
+                result = max(result, gain, key=key)
         return result
 
     return best(0, capacity)
 
 
-def free_setup(problem: Problem) -> tuple[np.ndarray, tuple[int, ...], list[int]]:
+def free_setup(
+    problem: Problem,
+) -> tuple[np.ndarray, tuple[int, ...], list[int], frozenset[int]]:
+    """Score matrix, capacity left after locks, unlocked mentees, mentors with a lock."""
     ctx = build_context(problem)
     points = score_matrix(ctx)
     caps = list(ctx.capacity)
     locked_mentees = set()
+    busy = set()
     for a, b in problem.locked:
         caps[ctx.mentor_index[a]] -= 1
+        busy.add(ctx.mentor_index[a])
         locked_mentees.add(ctx.mentee_index[b])
     free = [j for j in range(len(ctx.mentees)) if j not in locked_mentees]
-    return points, tuple(int(c) for c in caps), free
+    return points, tuple(int(c) for c in caps), free, frozenset(busy)
+
+
+def assignments(
+    n_mentors: int, capacity: list[int], free: list[int], feasible: np.ndarray
+) -> Iterator[list[tuple[int, int]]]:
+    """Every assignment of the free mentees (each to a feasible mentor with room, or to
+    nobody), by plain enumeration: no memoisation, no objective."""
+
+    def extend(position: int, load: list[int], chosen: list[tuple[int, int]]):
+        if position == len(free):
+            yield list(chosen)
+            return
+        j = free[position]
+        yield from extend(position + 1, load, chosen)
+        for i in range(n_mentors):
+            if feasible[i, j] and load[i] < capacity[i]:
+                load[i] += 1
+                chosen.append((i, j))
+                yield from extend(position + 1, load, chosen)
+                chosen.pop()
+                load[i] -= 1
+
+    yield from extend(0, [0] * n_mentors, [])
 
 
 # --------------------------------------------------------------------------------------------
@@ -276,20 +328,30 @@ def test_result_respects_rules_capacity_and_locks(problem: Problem, candidates: 
 @given(problem=problems(), candidates=st.sampled_from([1, 2, None]))
 def test_result_is_optimal(problem: Problem, candidates: int | None):
     result = solve(problem, candidates=candidates)
-    points, caps, free = free_setup(problem)
+    points, caps, free, busy = free_setup(problem)
     free_pairs = [p for p in result.pairs if not p.locked]
     matched = len(free_pairs)
     total = sum(round(p.score * SCALE) for p in free_pairs)
-    objective = problem.rules.objective
-    best = best_value(points, caps, free, objective)
-    if objective == "score":
-        assert (total, matched) == best
+    distinct = result.stats["mentors_used"]
+    assert distinct == len({p.mentor_id for p in result.pairs})
+    rules = problem.rules
+    spread = rules.spread_load
+    best = best_value(points, caps, free, rules.objective, spread=spread, busy=busy)
+    if rules.objective == "score":
+        # the maximum total (then, with spread, the most distinct mentors), then the most pairs
+        assert (total, matched) == (best[0], best[2])
+        if spread:
+            assert distinct == best[1]
         return
-    if not problem.rules.fairness:
-        assert (matched, total) == best  # maximum participation, then maximum total
+    if not rules.fairness:
+        # maximum participation (then, with spread, the most distinct mentors), then the total
+        assert (matched, total) == (best[0], best[2])
+        if spread:
+            assert distinct == best[1]
         return
-    # fairness: maximum participation, then the best worst pair, then the maximum total under
-    # that floor, which may be below the unconstrained maximum total
+    # fairness: maximum participation, then the best worst pair, then (with spread) the most
+    # distinct mentors and the maximum total under that floor, which may be below the
+    # unconstrained maximum total
     assert matched == best[0]
     if matched:
         bottleneck = max(
@@ -298,7 +360,70 @@ def test_result_is_optimal(problem: Problem, candidates: int | None):
             if best_value(points, caps, free, "participation", floor=t)[0] == matched
         )
         assert min(round(p.score * SCALE) for p in free_pairs) == bottleneck
-        assert total == best_value(points, caps, free, "participation", floor=bottleneck)[1]
+        floored = best_value(
+            points, caps, free, "participation", floor=bottleneck, spread=spread, busy=busy
+        )
+        assert total == floored[2]
+        if spread:
+            assert distinct == floored[1]
+
+
+@settings(deadline=None, max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=problems(max_mentors=4, max_mentees=5), candidates=st.sampled_from([1, None]))
+def test_spread_uses_the_most_mentors_any_maximum_pairing_can(
+    problem: Problem, candidates: int | None
+):
+    """The rule as HR reads it, checked by enumerating every assignment: no feasible
+    assignment with the same participation (or, by score, the same total) uses more distinct
+    mentors, and among those that use as many, none has a higher total (more pairs)."""
+    problem.rules.spread_load = True
+    problem.rules.fairness = False
+    result = solve(problem, candidates=candidates)
+    points, caps, free, busy = free_setup(problem)
+    mentor_index = build_context(problem).mentor_index
+    free_pairs = [p for p in result.pairs if not p.locked]
+    got_matched = len(free_pairs)
+    got_total = sum(round(p.score * SCALE) for p in free_pairs)
+    got_distinct = len({mentor_index[p.mentor_id] for p in result.pairs})
+    by_score = problem.rules.objective == "score"
+    got = (got_total, got_distinct, got_matched) if by_score else (
+        got_matched, got_distinct, got_total)
+    best = None
+    for chosen in assignments(len(caps), list(caps), free, points >= 0):
+        total = sum(int(points[i, j]) for i, j in chosen)
+        distinct = len(busy | {i for i, _ in chosen})
+        value = (total, distinct, len(chosen)) if by_score else (len(chosen), distinct, total)
+        assert value <= got  # nothing beats the engine in the lexicographic order
+        best = value if best is None else max(best, value)
+    assert best == got
+
+
+@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=problems())
+def test_with_spread_no_idle_mentor_could_take_a_second_mentee_off_someone(problem: Problem):
+    """The local form of the rule: never an idle mentor who is allowed to mentor a mentee whose
+    mentor has two or three (moving the mentee would keep every pair and use one more mentor)."""
+    problem.rules.spread_load = True
+    result = solve(problem)
+    if problem.rules.objective == "score":
+        return  # by score, moving a mentee may lower the total, which comes first
+    ctx = build_context(problem)
+    points = score_matrix(ctx)
+    load = {m.id: 0 for m in problem.mentors}
+    for pair in result.pairs:
+        load[pair.mentor_id] += 1
+    idle = [m for m, count in load.items() if count == 0]
+    free_scores = [round(p.score * SCALE) for p in result.pairs if not p.locked]
+    # with fairness the moved pair must not fall below the worst pair
+    floor = min(free_scores) if problem.rules.fairness and free_scores else 0
+    for pair in result.pairs:
+        if pair.locked or load[pair.mentor_id] < 2:
+            continue
+        for mentor_id in idle:
+            value = points[ctx.mentor_index[mentor_id], ctx.mentee_index[pair.mentee_id]]
+            assert value < floor, (
+                f"{mentor_id} is idle and could take {pair.mentee_id} from {pair.mentor_id}"
+            )
 
 
 @SETTINGS
