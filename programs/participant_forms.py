@@ -11,6 +11,7 @@ from django import forms
 from django.conf.locale import LANG_INFO
 
 from accounts.models import Membership
+from accounts.names import name_key
 from programs.availability import WEEKDAY_CHOICES, availability_problems
 from programs.models import (
     Participant,
@@ -20,6 +21,7 @@ from programs.models import (
     Topic,
     TopicInterest,
 )
+from programs.selectors import member_label, member_options
 
 TIME_ZONE_CHOICES = [("", "Choose your time zone")] + [
     (tz, tz.replace("_", " ")) for tz in sorted(zoneinfo.available_timezones())
@@ -97,12 +99,6 @@ class DecisionForm(forms.Form):
                              max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class MemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Membership) -> str:
-        name = obj.user.display_name
-        return name if name == obj.user.email else f"{name} ({obj.user.email})"
-
-
 class ParticipantChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Participant) -> str:
         profile = obj.profile
@@ -119,10 +115,18 @@ class ProfileForm(forms.Form):
     level = forms.ModelChoiceField(
         label="Seniority level", queryset=SeniorityLevel.objects.none(), required=False,
         empty_label="Choose your level")
-    manager = MemberChoiceField(
-        label="Your manager", queryset=Membership.objects.none(), required=False,
-        empty_label="Not listed / none",
-        help_text="Used only so that you are never paired within your own reporting line.")
+    manager_name = forms.CharField(
+        label="Your manager", max_length=150, required=False,
+        widget=forms.TextInput(attrs={
+            "autocomplete": "off", "role": "combobox", "aria-autocomplete": "list",
+            "aria-expanded": "false", "aria-controls": "manager-options"}),
+        help_text="Type their name and pick them from the list, or leave it empty. Used only "
+                  "so that you are never paired within your own reporting line.")
+    # The picked person's id; the name above decides when the two disagree (see clean).
+    manager = forms.ModelChoiceField(
+        queryset=Membership.objects.none(), required=False, widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Choose your manager among the members of your "
+                                          "organization (type a name and pick from the list)."})
     location = forms.CharField(max_length=120, required=False,
                                help_text="City or office, e.g. “Berlin HQ”.")
     time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, required=False)
@@ -151,9 +155,12 @@ class ProfileForm(forms.Form):
         queryset=Participant.objects.none(), widget=CHECKBOXES,
         help_text="For example your skip-level manager. Never shown to them.")
 
-    def __init__(self, *args, participant: Participant, partners, levels, members, **kwargs):
+    def __init__(self, *args, participant: Participant, partners, levels, members,
+                 show_emails: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.participant = participant
+        self.show_emails = show_emails
+        self.manager_choices: list = []
         self.fields["level"].queryset = levels
         self.fields["manager"].queryset = members
         self.fields["requested_partners"].queryset = partners
@@ -162,11 +169,13 @@ class ProfileForm(forms.Form):
             del self.fields["capacity"]
 
     @staticmethod
-    def initial_for(participant: Participant) -> dict:
+    def initial_for(participant: Participant, *, show_emails: bool = False) -> dict:
         profile = participant.profile
         return {
             "job_title": profile.job_title, "department": profile.department,
             "level": profile.level_id, "manager": profile.manager_id,
+            "manager_name": (member_label(profile.manager.user, with_email=show_emails)
+                             if profile.manager else ""),
             "location": profile.location, "time_zone": profile.time_zone,
             "languages": ", ".join(language_name(c) for c in profile.languages or []),
             "generation_band": profile.generation_band, "bio": profile.bio,
@@ -193,8 +202,45 @@ class ProfileForm(forms.Form):
                 "names such as “Spanish” or two-letter codes such as “es”.")
         return codes
 
+    def clean_manager_name(self) -> str:
+        return " ".join(self.cleaned_data["manager_name"].split())
+
+    def _resolve_manager(self, cleaned: dict) -> None:
+        """Who the manager is. With the picker (JavaScript) the id and the name agree. Without
+        it the name is plain text: an emptied name means none; a name the id's person does not
+        bear is looked up, one person called exactly that is taken, and several candidates
+        are offered as a choice (``manager_choices``). Clients that send only an id (no
+        ``manager_name``) keep the id. The id was already checked to be a member of this
+        organization (another tenant's id is "not a valid choice")."""
+        if "manager" in self.errors or "manager_name" not in self.data:
+            return
+        text, chosen = cleaned.get("manager_name", ""), cleaned.get("manager")
+        if not text:
+            cleaned["manager"] = None
+            return
+        if chosen is not None and name_key(text) in name_key(
+                member_label(chosen.user, with_email=self.show_emails)):
+            return
+        options, more = member_options(q=text, with_emails=self.show_emails,
+                                       exclude_membership_id=self.participant.membership_id)
+        exact = [o for o in options if name_key(o.name) == name_key(text)]
+        cleaned["manager"] = None
+        if len(exact) == 1:
+            cleaned["manager"] = self.fields["manager"].queryset.get(pk=exact[0].pk)
+        elif not options:
+            self.add_error("manager_name", f"Nobody in your organization is called “{text}”. "
+                                           "Check the spelling, or leave the field empty.")
+        elif more:
+            self.add_error("manager_name", f"More than {len(options)} people match “{text}”: "
+                                           "type more of the name.")
+        else:
+            self.manager_choices = options
+            self.add_error("manager_name", f"Several people match “{text}”: choose one "
+                                           "below and save again.")
+
     def clean(self):
         cleaned = super().clean()
+        self._resolve_manager(cleaned)
         requested = set(cleaned.get("requested_partners") or [])
         excluded = set(cleaned.get("excluded_partners") or [])
         if requested & excluded:

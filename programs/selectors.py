@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from accounts.models import Membership
@@ -107,11 +107,75 @@ def possible_partners(*, participant: Participant) -> QuerySet[Participant]:
 
 
 def members_for_picker(*, exclude_membership_id: int | None = None) -> QuerySet:
-    queryset = Membership.objects.select_related("user").order_by("user__full_name",
-                                                                  "user__email")
+    """The members a picker may resolve an id to (never evaluated whole: 10,000 people)."""
+    queryset = Membership.objects.select_related("user")
     if exclude_membership_id is not None:
         queryset = queryset.exclude(pk=exclude_membership_id)
     return queryset
+
+
+MEMBER_PICKER_LIMIT = 20
+NAMELESS_MEMBER = "A member without a name"
+
+
+@dataclass(frozen=True)
+class MemberOption:
+    """One person offered by the member picker: a name and where they work. ``email`` is
+    filled in only for viewers allowed to see it (HR admins)."""
+
+    pk: int
+    name: str
+    job_title: str = ""
+    department: str = ""
+    email: str = ""
+
+    @property
+    def detail(self) -> str:
+        return " · ".join(x for x in (self.job_title, self.department) if x)
+
+
+def member_label(user, *, with_email: bool) -> str:
+    """How the picker names ``user``: their name; without one, their email for HR admins
+    and a neutral phrase for everyone else (an email is never shown to a member)."""
+    return (user.full_name or user.get_full_name()
+            or (user.email if with_email else NAMELESS_MEMBER))
+
+
+def member_options(
+    *, q: str, exclude_membership_id: int | None = None, with_emails: bool = False,
+    limit: int = MEMBER_PICKER_LIMIT,
+) -> tuple[list[MemberOption], bool]:
+    """At most ``limit`` members whose name contains ``q`` (any case, any accents), names
+    starting with it first, and whether there were more. One query.
+
+    Without ``with_emails`` (every viewer but an HR admin) only names are searched and people
+    who have not set a name are left out: their only name is their email address.
+    """
+    folded = name_key(q)
+    if not folded:
+        return [], False
+    queryset = Membership.objects.all()
+    if exclude_membership_id is not None:
+        queryset = queryset.exclude(pk=exclude_membership_id)
+    if with_emails:
+        queryset = queryset.filter(people_search(q, prefix="user__"))
+    else:
+        queryset = (queryset.filter(user__name_key__contains=folded)
+                    .exclude(user__full_name="", user__first_name="", user__last_name=""))
+    rows = list(queryset.annotate(rank=Case(
+        When(user__name_key__startswith=folded, then=Value(0)),
+        When(user__name_key__contains=f" {folded}", then=Value(1)),
+        default=Value(2))).order_by("rank", CodePointOrder("user__name_key"), "pk").values(
+            "pk", "user__full_name", "user__first_name", "user__last_name", "user__email",
+            "profile__job_title", "profile__department")[:limit + 1])
+    options = [MemberOption(
+        pk=row["pk"],
+        name=(row["user__full_name"]
+              or f"{row['user__first_name']} {row['user__last_name']}".strip()
+              or (row["user__email"] if with_emails else NAMELESS_MEMBER)),
+        job_title=row["profile__job_title"] or "", department=row["profile__department"] or "",
+        email=row["user__email"] if with_emails else "") for row in rows[:limit]]
+    return options, len(rows) > limit
 
 
 def seniority_levels() -> QuerySet[SeniorityLevel]:

@@ -209,13 +209,16 @@ class ParticipantProfileView(OrganizationMixin, TemplateView):
         topics = list(Topic.objects.filter(is_retired=False) | Topic.objects.filter(
             pk__in=topic_ids))
         topics.sort(key=lambda t: t.name.lower())
+        show_emails = self.request.membership.role == Role.ADMIN
         return {
             "form": ProfileForm(
-                data, participant=participant, initial=ProfileForm.initial_for(participant),
+                data, participant=participant,
+                initial=ProfileForm.initial_for(participant, show_emails=show_emails),
                 partners=selectors.possible_partners(participant=participant),
                 levels=selectors.seniority_levels(),
                 members=selectors.members_for_picker(
-                    exclude_membership_id=participant.membership_id)),
+                    exclude_membership_id=participant.membership_id),
+                show_emails=show_emails),
             "availability_formset": availability_formset(data,
                                                          windows=participant.availability),
             "topics_form": TopicsForm(data, topics=topics, current=current),
@@ -285,6 +288,32 @@ class ParticipantProfileView(OrganizationMixin, TemplateView):
         participant = selectors.participant_for_profile(pk=participant.pk)
         return self.render_to_response(
             self.get_context_data(participant=participant, **forms), status=400)
+
+
+class MemberSearchView(OrganizationMixin, TemplateView):
+    """The "Your manager" picker's suggestions (an htmx fragment; opened directly, a plain
+    search page): at most 20 members of this organization whose name contains ``q``, with
+    job title and department.
+
+    Privacy: emails are shown, and searched, for HR admins only; members see names and titles
+    of their own organization's people and nothing of any other (the tenant scope)."""
+
+    template_name = "programs/participants/member_search.html"
+    allowed_roles = PARTICIPANT_ROLES
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return [f"{self.template_name}#options"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        q = self.request.GET.get("q", "")[:150]
+        options, more = selectors.member_options(
+            q=q, exclude_membership_id=self.request.membership.pk,
+            with_emails=self.request.membership.role == Role.ADMIN)
+        context.update(q=" ".join(q.split()), options=options, more=more)
+        return context
 
 
 # --- roster for HR admins ------------------------------------------------------------------
@@ -439,6 +468,7 @@ urlpatterns = [
     path("apply/<str:token>/", CohortApplyView.as_view(), name="cohort_apply"),
     path("participants/<int:participant_pk>/profile/", ParticipantProfileView.as_view(),
          name="participant_profile"),
+    path("members/search/", MemberSearchView.as_view(), name="member_search"),
     path("participants/<int:participant_pk>/decision/", ParticipantDecideView.as_view(),
          name="participant_decide"),
     path("cohorts/<int:cohort_pk>/invite/", CohortInviteView.as_view(), name="cohort_invite"),
