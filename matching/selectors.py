@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from matching.engine import Mentee, Mentor, Problem, Rules, Weights
 from matching.models import DecisionKind, MatchingRun, Pair, PairDecision, PairStatus, Proposal
+from programs.languages import language_match_key
 from programs.models import (
     Cohort,
     MatchingMode,
@@ -109,7 +110,7 @@ def _engine_person(participant: Participant, default_tz: str,
         "level": profile.level.rank if profile.level_id else 0,
         "department": profile.department.strip(),
         "manager_id": str(profile.manager_id) if profile.manager_id else None,
-        "languages": frozenset(lang.strip().lower() for lang in profile.languages or []),
+        "languages": frozenset(language_match_key(lang) for lang in profile.languages or []),
         "teaches": {name: strength for interest, name, strength in topics
                     if interest == TopicInterest.TEACH},
         "learns": {name: strength for interest, name, strength in topics

@@ -31,6 +31,7 @@ from accounts.permissions import (
 )
 from programs import enrollment, selectors, services
 from programs.imports import participants_import_csv
+from programs.languages import LANGUAGE_CHOICES
 from programs.models import (
     Cohort,
     Participant,
@@ -286,8 +287,11 @@ class ParticipantSerializer(serializers.ModelSerializer):
     # response would lack a field the schema promises.
     level = serializers.SerializerMethodField()
     time_zone = serializers.CharField(source="profile.time_zone", read_only=True)
-    languages = serializers.ListField(child=serializers.CharField(), source="profile.languages",
-                                      read_only=True)
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=LANGUAGE_CHOICES), source="profile.languages",
+        read_only=True, help_text="Language tags (programs/languages.py): ISO 639-1 codes, a "
+                                  "few ISO 639-3 ones, optionally with a region or script "
+                                  "(pt-br, zh-hans).")
     teach_topics = serializers.SerializerMethodField()
     learn_topics = serializers.SerializerMethodField()
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import zoneinfo
 
 from django import forms
-from django.conf.locale import LANG_INFO
 
 from accounts.models import Membership
 from accounts.names import name_key
 from programs.availability import WEEKDAY_CHOICES, availability_problems
+from programs.languages import language_name, parse_languages
 from programs.models import (
     Participant,
     ParticipantRole,
@@ -39,21 +39,6 @@ TEACH_CHOICES = [("", "—"), ("1", "1 · some experience"), ("2", "2 · solid")
                  ("3", "3 · expert")]
 LEARN_CHOICES = [("", "—"), ("1", "1 · nice to have"), ("2", "2 · important"),
                  ("3", "3 · top priority")]
-
-# Language names and codes people type ("German", "de", "deutsch") → ISO 639-1 code.
-_LANGUAGE_CODES: dict[str, str] = {}
-for _code, _info in LANG_INFO.items():
-    if "code" not in _info or "-" in _code:
-        continue
-    _LANGUAGE_CODES[_code] = _code
-    _LANGUAGE_CODES[_info["name"].lower()] = _code
-    _LANGUAGE_CODES[_info["name_local"].lower()] = _code
-
-
-def language_name(code: str) -> str:
-    info = LANG_INFO.get(code)
-    return info["name"] if info and "name" in info else code
-
 
 class CohortInviteForm(forms.Form):
     email = forms.EmailField(label="Email address")
@@ -186,20 +171,12 @@ class ProfileForm(forms.Form):
         }
 
     def clean_languages(self) -> list[str]:
-        codes, unknown = [], []
-        for part in self.cleaned_data["languages"].replace(";", ",").split(","):
-            name = part.strip()
-            if not name:
-                continue
-            code = _LANGUAGE_CODES.get(name.lower())
-            if code is None:
-                unknown.append(name)
-            elif code not in codes:
-                codes.append(code)
+        codes, unknown = parse_languages(self.cleaned_data["languages"])
         if unknown:
             raise forms.ValidationError(
-                f"We do not recognise {', '.join(f'“{u}”' for u in unknown)}. Use English "
-                "names such as “Spanish” or two-letter codes such as “es”.")
+                f"We do not recognise {', '.join(f'“{u}”' for u in unknown)} as a language. "
+                "Use names such as “Spanish” or “Chinese”, or codes such as “es” or “pt-BR”, "
+                "separated by commas.")
         return codes
 
     def clean_manager_name(self) -> str:
