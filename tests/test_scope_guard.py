@@ -181,7 +181,7 @@ def _get(url: str, token: str) -> tuple[int, dict | str]:
     request = urllib.request.Request(  # noqa: S310 (always http://127.0.0.1)
         url, headers={"Authorization": f"Bearer {token}"})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode(errors="replace")
@@ -201,22 +201,26 @@ def gunicorn_one_worker(tmp_path):
                           cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=120)
     tokens = json.loads(made.stdout.strip().splitlines()[-1])
     port = _free_port()
+    log = (tmp_path / "gunicorn.log").open("wb")  # a file: a full pipe would block the worker
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--workers", "1",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        env=env, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+         "--timeout", "120", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
             except OSError:
                 time.sleep(0.1)
+        _get(base + PROBE, tokens["acme"])  # warm up: the worker imports the app lazily
         yield base, tokens
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=30)
+        log.close()
 
 
 @pytest.mark.django_db(transaction=True)
