@@ -30,7 +30,7 @@ settings_profiles.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     settings_profiles.load_profile("ci")
 
-pytest_plugins = ["tests.worker_fixtures"]
+pytest_plugins = ["tests.worker_fixtures", "tests.isolation_fixtures"]
 
 CHROMIUM = "/usr/bin/chromium"
 REQUIRE_SERVICES = os.environ.get("FLIPSIDE_REQUIRE_SERVICES") == "1"

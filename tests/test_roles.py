@@ -19,6 +19,29 @@ ROUTE_ROLE = pytest.mark.parametrize(
 )
 
 
+# The people and organizations of the shared world (tests/isolation_fixtures.py): built once
+# for the module instead of once per test.
+
+@pytest.fixture
+def organization(shared_world):
+    return shared_world.organization
+
+
+@pytest.fixture
+def admin_user(shared_world):
+    return shared_world.admin_user
+
+
+@pytest.fixture
+def executive_user(shared_world):
+    return shared_world.executive_user
+
+
+@pytest.fixture
+def member_user(shared_world):
+    return shared_world.member_user
+
+
 @pytest.fixture
 def org_url(organization, org_url_kwargs):
     def build(route) -> str:
@@ -29,19 +52,24 @@ def org_url(organization, org_url_kwargs):
 
 
 @ROUTE_ROLE
-def test_get_follows_allowed_roles(route, role, client, org_url, users_by_role, db_snapshot):
+def test_get_head_and_options_follow_allowed_roles(route, role, client, org_url, users_by_role,
+                                                   db_snapshot):
+    """HEAD and OPTIONS answer like GET: allowed where GET is, 403 where GET is; never a
+    server error."""
     route.assert_guarded()
     url = org_url(route)
     client.force_login(users_by_role[role])
     before = db_snapshot()
 
-    response = client.get(url)
+    statuses = {method: getattr(client, method)(url).status_code
+                for method in ("get", "head", "options")}
 
     if role in route.allowed_roles("GET"):
-        assert response.status_code not in (403, 404), (
-            f"{role} may open {route} but got {response.status_code}")
+        assert all(s not in (403, 404) and s < 500 for s in statuses.values()), (
+            f"{role} may open {route} but got {statuses}")
+        assert statuses["head"] == statuses["get"]
     else:
-        assert response.status_code == 403
+        assert statuses == {"get": 403, "head": 403, "options": 403}
         assert db_snapshot() == before
 
 
