@@ -37,13 +37,21 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 DRAIN_GRACE = timedelta(seconds=30)
 
-KIND_LABELS = {
-    "invitation": "Invitations to an organization",
-    "welcome": "Welcome to a cohort",
-    "application_decision": "Decisions on cohort applications",
-    "profile_reminder": "Reminders to complete your profile",
-    "pair_introduction": "Introductions to your mentoring partner",
-}
+#: Every notification kind, with the label people see on their preferences page. accounts
+#: registers its own; the apps above register theirs in ``AppConfig.ready`` with
+#: :func:`register_notification_kind` (accounts never lists the kinds of apps above it).
+KIND_LABELS: dict[str, str] = {}
+
+
+def register_notification_kind(kind: str, label: str) -> None:
+    """Declare a kind of notification (its preference appears on the preferences page)."""
+    if KIND_LABELS.get(kind, label) != label:
+        raise ValueError(f"Notification kind {kind!r} is already registered as "
+                         f"{KIND_LABELS[kind]!r}.")
+    KIND_LABELS[kind] = label
+
+
+register_notification_kind("invitation", "Invitations to an organization")
 
 
 class DeliveryError(Exception):

@@ -12,3 +12,7 @@ class MatchingConfig(AppConfig):
         from matching.home import register as register_home_panels
 
         register_home_panels()
+
+        from accounts.notifications import register_notification_kind
+
+        register_notification_kind("pair_introduction", "Introductions to your mentoring partner")

@@ -14,3 +14,9 @@ class ProgramsConfig(AppConfig):
         from programs.home import register as register_home_panels
 
         register_home_panels()
+
+        from accounts.notifications import register_notification_kind
+
+        register_notification_kind("welcome", "Welcome to a cohort")
+        register_notification_kind("application_decision", "Decisions on cohort applications")
+        register_notification_kind("profile_reminder", "Reminders to complete your profile")
