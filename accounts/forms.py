@@ -13,7 +13,7 @@ class OrganizationSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = ["name", "time_zone", "anonymity_threshold"]
+        fields = ["name", "time_zone", "anonymity_threshold", "require_two_factor"]
         help_texts = {
             "anonymity_threshold": "No aggregate of anonymous answers is shown for fewer "
                                    "responses than this; free-text answers need twice as "

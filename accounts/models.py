@@ -131,6 +131,12 @@ class Organization(models.Model):
         validators=[MinValueValidator(settings.FLIPSIDE_MIN_ANONYMITY_K)],
         help_text="Smallest group of anonymous answers for which any aggregate is shown (≥ 3).",
     )
+    require_two_factor = models.BooleanField(
+        "require two-factor sign-in for HR admins and executives",
+        default=False,
+        help_text="HR admins and executives without an authenticator app are sent to set one "
+                  "up before they can open anything in this organization.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -26,13 +26,19 @@ from accounts.tenancy import organization_scope
 
 @transaction.atomic
 def organization_update(
-    *, organization: Organization, name: str, time_zone: str, anonymity_threshold: int
+    *, organization: Organization, name: str, time_zone: str, anonymity_threshold: int,
+    require_two_factor: bool | None = None,
 ) -> Organization:
+    """Change the general settings; ``require_two_factor=None`` leaves that one as it is."""
     organization.name = name
     organization.time_zone = time_zone
     organization.anonymity_threshold = anonymity_threshold
+    fields = ["name", "time_zone", "anonymity_threshold"]
+    if require_two_factor is not None:
+        organization.require_two_factor = require_two_factor
+        fields.append("require_two_factor")
     organization.full_clean()
-    organization.save(update_fields=["name", "time_zone", "anonymity_threshold"])
+    organization.save(update_fields=fields)
     return organization
 
 

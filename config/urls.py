@@ -1,12 +1,15 @@
 """URL map. Everything tenant-owned lives under /o/<org_slug>/ (web) or
 /api/v1/o/<org_slug>/ (API); tests enumerate these prefixes for isolation checks."""
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import api_urls as accounts_api_urls
 from accounts import urls as accounts_urls
+
+admin.site.login = secure_admin_login(admin.site.login)
 
 org_web_patterns = [
     *accounts_urls.org_urlpatterns,
@@ -31,5 +34,6 @@ urlpatterns = [
     # script from ?script (not inline), and our template drops the inline <style>.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(
         url_name="schema", template_name="api/swagger_ui.html"), name="swagger-ui"),
+    # The admin signs in through allauth (two-factor, rate limits), never its own form.
     path("django-admin/", admin.site.urls),
 ]

@@ -18,6 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -356,10 +357,30 @@ class ParticipantFilter(django_filters.FilterSet):
     department = django_filters.CharFilter(field_name="profile__department",
                                            lookup_expr="iexact")
     cohort = django_filters.NumberFilter(field_name="cohort_id")
+    email = django_filters.CharFilter(
+        field_name="membership__user__email", lookup_expr="iexact",
+        label="The person's email address, exactly (in any case): an HR sync's lookup.")
+    search = django_filters.CharFilter(
+        method="filter_search",
+        label="Name or email contains this text, in any case and with or without accents "
+              "(\"zoe\" finds \"Zoë\", \"lukasz\" finds \"Łukasz\").")
 
     class Meta:
         model = Participant
-        fields = ["cohort", "role", "status", "department"]
+        fields = ["cohort", "role", "status", "department", "email", "search"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(selectors.people_search(value)) if value.strip() else queryset
+
+
+class ParticipantPagination(PageNumberPagination):
+    """50 a page by default; ``page_size`` up to 500 so that a sync reads 10,000 people in 20
+    requests. Larger values are capped at 500, invalid ones give the default."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    page_size_query_description = "Results per page: 1 to 500 (larger values count as 500)."
+    max_page_size = 500
 
 
 class ParticipantViewSet(OrganizationAPIMixin, mixins.ListModelMixin,
@@ -372,6 +393,7 @@ class ParticipantViewSet(OrganizationAPIMixin, mixins.ListModelMixin,
     allowed_roles = PARTICIPANT_ROLES
     queryset = Participant.objects.none()
     filterset_class = ParticipantFilter
+    pagination_class = ParticipantPagination
 
     @property
     def is_admin(self) -> bool:

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.two_factor.TwoFactorPolicyMiddleware",  # an organization may require 2FA
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -194,7 +195,6 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "accounts.api_schema.FlipsideAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_THROTTLE_RATES": {"user": "2000/hour"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Flipside API",
@@ -252,6 +252,36 @@ FLIPSIDE_PERMISSIONS_POLICY = {
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # --- end security headers ------------------------------------------------------------------
+
+# --- throttling, client addresses behind proxies, two-factor secrets ------------------------
+# Who a request comes from: the number of reverse proxies in front of the app that append to
+# X-Forwarded-For (0: trust none, use REMOTE_ADDR), or the header a trusted proxy overwrites
+# with the client's address (e.g. X-Real-IP). Sign-in limits (allauth) and the API throttles
+# use the same address (accounts.throttles.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default="") or None
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+# API throttles (429 with Retry-After): per API token (or session user) per hour and per
+# minute, per client address for requests without credentials. Counters live in the default
+# cache: the database cache, shared by every gunicorn worker.
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "accounts.throttles.ClientRateThrottle",
+    "accounts.throttles.ClientBurstRateThrottle",
+    "accounts.throttles.AnonymousIPRateThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "user": env("API_THROTTLE_USER", default="2000/hour"),
+    "user_burst": env("API_THROTTLE_USER_BURST", default="120/min"),
+    "anon": env("API_THROTTLE_ANON", default="60/min"),
+}
+# TOTP secrets and recovery-code seeds are encrypted (accounts/secret_box.py) with a key
+# derived from MFA_ENCRYPTION_KEY, or from SECRET_KEY when it is empty. To rotate, move the
+# old value to MFA_ENCRYPTION_FALLBACK_KEYS.
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+MFA_ENCRYPTION_KEY = env("MFA_ENCRYPTION_KEY", default="")
+MFA_ENCRYPTION_FALLBACK_KEYS = env.list("MFA_ENCRYPTION_FALLBACK_KEYS", default=[])
+# --- end throttling, client addresses, two-factor secrets -----------------------------------
 
 LOGGING = {
     "version": 1,

@@ -292,3 +292,113 @@ def test_import_without_file_is_400(client_for, admin_user, base, cohort):
 
     assert response.status_code == 400
     assert "file" in response.json()
+
+
+# --- participant list for an HR sync: page size, email and search -----------------------------
+
+def _people(cohort, count: int, *, prefix: str = "sync") -> list[Participant]:
+    with organization_scope(cohort.organization):
+        people = []
+        for index in range(count):
+            participant = _participant(cohort, f"{prefix}{index:03d}@acme.example")
+            ParticipantTopicFactory(participant=participant, interest="teach")
+            people.append(participant)
+        return people
+
+
+def test_page_size_is_honoured_up_to_500(client_for, admin_user, base, cohort, monkeypatch):
+    from programs import api as programs_api
+
+    monkeypatch.setattr(programs_api.ParticipantPagination, "max_page_size", 7)
+    _people(cohort, 9)
+    api = client_for(admin_user)
+
+    three = api.get(f"{base}participants/?page_size=3&page=2").json()
+    capped = api.get(f"{base}participants/?page_size=100000").json()
+    garbled = api.get(f"{base}participants/?page_size=lots").json()
+
+    assert programs_api.ParticipantPagination.page_size == 50
+    assert [p["email"] for p in three["results"]] == [f"sync{i:03d}@acme.example"
+                                                      for i in (3, 4, 5)]
+    assert three["count"] == 9
+    assert "page_size=3" in three["next"]
+    assert len(capped["results"]) == 7
+    assert len(garbled["results"]) == 9  # the default (50) holds them all
+
+
+def test_the_real_cap_is_500(client_for, admin_user, base, cohort):
+    from programs import api as programs_api
+
+    assert programs_api.ParticipantPagination.max_page_size == 500
+
+
+def test_email_filter_is_exact_and_ignores_case(client_for, admin_user, base, cohort):
+    _people(cohort, 3)
+    _people(cohort, 1, prefix="xsync")  # xsync000@… contains sync000@… but is not it
+    api = client_for(admin_user)
+
+    found = api.get(f"{base}participants/?email=SYNC000@ACME.example").json()["results"]
+    missing = api.get(f"{base}participants/?email=sync000@acme").json()["results"]
+
+    assert [p["email"] for p in found] == ["sync000@acme.example"]
+    assert missing == []
+
+
+def test_search_finds_names_in_any_case_and_accent_and_emails(client_for, admin_user, base,
+                                                               cohort):
+    with organization_scope(cohort.organization):
+        zoe = _participant(cohort, "zk@acme.example")
+        zoe.membership.user.full_name = "Zoë Kruger"
+        zoe.membership.user.save()
+        lukasz = _participant(cohort, "lnowak@acme.example")
+        lukasz.membership.user.full_name = "Łukasz Nowak"
+        lukasz.membership.user.save()
+    api = client_for(admin_user)
+
+    def search(text):
+        return [p["name"] for p in api.get(f"{base}participants/",
+                                           {"search": text}).json()["results"]]
+
+    assert search("ZOË") == ["Zoë Kruger"]
+    assert search("lukasz") == ["Łukasz Nowak"]
+    assert search("LNOWAK@") == ["Łukasz Nowak"]
+    assert search("nobody") == []
+
+
+def test_members_filtering_still_see_only_their_own_places(client_for, member_user, base,
+                                                           cohort):
+    others = _people(cohort, 2)
+    api = client_for(member_user)
+
+    body = api.get(f"{base}participants/",
+                   {"email": others[0].membership.user.email, "page_size": 500}).json()
+
+    assert body["results"] == []
+
+
+def test_page_size_email_and_search_are_in_the_openapi_schema(client, db):
+    import yaml
+
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    operation = schema["paths"]["/api/v1/o/{org_slug}/participants/"]["get"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+
+    assert {"page", "page_size", "email", "search"} <= set(parameters)
+    assert "500" in parameters["page_size"]["description"]
+    assert "exactly" in parameters["email"]["description"]
+    assert "accents" in parameters["search"]["description"]
+
+
+def test_large_pages_and_filters_cost_the_same_queries(client_for, admin_user, base, cohort,
+                                                       django_assert_num_queries):
+    api = client_for(admin_user)
+    _people(cohort, 1, prefix="one")
+    query = {"page_size": 500, "search": "acme", "role": "mentor"}
+    api.get(f"{base}participants/", query)  # warm caches
+
+    with django_assert_num_queries(5) as one:
+        assert api.get(f"{base}participants/", query).json()["count"] == 1
+    _people(cohort, 30)
+    with django_assert_num_queries(len(one.captured_queries)):
+        body = api.get(f"{base}participants/", query).json()
+    assert len(body["results"]) == 31

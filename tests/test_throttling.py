@@ -1,0 +1,169 @@
+"""API throttles: per API token (or session user) per minute and per hour, per client address
+for requests without credentials; a refusal is 429 with Retry-After, and the counters live
+in the shared (database) cache in production."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.db import connection
+
+from accounts import services
+from accounts.throttles import parse_rate
+from tests.factories.accounts import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ME = "/api/v1/me"
+SCHEMA = "/api/schema/"
+
+
+@pytest.fixture
+def rates(settings):
+    """Set small throttle rates; DRF reloads its settings on the change."""
+
+    def set_rates(**overrides):
+        current = django_settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+        settings.REST_FRAMEWORK = {
+            **django_settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**current, **overrides},
+        }
+
+    return set_rates
+
+
+def _bearer(key: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def _token(email: str) -> str:
+    return services.api_token_create(user=UserFactory(email=email), name="script").key
+
+
+def test_defaults_are_configured_and_applied_to_every_api_view():
+    from rest_framework.views import APIView
+
+    assert django_settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] == {
+        "user": "2000/hour", "user_burst": "120/min", "anon": "60/min"}
+    assert [cls.__name__ for cls in APIView.throttle_classes] == [
+        "ClientRateThrottle", "ClientBurstRateThrottle", "AnonymousIPRateThrottle"]
+
+
+def test_a_token_over_its_burst_rate_gets_429_with_retry_after(client, rates):
+    rates(user_burst="3/min")
+    key, other_key = _token("script@acme.example"), _token("other@acme.example")
+
+    allowed = [client.get(ME, **_bearer(key)).status_code for _ in range(3)]
+    refused = client.get(ME, **_bearer(key))
+
+    assert allowed == [200, 200, 200]
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert refused.json()["detail"].startswith("Request was throttled.")
+    # another token has its own bucket
+    assert client.get(ME, **_bearer(other_key)).status_code == 200
+
+
+def test_two_tokens_of_one_person_count_separately(client, rates):
+    rates(user_burst="2/min")
+    user = UserFactory(email="two.scripts@acme.example")
+    first = services.api_token_create(user=user, name="HRIS").key
+    second = services.api_token_create(user=user, name="BI").key
+
+    for _ in range(2):
+        client.get(ME, **_bearer(first))
+
+    assert client.get(ME, **_bearer(first)).status_code == 429
+    assert client.get(ME, **_bearer(second)).status_code == 200
+
+
+def test_the_hourly_rate_holds_when_the_burst_rate_allows(client, rates):
+    rates(user="4/hour", user_burst="100/min")
+    key = _token("steady@acme.example")
+
+    statuses = [client.get(ME, **_bearer(key)).status_code for _ in range(5)]
+    refused = client.get(ME, **_bearer(key))
+
+    assert statuses == [200, 200, 200, 200, 429]
+    assert 1 <= int(refused["Retry-After"]) <= 3600
+
+
+def test_session_users_are_throttled_per_user(client, rates):
+    rates(user_burst="2/min")
+    first, second = UserFactory(), UserFactory()
+    client.force_login(first)
+    for _ in range(2):
+        client.get(ME)
+
+    assert client.get(ME).status_code == 429
+    client.force_login(second)
+    assert client.get(ME).status_code == 200
+
+
+def test_requests_without_credentials_are_throttled_per_address(client, rates):
+    rates(anon="2/min")
+
+    from_one = [client.get(SCHEMA, REMOTE_ADDR="198.51.100.7").status_code for _ in range(3)]
+    from_another = client.get(SCHEMA, REMOTE_ADDR="198.51.100.8")
+
+    assert from_one == [200, 200, 429]
+    assert from_another.status_code == 200
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_bucket(client, rates, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    rates(anon="2/min")
+    proxy = "10.0.0.2"
+
+    def get(forwarded_for):
+        return client.get(SCHEMA, REMOTE_ADDR=proxy,
+                          HTTP_X_FORWARDED_FOR=forwarded_for).status_code
+
+    assert [get("203.0.113.1") for _ in range(3)] == [200, 200, 429]
+    assert get("203.0.113.2") == 200
+    # a forged left-hand entry does not buy a fresh bucket: the proxy's entry counts
+    assert get("192.0.2.99, 203.0.113.1") == 429
+
+
+def test_without_trusted_proxies_x_forwarded_for_is_ignored(client, rates):
+    rates(anon="1/min")
+
+    first = client.get(SCHEMA, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.1")
+    forged = client.get(SCHEMA, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.2")
+
+    assert (first.status_code, forged.status_code) == (200, 429)
+
+
+def test_counters_live_in_the_database_cache_shared_by_workers(client, rates, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                                   "LOCATION": "flipside_cache"}}
+    call_command("createcachetable", verbosity=0)
+    rates(user_burst="2/min")
+    key = _token("shared@acme.example")
+
+    for _ in range(2):
+        client.get(ME, **_bearer(key))
+    refused = client.get(ME, **_bearer(key))
+
+    assert refused.status_code == 429
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM flipside_cache")
+        keys = [row[0] for row in cursor.fetchall()]
+    assert any("throttle:user_burst:token-" in cache_key for cache_key in keys)
+
+
+@pytest.mark.parametrize(("rate", "expected"), [
+    ("2000/hour", (2000, 3600)), ("120/min", (120, 60)), ("5/s", (5, 1)), ("10/day", (10, 86400)),
+])
+def test_rates_are_parsed_like_drf(rate, expected):
+    assert parse_rate(rate) == expected
+
+
+@pytest.mark.parametrize("rate", ["lots", "10/fortnight", "ten/min", "10/"])
+def test_a_malformed_rate_names_the_expected_form(rate):
+    with pytest.raises(ImproperlyConfigured, match=re.escape("'<requests>/<s|min|hour|day>'")):
+        parse_rate(rate)
