@@ -18,13 +18,19 @@ test lint: export DJANGO_SETTINGS_MODULE := config.settings.test
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# Requirements straight from pyproject.toml (scripts/requirements.py): nothing to build, and
+# no byte-compiling of every installed file (Python compiles what it imports, once).
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --no-compile
+
 $(SERVE_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python scripts/requirements.py > $(VENV)/requirements-serve.txt
+	$(PIP_INSTALL) -r $(VENV)/requirements-serve.txt
 	touch $@
 
-# The dev extras include every runtime dependency, so this stamp renews both.
+# The runtime requirements plus the dev extras: this stamp renews both.
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python scripts/requirements.py dev > $(VENV)/requirements-dev.txt
+	$(PIP_INSTALL) -r $(VENV)/requirements-dev.txt
 	touch $(SERVE_STAMP) $@
 
 venv: $(SERVE_STAMP)

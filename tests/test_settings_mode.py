@@ -2,7 +2,9 @@
 asgi and Celery production unless told otherwise (never debug, never a known key); the
 Makefile's demo targets the dev settings, with a key of the checkout's own."""
 
+import ast
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -149,7 +151,9 @@ def test_make_run_installs_the_runtime_only_and_serves_the_dev_settings(make_che
     calls = make_checkout("run")
 
     assert calls == [
-        "config.settings.dev python -m pip install --quiet -e .",
+        "config.settings.dev python scripts/requirements.py",
+        "config.settings.dev python -m pip install --quiet --no-compile -r "
+        ".venv/requirements-serve.txt",
         "config.settings.dev python manage.py migrate --noinput",
         "config.settings.dev python manage.py seed_demo",
         "config.settings.dev python manage.py runserver 127.0.0.1:8000",
@@ -164,9 +168,13 @@ def test_make_test_after_make_run_adds_the_dev_extras_and_make_run_then_installs
     run_calls = make_checkout("run")
     lint_calls = make_checkout("lint")
 
-    assert test_calls == ["config.settings.test python -m pip install --quiet -e .[dev]",
-                          "config.settings.test python -m pytest"]
-    assert not any("pip" in call for call in run_calls + lint_calls)
+    assert test_calls == [
+        "config.settings.test python scripts/requirements.py dev",
+        "config.settings.test python -m pip install --quiet --no-compile -r "
+        ".venv/requirements-dev.txt",
+        "config.settings.test python -m pytest",
+    ]
+    assert not [call for call in run_calls + lint_calls if "install" in call or "requirem" in call]
     assert lint_calls == ["config.settings.test ruff check .",
                           "config.settings.test python manage.py makemigrations --check --dry-run"]
 
@@ -174,7 +182,7 @@ def test_make_test_after_make_run_adds_the_dev_extras_and_make_run_then_installs
 def test_make_run_after_a_fresh_make_test_installs_nothing(make_checkout):
     make_checkout("test")
 
-    assert not any("pip" in call for call in make_checkout("run"))
+    assert not [call for call in make_checkout("run") if "install" in call or "requirem" in call]
 
 
 def test_make_worker_and_beat_run_celery_on_the_dev_settings(make_checkout):
@@ -183,3 +191,39 @@ def test_make_worker_and_beat_run_celery_on_the_dev_settings(make_checkout):
 
     assert worker[-1] == "config.settings.dev celery -A config worker --loglevel=info"
     assert beat[-1] == "config.settings.dev celery -A config beat --loglevel=info"
+
+
+DEV_ONLY = {"pytest", "pytest_django", "factory", "hypothesis", "playwright", "ruff"}
+
+
+def test_the_runtime_requirements_leave_out_the_dev_extras():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from requirements import requirements
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+
+    def names(lines):
+        return {re.split(r"[\[<>=!~ ;]", line, maxsplit=1)[0].lower() for line in lines}
+
+    serve, dev = names(requirements([])), names(requirements(["dev"]))
+    assert {"django", "gunicorn", "celery", "whitenoise"} <= serve
+    assert {"pytest", "playwright", "hypothesis", "ruff"} <= dev - serve
+    assert serve < dev
+
+
+def test_the_served_code_imports_no_dev_only_package():
+    """`make run` installs the runtime requirements only: app code must not need the extras."""
+    offenders = []
+    served = [entry for entry in ROOT.iterdir()
+              if not entry.name.startswith(".") and entry.name not in {"tests", "bench", "var"}]
+    paths = [p for entry in served for p in ([entry] if entry.is_file() else entry.rglob("*"))]
+    for path in paths:
+        if path.suffix != ".py":
+            continue
+        relative = path.relative_to(ROOT)
+        for node in ast.walk(ast.parse(path.read_text(), str(relative))):
+            modules = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                       else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{relative}: {m}" for m in modules if m.split(".")[0] in DEV_ONLY]
+    assert not offenders, offenders
