@@ -5,7 +5,9 @@ Security boundary: every view uses :class:`OrganizationAPIMixin` (member of the 
 or 404, role check or 403, tenant scope open for the handler), and every object is loaded
 through the scoped managers, so another organization's ids are 404. Management endpoints are
 for HR admins only; ``pairs/mine`` is for participants and returns only pairs the signed-in
-user is in, with the partner's public profile (never their email, manager or availability).
+user is in, with the partner's public profile (name, title, department, bio, topics and weekly
+availability; never their email, manager, requests or exclusions) and friendly reasons for the
+pairing (never the admin's scores, locks or rule overrides).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
@@ -132,8 +134,11 @@ class PartnerSerializer(serializers.Serializer):
     name = serializers.CharField(source="membership.user.display_name")
     job_title = serializers.CharField(source="profile.job_title")
     department = serializers.CharField(source="profile.department")
+    bio = serializers.CharField(source="profile.bio")
     teaches = serializers.SerializerMethodField()
     learns = serializers.SerializerMethodField()
+    availability = serializers.SerializerMethodField(
+        help_text='Weekly windows in the reader\'s time zone, e.g. "Monday 09:00–11:00".')
 
     def _topics(self, participant: Participant, interest: str) -> list[str]:
         return [t.topic.name for t in participant.topics.all() if t.interest == interest]
@@ -144,6 +149,9 @@ class PartnerSerializer(serializers.Serializer):
     def get_learns(self, participant) -> list[str]:
         return self._topics(participant, TopicInterest.LEARN)
 
+    def get_availability(self, participant) -> list[str]:
+        return self.context.get("availability", [])
+
 
 class MyPairSerializer(serializers.ModelSerializer):
     cohort = serializers.IntegerField(source="cohort_id", read_only=True)
@@ -151,6 +159,8 @@ class MyPairSerializer(serializers.ModelSerializer):
     program_name = serializers.CharField(source="cohort.program.name", read_only=True)
     my_role = serializers.SerializerMethodField()
     partner = serializers.SerializerMethodField()
+    explanation = serializers.SerializerMethodField(
+        help_text="Why you were paired, in plain words and your own time zone.")
 
     class Meta:
         model = Pair
@@ -164,9 +174,24 @@ class MyPairSerializer(serializers.ModelSerializer):
     def get_my_role(self, pair) -> str:
         return "mentor" if self._is_mentor(pair) else "mentee"
 
-    @extend_schema(responses=PartnerSerializer)
+    def _people(self, pair: Pair) -> tuple[Participant, Participant]:
+        return (pair.mentor, pair.mentee) if self._is_mentor(pair) else (pair.mentee, pair.mentor)
+
+    def _default_tz(self) -> str:
+        return self.context["request"].organization.time_zone
+
+    @extend_schema_field(PartnerSerializer)
     def get_partner(self, pair) -> dict:
-        return PartnerSerializer(pair.mentee if self._is_mentor(pair) else pair.mentor).data
+        me, partner = self._people(pair)
+        availability = selectors.partner_availability(
+            pair=pair, me=me, partner=partner, default_tz=self._default_tz())
+        return PartnerSerializer(partner, context={"availability": availability}).data
+
+    def get_explanation(self, pair) -> list[str]:
+        me, partner = self._people(pair)
+        return selectors.pair_reasons(
+            pair=pair, me=me, partner=partner, my_topics=selectors.topic_rows(me),
+            partner_topics=selectors.topic_rows(partner), default_tz=self._default_tz())
 
 
 # --- runs ------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from matching.engine import Mentee, Mentor, Problem, Rules, Weights
+from matching.friendly import Side, availability_in, why_paired
 from matching.models import DecisionKind, MatchingRun, Pair, PairDecision, PairStatus, Proposal
 from programs.languages import language_match_key
 from programs.models import (
@@ -198,7 +199,8 @@ def pairs_of_user(*, user) -> QuerySet[Pair]:
     ).select_related(
         "cohort__program", "mentor__membership__user", "mentee__membership__user",
         "mentor__profile__level", "mentee__profile__level",
-    ).prefetch_related("mentor__topics__topic", "mentee__topics__topic").order_by("-created_at")
+    ).prefetch_related("mentor__topics__topic", "mentee__topics__topic").order_by(
+        "-created_at", "-id")
 
 
 def runs_for_api() -> QuerySet[MatchingRun]:
@@ -225,3 +227,97 @@ def pairs_for_api() -> QuerySet[Pair]:
         "cohort", "mentor__membership__user", "mentee__membership__user",
         "mentor__profile__level", "mentee__profile__level",
     ).order_by("cohort_id", "-score", "id")
+
+
+# --- what participants see of their pair ------------------------------------------------------
+
+TopicRows = list[tuple[str, str, int]]
+"""(interest, topic name, strength) of one participant."""
+
+
+def topic_rows(participant: Participant) -> TopicRows:
+    """Topics from a ``prefetch_related("topics__topic")`` (no query of its own)."""
+    return [(t.interest, t.topic.name, t.strength) for t in participant.topics.all()]
+
+
+def topics_of_cohort(*, cohort: Cohort) -> dict[int, TopicRows]:
+    """Every cohort participant's topics, in one query (publishing 5,000 pairs needs them)."""
+    topics: dict[int, TopicRows] = {}
+    rows = ParticipantTopic.objects.filter(participant__cohort=cohort).order_by(
+        "participant_id", "interest", "-strength", "topic__name").values_list(
+        "participant_id", "interest", "topic__name", "strength")
+    for participant_id, interest, name, strength in rows:
+        topics.setdefault(participant_id, []).append((interest, name, strength))
+    return topics
+
+
+def time_zone_of(participant: Participant, default: str) -> str:
+    return participant.profile.time_zone or default or "UTC"
+
+
+def friendly_side(participant: Participant, topics: TopicRows, default_tz: str) -> Side:
+    """The public part of a participant the friendly explanation may use."""
+    profile = participant.profile
+    return Side(
+        name=participant.membership.user.display_name,
+        teaches={name: s for interest, name, s in topics if interest == TopicInterest.TEACH},
+        learns={name: s for interest, name, s in topics if interest == TopicInterest.LEARN},
+        availability=_windows(participant.availability),
+        timezone=time_zone_of(participant, default_tz),
+        department=profile.department.strip(),
+    )
+
+
+def pair_reasons(*, pair: Pair, me: Participant, partner: Participant, my_topics: TopicRows,
+                 partner_topics: TopicRows, default_tz: str) -> list[str]:
+    """"Why you were paired", addressed to ``me``, in my own time zone: shared topics, what
+    each can teach the other, when both are free. Admin matters (locks, rule overrides,
+    scores) never appear: they stay on the admin's review."""
+    return why_paired(
+        me=friendly_side(me, my_topics, default_tz),
+        partner=friendly_side(partner, partner_topics, default_tz),
+        timezone=time_zone_of(me, default_tz), reference=pair.cohort.start_date)
+
+
+def partner_availability(*, pair: Pair, me: Participant, partner: Participant,
+                         default_tz: str) -> list[str]:
+    """The partner's weekly windows in my time zone ("Monday 09:00–11:00")."""
+    side = friendly_side(partner, [], default_tz)
+    return availability_in(side, time_zone_of(me, default_tz), pair.cohort.start_date)
+
+
+@dataclass(frozen=True)
+class PairCard:
+    """One pair as a participant sees it: the partner's public profile and why."""
+
+    pair: Pair
+    my_role: str
+    partner: Participant
+    teaches: list[str]
+    learns: list[str]
+    availability: list[str]
+    reasons: list[str]
+    time_zone: str
+
+
+def pair_cards_of_user(*, user, default_tz: str) -> list[PairCard]:
+    """The user's active pairs with the partner's public part (never requests, exclusions,
+    manager or email) and friendly reasons, in a fixed number of queries."""
+    cards = []
+    for pair in pairs_of_user(user=user):
+        me_mentor = pair.mentor.membership.user_id == user.pk
+        me, partner = (pair.mentor, pair.mentee) if me_mentor else (pair.mentee, pair.mentor)
+        partner_topics = topic_rows(partner)
+        cards.append(PairCard(
+            pair=pair, my_role="mentor" if me_mentor else "mentee", partner=partner,
+            teaches=[name for interest, name, _ in partner_topics
+                     if interest == TopicInterest.TEACH],
+            learns=[name for interest, name, _ in partner_topics
+                    if interest == TopicInterest.LEARN],
+            availability=partner_availability(pair=pair, me=me, partner=partner,
+                                              default_tz=default_tz),
+            reasons=pair_reasons(pair=pair, me=me, partner=partner, my_topics=topic_rows(me),
+                                 partner_topics=partner_topics, default_tz=default_tz),
+            time_zone=time_zone_of(me, default_tz),
+        ))
+    return cards

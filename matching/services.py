@@ -364,9 +364,16 @@ def _introduce(pairs: list[Pair]) -> int:
     program = cohort.program
     kickoff_prompts = list(program.prompts.filter(phase="kickoff").values_list("text", flat=True))
     link = reverse("matching:my_pairs", kwargs={"org_slug": cohort.organization.slug})
+    topics = selectors.topics_of_cohort(cohort=cohort)
+    default_tz = cohort.organization.time_zone
     drafts = []
     for pair in pairs:
         for me, partner in ((pair.mentor, pair.mentee), (pair.mentee, pair.mentor)):
+            # "Why you two": the friendly reasons, in the reader's time zone; the admin's
+            # explanation (scores, locks, rule overrides) stays on the review.
+            reasons = selectors.pair_reasons(
+                pair=pair, me=me, partner=partner, my_topics=topics.get(me.pk, []),
+                partner_topics=topics.get(partner.pk, []), default_tz=default_tz)
             user = me.membership.user
             drafts.append(NotificationDraft(
                 recipient=user, email=user.email, key=f"pair_introduction:{pair.pk}:{me.pk}",
@@ -378,7 +385,7 @@ def _introduce(pairs: list[Pair]) -> int:
                     "partner_department": partner.profile.department,
                     "partner_role": partner.get_role_display(), "program": program.name,
                     "purpose": program.purpose, "guidelines": program.guidelines,
-                    "prompts": kickoff_prompts, "explanation": pair.explanation,
+                    "prompts": kickoff_prompts, "explanation": reasons,
                 },
             ))
     return notifications_enqueue_bulk(organization=cohort.organization,

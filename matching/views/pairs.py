@@ -10,20 +10,19 @@ from matching import selectors
 
 
 class MyPairsView(OrganizationMixin, TemplateView):
+    """The signed-in person's partners: name, title, department, bio, topics and weekly
+    availability in the reader's own time zone, and a friendly "Why you were paired".
+
+    Privacy: only the partner's public part (never their email, manager, requests or
+    exclusions), and none of the admin's review (scores, locks, rule overrides)."""
+
     template_name = "matching/my_pairs.html"
     allowed_roles = PARTICIPANT_ROLES
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user = self.request.user
-        cards = []
-        for pair in selectors.pairs_of_user(user=user):
-            me_mentor = pair.mentor.membership.user_id == user.pk
-            partner = pair.mentee if me_mentor else pair.mentor
-            cards.append({"pair": pair, "partner": partner,
-                          "my_role": "mentor" if me_mentor else "mentee",
-                          "partner_topics": list(partner.topics.all())})
-        context["cards"] = cards
+        context["cards"] = selectors.pair_cards_of_user(
+            user=self.request.user, default_tz=self.request.organization.time_zone)
         return context
 
 

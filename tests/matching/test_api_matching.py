@@ -258,10 +258,20 @@ def test_my_pairs_gives_only_my_pairs_with_the_partners_public_profile(
     from accounts.models import Membership
 
     membership = Membership.objects.get(user=member_user)
-    mine = PairFactory(cohort__program__organization=scoped, mentor__membership=membership,
-                       mentee__profile__job_title="CFO", mentee__profile__department="Finance")
-    ParticipantTopicFactory(participant=mine.mentee, topic__name="Strategy", interest="teach")
+    mine = PairFactory(
+        cohort__program__organization=scoped, mentor__membership=membership,
+        mentor__availability=[{"weekday": 0, "start": "09:00", "end": "10:00"}],
+        mentee__profile__job_title="CFO", mentee__profile__department="Finance",
+        mentee__profile__bio="Twenty years in retail finance.",
+        mentee__profile__time_zone="Asia/Tokyo",
+        mentee__availability=[{"weekday": 0, "start": "17:00", "end": "19:00"}],
+        # what the admin's review says must not reach the participant
+        explanation=["Locked by an admin", "Breaks rule: same department (Finance)",
+                     "Availability: 0 h weekly overlap (full marks at 3 h)"])
+    strategy = ParticipantTopicFactory(participant=mine.mentee, topic__name="Strategy",
+                                       interest="teach").topic
     ParticipantTopicFactory(participant=mine.mentee, topic__name="AI tools", interest="learn")
+    ParticipantTopicFactory(participant=mine.mentor, topic=strategy, interest="learn")
     PairFactory(cohort=mine.cohort)  # somebody else's pair
     api_client.force_login(member_user)
 
@@ -269,14 +279,22 @@ def test_my_pairs_gives_only_my_pairs_with_the_partners_public_profile(
 
     assert response.status_code == 200
     assert response.json()["count"] == 1
+    name = mine.mentee.membership.user.display_name
+    # Tokyo 17:00-19:00 on Monday is 08:00-10:00 in London in January: an hour in common
     assert response.json()["results"][0] == {
         "id": mine.pk, "cohort": mine.cohort_id, "cohort_name": mine.cohort.name,
         "program_name": mine.cohort.program.name, "my_role": "mentor",
-        "partner": {"name": mine.mentee.membership.user.display_name, "job_title": "CFO",
-                    "department": "Finance", "teaches": ["Strategy"], "learns": ["AI tools"]},
-        "explanation": ["You both like Mondays"],
+        "partner": {"name": name, "job_title": "CFO", "department": "Finance",
+                    "bio": "Twenty years in retail finance.", "teaches": ["Strategy"],
+                    "learns": ["AI tools"], "availability": ["Monday 08:00–10:00"]},
+        "explanation": [
+            f"{name} can help you with Strategy.",
+            "You are both free on Monday 09:00–10:00 (your time, Europe/London).",
+            "You bring views from different parts of the business: Marketing and Finance.",
+        ],
         "created_at": response.json()["results"][0]["created_at"],
     }
+    assert "email" not in response.json()["results"][0]["partner"]
 
 
 def test_my_pairs_is_empty_for_someone_without_a_pair(scoped, api_client, member_user):

@@ -176,12 +176,12 @@ def test_participants_see_only_their_own_pair_on_my_pairs(built, start_run, publ
         response = client.get(url)
         page = response.content.decode()
 
-        assert [card["partner"].pk for card in response.context["cards"]] == [partner.pk]
-        assert f"{partner.membership.user.full_name} <span class=\"badge " \
+        assert [card.partner.pk for card in response.context["cards"]] == [partner.pk]
+        assert f"<bdi>{partner.membership.user.full_name}</bdi> <span class=\"badge " \
                f"text-bg-secondary\">{role}</span>" in page
         others = {p.membership.user.full_name for p in [*built.mentors, *built.mentees]} - {
             me.membership.user.full_name, partner.membership.user.full_name}
-        assert not [name for name in others if f">{name} <span" in page]
+        assert not [name for name in others if f">{name}</bdi> <span" in page]
 
 
 def test_my_pairs_page_for_someone_without_a_pair(built, client):

@@ -1,0 +1,183 @@
+"""Why two people were paired, told to one of them in plain words (pure: no Django).
+
+The admin's review explains a pair by score component, rule overrides and admin actions
+("Locked by an admin", "Breaks rule: …", "0 h weekly overlap"). Participants get this instead:
+what each can teach the other, the topics they share, when both are free (in the reader's own
+time zone) and the different parts of the business they come from. Nothing here reveals a
+private answer of the partner (requests, exclusions, manager, email).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from matching.problem import Window
+from matching.scoring import MINUTES_PER_WEEK, utc_intervals
+
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MAX_TOPICS = 4
+MAX_TIMES = 3
+FALLBACK = "Your HR team paired you so that you can learn from each other's experience."
+
+
+@dataclass(frozen=True)
+class Side:
+    """One person of a pair as the explanation needs them: topics they can teach
+    (topic -> proficiency 1-3) and want to learn (topic -> priority 1-3), weekly windows in
+    their own time zone, and their department."""
+
+    name: str
+    teaches: dict[str, int] = field(default_factory=dict)
+    learns: dict[str, int] = field(default_factory=dict)
+    availability: tuple[Window, ...] = ()
+    timezone: str = "UTC"
+    department: str = ""
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _safe_zone_name(name: str) -> str:
+    return _zone(name).key
+
+
+def _listing(items: list[str], more: int = 0) -> str:
+    if more:
+        return ", ".join(items) + f" and {more} more"
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _topics(wanted: dict[str, int], offered: dict[str, int]) -> list[str]:
+    """Topics in both, the reader's priorities first, then by name."""
+    common = [t for t in wanted if t in offered]
+    return sorted(common, key=lambda t: (-wanted[t], -offered[t], t.casefold()))
+
+
+def _topic_text(topics: list[str]) -> str:
+    shown = topics[:MAX_TOPICS]
+    return _listing(shown, len(topics) - len(shown))
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def local_windows(intervals: list[tuple[int, int]], timezone: str, reference_monday: date
+                  ) -> list[tuple[int, int, int]]:
+    """UTC minute-of-week intervals as (weekday, start, end) windows in `timezone`, cut at
+    midnight, merged and in week order."""
+    zone = _zone(timezone)
+    monday = datetime(reference_monday.year, reference_monday.month, reference_monday.day)  # noqa: DTZ001
+    pieces: list[tuple[int, int]] = []  # minutes of the local week; may run past its end
+    for start, end in intervals:
+        local = (monday.replace(tzinfo=UTC) + timedelta(minutes=start)).astimezone(zone)
+        offset = int((local.replace(tzinfo=None) - monday).total_seconds() // 60)
+        begin = offset % MINUTES_PER_WEEK
+        pieces.append((begin, begin + end - start))
+    windows: list[tuple[int, int, int]] = []
+    for start, end in pieces:
+        while start < end:
+            day, minute = divmod(start, 1440)
+            stop = min(end, (day + 1) * 1440)
+            windows.append((day % 7, minute, stop - day * 1440))
+            start = stop
+    windows.sort()
+    merged: list[tuple[int, int, int]] = []
+    for day, start, end in windows:
+        if merged and merged[-1][0] == day and start <= merged[-1][2]:
+            merged[-1] = (day, merged[-1][1], max(merged[-1][2], end))
+        else:
+            merged.append((day, start, end))
+    return merged
+
+
+def window_label(window: tuple[int, int, int]) -> str:
+    day, start, end = window
+    return f"{DAYS[day]} {_clock(start)}–{_clock(end)}"
+
+
+def _monday(reference: date) -> datetime:
+    monday = reference - timedelta(days=reference.weekday())
+    return datetime(monday.year, monday.month, monday.day)  # noqa: DTZ001 - naive wall time
+
+
+def availability_in(person: Side, timezone: str, reference: date) -> list[str]:
+    """The person's weekly windows shown in another time zone ("Monday 09:00–11:00")."""
+    monday = _monday(reference)
+    intervals = utc_intervals(_Timed(person.availability, _safe_zone_name(person.timezone)),
+                              monday)
+    return [window_label(w) for w in local_windows(intervals, timezone, monday.date())]
+
+
+@dataclass(frozen=True)
+class _Timed:
+    availability: tuple[Window, ...]
+    timezone: str
+
+
+def common_windows(me: Side, partner: Side, timezone: str, reference: date
+                   ) -> list[tuple[int, int, int]]:
+    """When both are free, as windows in `timezone` on the week of `reference`."""
+    monday = _monday(reference)
+    mine = utc_intervals(_Timed(me.availability, _safe_zone_name(me.timezone)), monday)
+    theirs = utc_intervals(_Timed(partner.availability, _safe_zone_name(partner.timezone)),
+                           monday)
+    both: list[tuple[int, int]] = []
+    a = b = 0
+    while a < len(mine) and b < len(theirs):
+        start, end = max(mine[a][0], theirs[b][0]), min(mine[a][1], theirs[b][1])
+        if start < end:
+            both.append((start, end))
+        if mine[a][1] < theirs[b][1]:
+            a += 1
+        else:
+            b += 1
+    return local_windows(both, timezone, monday.date())
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes / 60:.1f}".rstrip("0").rstrip(".") + " h"
+
+
+def why_paired(*, me: Side, partner: Side, timezone: str, reference: date) -> list[str]:
+    """Friendly reasons, addressed to `me`, why they were paired with `partner`.
+
+    `timezone` is the reader's own (shown in the text), `reference` a date in the week the
+    pair starts (time zones are applied as on that week). Never empty.
+    """
+    lines = []
+    they_teach = _topics(me.learns, partner.teaches)
+    i_teach = _topics(partner.learns, me.teaches)
+    if they_teach:
+        lines.append(f"{partner.name} can help you with {_topic_text(they_teach)}.")
+    if i_teach:
+        lines.append(f"You can help {partner.name} with {_topic_text(i_teach)}.")
+    mentioned = set(they_teach) | set(i_teach)
+    shared = sorted(
+        (set(me.learns) & set(partner.learns)) | (set(me.teaches) & set(partner.teaches)),
+        key=str.casefold)
+    shared = [t for t in shared if t not in mentioned]
+    if shared:
+        lines.append(f"You are both interested in {_topic_text(shared)}.")
+    windows = common_windows(me, partner, timezone, reference)
+    if windows:
+        shown = [window_label(w) for w in windows[:MAX_TIMES]]
+        total = sum(end - start for _, start, end in windows)
+        more = len(windows) - len(shown)
+        text = f"You are both free on {_listing(shown, more)}"
+        if more:
+            text += f" ({_hours(total)} a week in all)"
+        lines.append(f"{text} (your time, {_safe_zone_name(timezone)}).")
+    if me.department and partner.department and \
+            me.department.casefold() != partner.department.casefold():
+        lines.append(f"You bring views from different parts of the business: "
+                     f"{me.department} and {partner.department}.")
+    return lines or [FALLBACK]
