@@ -112,7 +112,7 @@ def two_factor_refusal(request: HttpRequest, *, organization_name: str,
     message (htmx requests are redirected by the client, not swapped into the page)."""
     message = two_factor_message(organization_name)
     if api:
-        return JsonResponse({"detail": message, "code": "two_factor_required"}, status=403)
+        return JsonResponse({"detail": message}, status=403)  # the API's one error shape
     messages.warning(request, message)
     setup_url = reverse("mfa_activate_totp")
     if getattr(request, "htmx", False):
