@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Membership
 from accounts.names import CodePointOrder, name_key
+from programs.guide import prompts_in_phase_order
 from programs.models import (
     Cohort,
     Participant,
@@ -30,8 +31,10 @@ def programs_list() -> QuerySet[Program]:
 
 
 def program_detail(*, pk: int) -> Program:
+    """A program with its focus areas, resources and prompts (in phase order: kick-off,
+    early, mid-program, closing)."""
     return Program.objects.prefetch_related(
-        "focus_areas", "prompts__topic", "resources",
+        "focus_areas", Prefetch("prompts", queryset=prompts_in_phase_order()), "resources",
     ).get(pk=pk)
 
 

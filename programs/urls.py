@@ -1,6 +1,6 @@
 """Web routes under /o/<org_slug>/programs/; each view module declares its own patterns."""
 
-from programs.views import cohorts, imports, participants, programs, topics
+from programs.views import cohorts, guide, imports, participants, programs, topics
 
 app_name = "programs"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     *cohorts.urlpatterns,
     *imports.urlpatterns,
     *participants.urlpatterns,
+    *guide.urlpatterns,
 ]

@@ -202,6 +202,8 @@ def org_url_kwargs(organization):
         # The member's own place, so a member may open it (others' profiles are 404).
         ("programs:participant_profile", "participant_pk"):
             lambda kw: _sample_participant(organization, owner_role=Role.MEMBER).pk,
+        ("programs:participant_program", "participant_pk"):
+            lambda kw: _sample_participant(organization, owner_role=Role.MEMBER).pk,
         ("programs:cohort_apply", "token"):
             lambda kw: _sample_cohort(organization).enrollment_token,
         "program_pk": lambda kw: _sample_program(organization).pk,

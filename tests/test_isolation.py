@@ -462,6 +462,7 @@ def _someone_elses_place(organization) -> int:
 #: Routes members may open with an object in the URL: how to get another member's object.
 OTHER_MEMBERS_OBJECTS: dict[tuple[str, str], Callable] = {
     ("programs:participant_profile", "participant_pk"): _someone_elses_place,
+    ("programs:participant_program", "participant_pk"): _someone_elses_place,
     ("participant-detail", "pk"): _someone_elses_place,
 }
 #: ... or why the object in the URL is shared with every member.
