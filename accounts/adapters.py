@@ -32,7 +32,17 @@ class SignInLimitsAdapterMixin:
             raise
 
 
-class AccountAdapter(SignInLimitsAdapterMixin, DefaultAccountAdapter):
+class SignupPolicyAdapterMixin:
+    """Sign-up is by invitation (or for an organization's self-sign-up domains) only; see
+    accounts/signup_policy.py. The email check itself is in ``accounts.forms.SignupForm``."""
+
+    def is_open_for_signup(self, request):
+        from accounts.signup_policy import signup_is_open
+
+        return signup_is_open(request)
+
+
+class AccountAdapter(SignupPolicyAdapterMixin, SignInLimitsAdapterMixin, DefaultAccountAdapter):
     """Sign-in lands on the organization start page (or the switcher)."""
 
     def get_login_redirect_url(self, request):

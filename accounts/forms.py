@@ -1,9 +1,13 @@
 import zoneinfo
 
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.core import context as allauth_context
 from django import forms
+from django.contrib.auth.forms import SetPasswordForm
 
 from accounts.models import NotificationChannel, Organization, Role
 from accounts.notifications import KIND_LABELS
+from accounts.signup_policy import signup_refusal
 
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
 
@@ -50,3 +54,41 @@ class NotificationPreferencesForm(forms.Form):
                 label=label, choices=NotificationChannel.choices,
                 initial=current.get(kind, NotificationChannel.EMAIL),
             )
+
+
+# --- sign-in links and sign-up policy ------------------------------------------------------
+
+class SelfSignupDomainsForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["self_signup_domains"]
+        widgets = {"self_signup_domains": forms.Textarea(attrs={"rows": 3})}
+
+
+class LoginLinkPasswordForm(SetPasswordForm):
+    """The one form a person without a password fills in on their first sign-in link."""
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.fields["new_password1"].label = "Choose a password"
+        self.fields["new_password2"].label = "Type it again"
+        for field in self.fields.values():
+            field.widget.attrs["autocomplete"] = "new-password"
+
+
+class LoginLinkRequestForm(forms.Form):
+    email = forms.EmailField(label="Your work email address",
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up form, open only to invited addresses and self-sign-up domains
+    (accounts/signup_policy.py)."""
+
+    def clean_email(self):
+        email = super().clean_email()
+        refusal = signup_refusal(allauth_context.request, email or "")
+        if refusal:
+            raise forms.ValidationError(refusal)
+        return email

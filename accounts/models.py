@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import zoneinfo
 from datetime import timedelta
@@ -119,6 +120,34 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
 
 
+#: Addresses anyone can get: no organization may open sign-up for them.
+PUBLIC_EMAIL_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+    "yahoo.com", "ymail.com", "icloud.com", "me.com", "mac.com", "aol.com", "gmx.com", "gmx.de",
+    "gmx.net", "web.de", "proton.me", "protonmail.com", "mail.com", "yandex.com", "yandex.ru",
+    "zoho.com", "qq.com", "163.com", "example.com",
+})
+_DOMAIN = re.compile(r"^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def split_domains(value: str) -> list[str]:
+    """``"Acme.com, @acme.co.uk"`` → ``["acme.com", "acme.co.uk"]`` (order kept, no repeats)."""
+    found = (part.strip().lower().lstrip("@") for part in re.split(r"[\s,;]+", value or ""))
+    return list(dict.fromkeys(part for part in found if part))
+
+
+def validate_self_signup_domains(value: str) -> None:
+    problems = []
+    for domain in split_domains(value):
+        if not _DOMAIN.match(domain):
+            problems.append(f"“{domain}” is not a domain name (write e.g. acme.com).")
+        elif domain in PUBLIC_EMAIL_DOMAINS:
+            problems.append(f"“{domain}” is a public email service: anyone can get an address "
+                            "there. List your company's own domains only.")
+    if problems:
+        raise ValidationError(problems)
+
+
 class Organization(models.Model):
     """A tenant: one company running reverse mentoring programs."""
 
@@ -137,6 +166,14 @@ class Organization(models.Model):
         help_text="HR admins and executives without an authenticator app are sent to set one "
                   "up before they can open anything in this organization.",
     )
+    self_signup_domains = models.TextField(
+        "self-sign-up email domains", blank=True,
+        validators=[validate_self_signup_domains],
+        help_text="People with an address at one of these domains (one per line, e.g. "
+                  "acme.com) may create an account themselves and join as members once they "
+                  "confirm their address. Leave empty to admit people by invitation or import "
+                  "only.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -149,6 +186,25 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        domains = split_domains(self.self_signup_domains)
+        self.self_signup_domains = "\n".join(domains)
+        if domains:
+            # A domain opens sign-up into one organization only; which one is not revealed.
+            taken = (Organization.objects.exclude(pk=self.pk)
+                     .exclude(self_signup_domains="").values_list("self_signup_domains", flat=True))
+            claimed = {domain for value in taken for domain in split_domains(value)}
+            clashes = [domain for domain in domains if domain in claimed]
+            if clashes:
+                raise ValidationError({"self_signup_domains": [
+                    f"“{domain}” cannot be used: ask Flipside support if your company owns it."
+                    for domain in clashes]})
+
+    @property
+    def self_signup_domain_list(self) -> list[str]:
+        return split_domains(self.self_signup_domains)
 
 
 class Role(models.TextChoices):
@@ -299,3 +355,18 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.kind}={self.channel}"
+
+
+class LoginLinkUse(models.Model):
+    """A personal sign-in link that was redeemed (accounts/login_links.py): its nonce, so the
+    same link never signs anyone in twice. Rows older than the longest link lifetime can be
+    deleted (``accounts.services.login_link_uses_prune``)."""
+
+    nonce = models.CharField(max_length=32, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    purpose = models.CharField(max_length=64)
+    used_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.purpose} link of user {self.user_id} used {self.used_at:%Y-%m-%d %H:%M}"

@@ -7,6 +7,14 @@ Handing over never blocks a request on the broker: a publish that fails (Redis d
 frozen) is logged and the beat task :func:`accounts.tasks.drain_notification_outbox` sends
 the row later. :func:`notification_send` claims the row under a row lock and marks it sent in
 the same transaction, so retries, duplicate deliveries and racing workers send one email.
+
+Templates: ``<name>_subject.txt`` and ``<name>.txt`` are rendered with autoescaping off (plain
+text: ``don't`` and ``&`` stay as typed; Markdown goes through ``|markdown_text``), ``<name>.html``
+with autoescaping on. The button or link of a message is ``{{ action_url }}``. For the kinds in
+``settings.FLIPSIDE_LOGIN_LINK_HOURS`` sent to an account, ``action_url`` is a placeholder that
+:func:`notification_send` replaces, when it sends, with the recipient's personal sign-in link to
+``link`` (accounts/login_links.py): no live token is stored in the outbox, the lifetime counts
+from delivery, and a bulk enqueue does no per-person signing at all.
 """
 
 from __future__ import annotations
@@ -19,11 +27,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import get_template, render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.html import conditional_escape
 
 from accounts.broker import publish_task
+from accounts.login_links import is_local_path, login_link_url
 from accounts.models import (
     Notification,
     NotificationChannel,
@@ -65,11 +75,44 @@ def notification_channel_for(*, user: User | None, kind: str) -> str:
     return preference.channel if preference else NotificationChannel.EMAIL
 
 
+#: Stands for the recipient's personal sign-in link in a stored message until it is sent.
+SIGN_IN_LINK = "https://flipside.invalid/personal-sign-in-link"
+
+
+def carries_sign_in_link(*, kind: str, recipient: User | None, link: str) -> bool:
+    return bool(link) and recipient is not None and kind in settings.FLIPSIDE_LOGIN_LINK_HOURS
+
+
+def _lifetime_words(hours: int) -> str:
+    if hours % 24 == 0:
+        days = hours // 24
+        return f"{days} day{'s' if days != 1 else ''}"
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+def link_context(*, kind: str, recipient: User | None, link: str) -> dict:
+    """``link`` (the page, for the in-app inbox), ``action_url`` (what the email's button opens:
+    the sign-in placeholder or the plain link) and ``sign_in_link_lifetime`` ("14 days", or
+    empty when the button is a plain link)."""
+    if carries_sign_in_link(kind=kind, recipient=recipient, link=link):
+        return {"link": link, "action_url": SIGN_IN_LINK, "sign_in_link_lifetime":
+                _lifetime_words(settings.FLIPSIDE_LOGIN_LINK_HOURS[kind])}
+    return {"link": link, "action_url": f"{settings.FLIPSIDE_SITE_URL}{link}" if link else "",
+            "sign_in_link_lifetime": ""}
+
+
+def _render_part(template, context: dict, *, html: bool) -> str:
+    """Render one part: HTML escaped; subject and text parts not (they are not HTML)."""
+    if html:
+        return template.render(context)
+    return template.template.render(Context(context, autoescape=False))
+
+
 def _render(template: str, context: dict) -> tuple[str, str, str]:
     full_context = {"site_url": settings.FLIPSIDE_SITE_URL, **context}
-    subject = render_to_string(f"{template}_subject.txt", full_context).strip()
-    text = render_to_string(f"{template}.txt", full_context)
-    html = render_to_string(f"{template}.html", full_context)
+    subject, text, html = (
+        _render_part(get_template(f"{template}{suffix}"), full_context, html=suffix == ".html")
+        for suffix in ("_subject.txt", ".txt", ".html"))
     return " ".join(subject.split()), text, html
 
 
@@ -88,7 +131,8 @@ def notification_enqueue(
     existing = Notification.objects.filter(key=key).first()
     if existing is not None:
         return existing
-    subject, text, html = _render(template, {**context, "link": link})
+    subject, text, html = _render(template, {
+        **context, **link_context(kind=kind, recipient=recipient, link=link)})
     wants_email = channel == NotificationChannel.EMAIL
     try:
         with transaction.atomic():
@@ -143,7 +187,7 @@ def notifications_enqueue_bulk(
     taken: set[str] = set()
     for chunk in _chunks(keys):
         taken.update(Notification.objects.filter(key__in=chunk).values_list("key", flat=True))
-    renderer = _BulkRenderer(template, personal_keys=("name", "link"))
+    renderer = _BulkRenderer(template, personal_keys=("name", "link", "action_url"))
     rows = []
     for draft in drafts:
         if draft.key in taken:
@@ -153,7 +197,8 @@ def notifications_enqueue_bulk(
                    if draft.recipient is not None else NotificationChannel.EMAIL)
         if channel == NotificationChannel.OFF:
             continue
-        context = {"site_url": settings.FLIPSIDE_SITE_URL, **draft.context, "link": draft.link}
+        context = {"site_url": settings.FLIPSIDE_SITE_URL, **draft.context,
+                   **link_context(kind=kind, recipient=draft.recipient, link=draft.link)}
         subject, text, html = renderer.render(context)
         wants_email = channel == NotificationChannel.EMAIL
         rows.append(Notification(
@@ -182,7 +227,8 @@ class _BulkRenderer:
     ``personal_keys`` differ (name, link). Once a second recipient shares the rest of the
     context with an earlier one, that group is rendered once with unique markers in the
     personal slots, and each recipient's values (escaped as the template would) replace the
-    markers. The skeleton is first checked against the group's first recipient, rendered the
+    markers (escaped in the HTML part only). The skeleton is first checked against the group's
+    first recipient, rendered the
     ordinary way: a template that transforms a personal value (a filter, a condition) makes the
     two differ, and that group is then rendered per recipient. The output is therefore always
     what ``_render`` would give; a context nobody shares costs one ordinary rendering.
@@ -196,7 +242,8 @@ class _BulkRenderer:
         self.groups: dict[str, object] = {}
 
     def _render_plain(self, context: dict) -> tuple[str, str, str]:
-        subject, text, html = (t.render(context) for t in self.templates)
+        subject, text, html = (_render_part(t, context, html=index == 2)
+                               for index, t in enumerate(self.templates))
         return " ".join(subject.split()), text, html
 
     def _marker(self, key: str) -> str:
@@ -204,9 +251,11 @@ class _BulkRenderer:
 
     def _fill(self, rendered: tuple[str, str, str], context: dict) -> tuple[str, str, str]:
         filled = []
-        for part in rendered:
+        for index, part in enumerate(rendered):
             for key in self.personal_keys:
-                part = part.replace(self._marker(key), str(conditional_escape(context[key])))
+                value = context[key]
+                part = part.replace(self._marker(key),
+                                    str(conditional_escape(value) if index == 2 else value))
             filled.append(part)
         return " ".join(filled[0].split()), filled[1], filled[2]
 
@@ -295,13 +344,28 @@ def notification_dispatch(*, notification_id: int) -> bool:
                         what=f"notification {notification_id} (the outbox drain sends it)")
 
 
+def personal_action_url(notification: Notification) -> str:
+    """The recipient's own sign-in link to the message's page, made now (one HMAC); the plain
+    link when the message is not for an active account or its page is not on this site."""
+    recipient = notification.recipient
+    link = notification.link
+    if (recipient is not None and recipient.is_active and is_local_path(link)
+            and carries_sign_in_link(kind=notification.kind, recipient=recipient, link=link)):
+        return login_link_url(user=recipient, purpose=notification.kind, target=link)
+    return f"{settings.FLIPSIDE_SITE_URL}{link}" if link else settings.FLIPSIDE_SITE_URL
+
+
 def _deliver(notification: Notification) -> None:
+    text, html = notification.body_text, notification.body_html
+    if SIGN_IN_LINK in text or SIGN_IN_LINK in html:
+        url = personal_action_url(notification)
+        text, html = text.replace(SIGN_IN_LINK, url), html.replace(SIGN_IN_LINK, url)
     message = EmailMultiAlternatives(
-        subject=notification.subject, body=notification.body_text,
+        subject=notification.subject, body=text,
         from_email=settings.DEFAULT_FROM_EMAIL, to=[notification.email],
     )
-    if notification.body_html:
-        message.attach_alternative(notification.body_html, "text/html")
+    if html:
+        message.attach_alternative(html, "text/html")
     message.send(fail_silently=False)
 
 

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
 
-from accounts.models import ApiToken, Invitation, Membership, Notification, User
+from accounts.login_links import (
+    LoginLinkClaim,
+    LoginLinkExpired,
+    LoginLinkInvalid,
+    login_link_read,
+)
+from accounts.models import ApiToken, Invitation, LoginLinkUse, Membership, Notification, User
 from accounts.tenancy import scopes_disabled
 
 
@@ -40,9 +49,54 @@ def api_tokens_of_user(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at")
 
 
+#: Kinds that are only emails, never inbox entries (a sign-in link someone asked for).
+EMAIL_ONLY_KINDS = ("login_link",)
+
+
 def notifications_of_user(*, user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+    return Notification.objects.filter(recipient=user).exclude(kind__in=EMAIL_ONLY_KINDS) \
+        .order_by("-created_at", "-id")
 
 
 def unread_notification_count(*, user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return Notification.objects.filter(recipient=user, read_at__isnull=True) \
+        .exclude(kind__in=EMAIL_ONLY_KINDS).count()
+
+
+# --- personal sign-in links (accounts/login_links.py) -------------------------------------
+
+@dataclass(frozen=True)
+class LoginLinkCheck:
+    """What a sign-in link is worth now: ``status`` is "valid", "used", "expired", "superseded"
+    (the password or address changed since it was sent) or "invalid" (not ours, tampered, or
+    for an account that no longer exists or is deactivated)."""
+
+    status: str
+    claim: LoginLinkClaim | None = None
+    user: User | None = None
+    used_at: datetime | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.status == "valid"
+
+
+def login_link_check(*, token: str) -> LoginLinkCheck:
+    expired = False
+    try:
+        claim = login_link_read(token)
+    except LoginLinkInvalid:
+        return LoginLinkCheck(status="invalid")
+    except LoginLinkExpired as error:
+        claim, expired = error.claim, True
+    user = User.objects.filter(pk=claim.user_id, is_active=True).first()
+    if user is None:
+        return LoginLinkCheck(status="invalid")
+    use = LoginLinkUse.objects.filter(nonce=claim.nonce).first()
+    if use is not None:
+        return LoginLinkCheck(status="used", claim=claim, user=user, used_at=use.used_at)
+    if expired:
+        return LoginLinkCheck(status="expired", claim=claim, user=user)
+    if not claim.matches_state_of(user):
+        return LoginLinkCheck(status="superseded", claim=claim, user=user)
+    return LoginLinkCheck(status="valid", claim=claim, user=user)

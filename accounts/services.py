@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
+from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.login_links import LoginLinkClaim, is_local_path
 from accounts.models import (
     ApiToken,
     Invitation,
+    LoginLinkUse,
     Membership,
+    Notification,
     Organization,
     Role,
     User,
@@ -245,3 +251,101 @@ def api_token_create(*, user: User, name: str) -> IssuedToken:
 def api_token_revoke(*, user: User, token_id: int) -> bool:
     deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
     return bool(deleted)
+
+
+# --- personal sign-in links (accounts/login_links.py) -------------------------------------
+
+class LoginLinkUsed(Exception):
+    """The link was redeemed a moment ago (a double click, a second tab)."""
+
+
+@transaction.atomic
+def login_link_consume(*, claim: LoginLinkClaim, user: User, new_password: str | None = None
+                       ) -> User:
+    """Redeem a valid sign-in link of ``user`` (checked by ``selectors.login_link_check``):
+    record its nonce so it never works again, set the password the person chose when the
+    account had none, and mark the address verified (the link was opened from it). The
+    caller then signs the person in through allauth, two-factor step included.
+
+    Security boundary: the unique nonce row makes redeeming single use even under a race
+    (the loser gets ``LoginLinkUsed`` and nothing else changes).
+    """
+    try:
+        with transaction.atomic():
+            LoginLinkUse.objects.create(nonce=claim.nonce, user=user, purpose=claim.purpose)
+    except IntegrityError as error:
+        raise LoginLinkUsed from error
+    if new_password is not None:
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+    address = EmailAddress.objects.filter(user=user, email__iexact=user.email).first()
+    if address is None:
+        EmailAddress.objects.create(
+            user=user, email=user.email, verified=True,
+            primary=not EmailAddress.objects.filter(user=user, primary=True).exists())
+    elif not address.verified:
+        address.verified = True
+        address.save(update_fields=["verified"])
+    return user
+
+
+def login_link_send(*, user: User, target: str) -> Notification | None:
+    """Email ``user`` a fresh sign-in link (kind ``login_link``, short-lived) to ``target``
+    (a local path; anything else lands on the start page). Inactive accounts get nothing."""
+    if not user.is_active:
+        return None
+    return notification_enqueue(
+        organization=None, recipient=user, email=user.email, kind="login_link",
+        key=f"login_link:{user.pk}:{secrets.token_hex(8)}",
+        template="accounts/email/login_link", context={"name": user.display_name},
+        link=target if is_local_path(target) else reverse("home"),
+    )
+
+
+def login_link_request(*, email: str, target: str) -> None:
+    """Someone typed ``email`` into "Email me a sign-in link": send one if an active account
+    has that address. Returns nothing, so callers answer the same whether or not it exists."""
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is not None:
+        login_link_send(user=user, target=target)
+
+
+def login_link_uses_prune(*, now=None) -> int:
+    """Forget redeemed nonces older than the longest link lifetime (their links have expired
+    anyway, so they can no longer be replayed). Returns how many rows were deleted."""
+    longest = max(settings.FLIPSIDE_LOGIN_LINK_HOURS.values())
+    cutoff = (now or timezone.now()) - timedelta(hours=longest)
+    deleted, _ = LoginLinkUse.objects.filter(used_at__lt=cutoff).delete()
+    return deleted
+
+
+# --- self-sign-up by email domain (accounts/signup_policy.py) -----------------------------
+
+@transaction.atomic
+def membership_join_by_signup_domain(*, user: User, email: str) -> Membership | None:
+    """After ``user`` confirmed ``email``: if an organization opened self-sign-up for its
+    domain, make them a member there (never changing an existing membership). Returns the
+    new membership, or ``None``."""
+    from accounts.signup_policy import organization_for_email_domain
+
+    if email.strip().lower() != user.email.lower():
+        return None
+    organization = organization_for_email_domain(email)
+    if organization is None:
+        return None
+    with organization_scope(organization):
+        membership, created = Membership.objects.get_or_create(
+            organization=organization, user=user, defaults={"role": Role.MEMBER})
+    return membership if created else None
+
+
+@transaction.atomic
+def organization_set_signup_domains(*, organization: Organization, domains: str
+                                    ) -> Organization:
+    """Open (or close, with an empty value) self-sign-up for email domains the organization
+    owns. Normalised to one lowercase domain per line; public email services and domains
+    another organization listed are refused (``Organization.clean``)."""
+    organization.self_signup_domains = domains
+    organization.full_clean()
+    organization.save(update_fields=["self_signup_domains"])
+    return organization

@@ -18,11 +18,13 @@ from accounts.forms import (
     NotificationPreferencesForm,
     OrganizationSettingsForm,
     RoleForm,
+    SelfSignupDomainsForm,
 )
 from accounts.home import panels_for
 from accounts.models import Invitation, Membership, NotificationPreference, Role
 from accounts.notifications import notification_preferences_set, notifications_mark_read
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
+from accounts.signup_policy import remember_invitation
 from accounts.web import validation_message
 
 
@@ -65,6 +67,8 @@ class OrganizationSettingsView(OrganizationMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", OrganizationSettingsForm(instance=self.request.organization))
         context.setdefault("invite_form", InvitationForm())
+        context.setdefault("signup_form",
+                           SelfSignupDomainsForm(instance=self.request.organization))
         search = self.request.GET.get("q", "").strip()
         role = self.request.GET.get("role", "")
         members = selectors.memberships_of_organization(
@@ -103,6 +107,28 @@ class MemberInviteView(OrganizationSettingsView):
                 messages.success(request, f"Invitation sent to {invitation.email}.")
                 return redirect("org_settings", org_slug=org_slug)
         return self.render_to_response(self.get_context_data(invite_form=form), status=400)
+
+
+class SelfSignupDomainsView(OrganizationSettingsView):
+    """The "Self-sign-up" part of the settings page (accounts/signup_policy.py)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, org_slug):
+        form = SelfSignupDomainsForm(request.POST, instance=request.organization)
+        if not form.is_valid():
+            request.organization.refresh_from_db()
+            return self.render_to_response(self.get_context_data(signup_form=form), status=400)
+        organization = services.organization_set_signup_domains(
+            organization=request.organization,
+            domains=form.cleaned_data["self_signup_domains"])
+        if organization.self_signup_domain_list:
+            messages.success(request, "Self-sign-up is open for "
+                             f"{', '.join(organization.self_signup_domain_list)}.")
+        else:
+            messages.success(request, "Self-sign-up is closed: people join by invitation or "
+                                      "import only.")
+        return redirect("org_settings", org_slug=org_slug)
 
 
 class MembershipRoleView(OrganizationMixin, View):
@@ -162,6 +188,8 @@ class InvitationAcceptView(View):
 
             # The person proved they own the address by opening the link sent to it.
             get_adapter(request).stash_verified_email(request, invitation.email)
+            # … and may create an account with it (sign-up is by invitation only).
+            remember_invitation(request, invitation)
         return render(request, self.template_name, {
             "invitation": invitation,
             "organization": invitation.organization,

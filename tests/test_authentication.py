@@ -12,7 +12,7 @@ from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value
 from django.urls import reverse
 
 from accounts.models import User
-from tests.factories.accounts import TEST_PASSWORD, UserFactory
+from tests.factories.accounts import TEST_PASSWORD, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +28,16 @@ def _current_code(secret: str) -> str:
 
 
 def test_sign_up_needs_the_emailed_confirmation_before_the_person_is_in(client, mailoutbox):
+    # sign-up is by invitation only, unless an organization opened it for its domain
+    OrganizationFactory(self_signup_domains="example.org")
     response = client.post(reverse("account_signup"), {
-        "email": "new.person@example.com", "password1": NEW_PASSWORD,
+        "email": "new.person@example.org", "password1": NEW_PASSWORD,
         "password2": NEW_PASSWORD})
 
     # the account exists but is not signed in until the address is confirmed
     assert response.status_code == 302
     assert response["Location"] == reverse("account_email_verification_sent")
-    assert User.objects.filter(email="new.person@example.com").exists()
+    assert User.objects.filter(email="new.person@example.org").exists()
     assert "_auth_user_id" not in client.session
     assert len(mailoutbox) == 1
     confirm_path = _link_in(mailoutbox[0].body)
@@ -44,7 +46,7 @@ def test_sign_up_needs_the_emailed_confirmation_before_the_person_is_in(client, 
 
     assert confirmed.status_code == 302
     assert client.session["_auth_user_id"] == str(
-        User.objects.get(email="new.person@example.com").pk)
+        User.objects.get(email="new.person@example.org").pk)
 
 
 def test_password_reset_by_email(client, mailoutbox):

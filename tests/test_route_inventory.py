@@ -31,6 +31,11 @@ USER_ROUTES: dict[str, str] = {
 #: Routes anyone may open without signing in (exact route → why).
 PUBLIC_ROUTES: dict[str, str] = {
     "healthz": "liveness probe for load balancers: database and broker status, no data",
+    "l/": "asks for a sign-in link by email: the same answer whether or not an account exists",
+    "l/<str:token>/": "personal sign-in link: the signed token names one account and page; "
+                      "opening it signs nobody in (a POST does)",
+    "l/<str:token>/fresh/": "emails a fresh sign-in link to the address on the token's "
+                            "account only; the same answer for any token",
 }
 
 #: User routes an anonymous visitor may open (their own page says what to do next).

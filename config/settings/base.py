@@ -126,6 +126,8 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Sign-up only for invited addresses and self-sign-up domains (accounts/signup_policy.py).
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 ACCOUNT_RATE_LIMITS = {
     # Failed sign-ins: per IP and per account (allauth keys by IP + login).
     "login_failed": "10/m/ip,5/5m/key",
@@ -296,6 +298,19 @@ FLIPSIDE_DEFAULT_ANONYMITY_K = 5
 FLIPSIDE_MIN_ANONYMITY_K = 3
 FLIPSIDE_INVITATION_DAYS = 14
 FLIPSIDE_SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Personal sign-in links (accounts/login_links.py): the notification kinds whose email carries
+# one, and how many hours it works after the email is sent. "login_link" is the fresh link a
+# person asks for on the sign-in page or on an expired link's page.
+FLIPSIDE_LOGIN_LINK_HOURS = {
+    "welcome": 14 * 24,
+    "invitation": 14 * 24,
+    "application_decision": 14 * 24,
+    "pair_introduction": 7 * 24,
+    "profile_reminder": 7 * 24,
+    "login_link": 2,
+}
+# Asking for a sign-in link by email: per IP, and per address (or account) asked for.
+FLIPSIDE_RATE_LIMITS = {"login_link_request": "10/m/ip,3/10m/key"}
 
 # Main navigation: (label, URL name taking org_slug, roles that see it). Missing URLs are skipped.
 FLIPSIDE_NAV = [

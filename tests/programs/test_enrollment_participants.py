@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.login_links import login_link_read
 from accounts.models import Invitation, Membership, Notification
 from accounts.services import invitation_accept
 from programs import enrollment
@@ -53,7 +55,10 @@ def test_new_person_invited_as_mentee_is_enrolled_when_they_accept(admin_client,
     participant = Participant.objects.get(cohort=cohort, membership=membership)
     assert (participant.role, participant.status) == ("mentee", "active")
     assert [m.subject for m in sent] == ["Welcome to Reverse Mentoring 2027 · Pilot"]
-    assert f"/programs/participants/{participant.pk}/profile/" in sent[0].body
+    # the button signs them in on their profile (a personal link, accounts/login_links.py)
+    token = re.search(r"/l/([^/\s]+)/", sent[0].body).group(1)
+    assert login_link_read(token).target.endswith(
+        f"/programs/participants/{participant.pk}/profile/")
     assert "Leaders learn digital habits" in sent[0].body
 
 
