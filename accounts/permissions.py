@@ -18,6 +18,11 @@ from rest_framework import permissions
 
 from accounts.models import Membership, Organization, Role
 from accounts.tenancy import organization_scope
+from accounts.two_factor import (
+    two_factor_message,
+    two_factor_refusal,
+    two_factor_setup_required,
+)
 
 ALL_ROLES = frozenset(Role.values)
 ADMIN_ONLY = frozenset({Role.ADMIN})
@@ -41,8 +46,9 @@ def resolve_membership(user, org_slug: str) -> tuple[Organization, Membership] |
 
 
 class OrganizationMixin(AccessMixin):
-    """Web views under ``/o/<org_slug>/``: sign-in required, member only (else 404),
-    role in ``allowed_roles`` (else 403). The whole view runs inside the tenant scope."""
+    """Web views under ``/o/<org_slug>/``: sign-in required, member only (else 404), two-factor
+    set up where the organization requires it (else to its setup), role in ``allowed_roles``
+    (else 403). The whole view runs inside the tenant scope."""
 
     allowed_roles: Iterable[str] = ALL_ROLES
 
@@ -53,6 +59,9 @@ class OrganizationMixin(AccessMixin):
         if resolved is None:
             raise Http404("No such organization.")
         request.organization, request.membership = resolved
+        if two_factor_setup_required(user=request.user, organization=request.organization,
+                                     membership=request.membership):
+            return two_factor_refusal(request, organization_name=request.organization.name)
         if request.membership.role not in self.allowed_roles:
             raise PermissionDenied("Your role in this organization cannot open this page.")
         with organization_scope(request.organization):
@@ -103,6 +112,10 @@ class OrganizationAPIMixin:
             raise drf_exceptions.NotFound("No such organization.")
         django_request = request._request
         django_request.organization, django_request.membership = resolved
+        organization, membership = resolved
+        if two_factor_setup_required(user=request.user, organization=organization,
+                                     membership=membership):
+            raise drf_exceptions.PermissionDenied(two_factor_message(organization.name))
         if request.membership.role not in self.get_allowed_roles():
             raise drf_exceptions.PermissionDenied(
                 "Your role in this organization cannot use this endpoint."

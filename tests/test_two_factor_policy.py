@@ -9,9 +9,6 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.messages import get_messages
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts import services
@@ -152,24 +149,6 @@ def test_sign_out_switcher_and_two_factor_pages_stay_reachable(client, strict, a
     assert client.get(reverse("account_logout")).status_code == 200
     assert client.post(reverse("account_logout")).status_code == 302
     assert "_auth_user_id" not in client.session
-
-
-def test_the_middleware_costs_one_query_per_organization_page(client, organization, admin_user,
-                                                              settings):
-    client.force_login(admin_user)
-    client.get(_home(organization))
-    with CaptureQueriesContext(connection) as with_policy:
-        client.get(_home(organization))
-    with_policy_count = len(with_policy)  # the next request resets the query log
-    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE
-                           if m != "accounts.two_factor.TwoFactorPolicyMiddleware"]
-    plain = Client()  # a new client loads the changed middleware list
-    plain.force_login(admin_user)
-    plain.get(_home(organization))
-    with CaptureQueriesContext(connection) as without_policy:
-        plain.get(_home(organization))
-
-    assert with_policy_count == len(without_policy) + 1
 
 
 # --- API -------------------------------------------------------------------------------------

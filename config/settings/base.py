@@ -57,7 +57,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "accounts.two_factor.TwoFactorPolicyMiddleware",  # an organization may require 2FA
 ]
 
 ROOT_URLCONF = "config.urls"
