@@ -41,6 +41,21 @@ class SignupPolicyAdapterMixin:
 
         return signup_is_open(request)
 
+    def send_account_already_exists_mail(self, email: str) -> None:
+        """Someone signed up with the address of an existing account: most often its owner,
+        imported or invited, who never chose a password. Instead of allauth's "an account
+        already exists" email, that address gets a sign-in link to the page sign-up would have
+        returned to. The page shown is allauth's usual "check your email", so nothing tells the
+        visitor whether the account exists."""
+        from allauth.core import context
+
+        from accounts.login_links import is_local_path
+        from accounts.services import login_link_request
+
+        request = context.request
+        next_path = (request.POST.get("next") or request.GET.get("next") or "") if request else ""
+        login_link_request(email=email, target=next_path if is_local_path(next_path) else "/")
+
 
 class AccountAdapter(SignupPolicyAdapterMixin, SignInLimitsAdapterMixin, DefaultAccountAdapter):
     """Sign-in lands on the organization start page (or the switcher)."""

@@ -181,3 +181,26 @@ def test_members_cannot_change_the_sign_up_domains(member_client, organization, 
     assert response.status_code in (403, 404)
     assert db_snapshot() == before
     assert Organization.objects.get(pk=organization.pk).self_signup_domains == ""
+
+
+def test_signing_up_with_an_existing_accounts_address_emails_it_a_sign_in_link(
+        client, organization, other_admin_user, mailoutbox, django_capture_on_commit_callbacks):
+    """The invited owner of an account elsewhere (often without a password) tries to create
+    one: they get a sign-in link back to the invitation, not "an account already exists"."""
+    from accounts.login_links import login_link_read
+
+    invitation = InvitationFactory(organization=organization, email="hr@globex.example")
+    path = reverse("invitation_accept", kwargs={"token": invitation.token})
+    client.get(path)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _sign_up(client, "hr@globex.example", next=path)
+
+    assert response.status_code == 302
+    assert User.objects.filter(email="hr@globex.example").count() == 1
+    (message,) = mailoutbox
+    assert message.to == ["hr@globex.example"]
+    token = re.search(r"/l/([^/\s]+)/", message.body).group(1)
+    claim = login_link_read(token)
+    assert (claim.user_id, claim.target) == (other_admin_user.pk, path)
+    assert client.post(f"/l/{token}/").url == path

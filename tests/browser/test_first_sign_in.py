@@ -114,6 +114,8 @@ def test_the_sign_in_and_closed_sign_up_pages_lead_to_a_link_by_email(page: Page
     assert [m.to for m in mail.outbox[before:]] == [["noor@acme.example"]]
 
     page.goto(f"{base}/accounts/login/")
+    expect(page.get_by_role("link", name="Sign up")).to_have_count(0)
+    assert violations(page) == []
     page.get_by_role("link", name="Email me a sign-in link").click()
     expect(page.get_by_role("heading", name="Email me a sign-in link")).to_be_visible()
     assert violations(page) == []
