@@ -22,6 +22,7 @@ the outbox and the lifetime counts from delivery.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -33,6 +34,7 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 SALT = "flipside.accounts.login-link"
+_UNSAFE_IN_PATH = re.compile(r"[\x00-\x1f\x7f\\]")  # control characters, backslashes
 STATE_SALT = "flipside.accounts.login-link.state"
 
 
@@ -69,7 +71,7 @@ def is_local_path(target: str) -> bool:
     """A path on this site: starts with one slash, no scheme, no host, no backslash tricks."""
     if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
         return False
-    if "\\" in target or any(ord(char) < 32 for char in target):
+    if _UNSAFE_IN_PATH.search(target):
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
