@@ -20,13 +20,14 @@ from delivery, and a bulk enqueue does no per-person signing at all.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone
@@ -323,12 +324,22 @@ def notifications_send_after_response(*, notification_ids: Sequence[int]) -> Non
         if not broker_is_eager(send_notification):
             notifications_dispatch_many(notification_ids=ids)
             return
-        for notification_id in ids:
-            try:
-                notification_send(notification_id=notification_id)
-            except DeliveryError:
-                logger.warning("notification %s not delivered; it stays pending",
-                               notification_id)
+        pending = ids
+        for attempt in range(3):
+            busy = []
+            for notification_id in pending:
+                try:
+                    notification_send(notification_id=notification_id)
+                except DeliveryError:
+                    logger.warning("notification %s not delivered; it stays pending",
+                                   notification_id)
+                except DatabaseError:  # SQLite busy with a page's write: try again shortly
+                    busy.append(notification_id)
+            if not busy:
+                return
+            pending = busy
+            time.sleep(1 + attempt)
+        logger.warning("%s notifications left pending: the database stayed busy", len(pending))
 
     run_after_response(send)
 

@@ -1,15 +1,23 @@
-"""Benchmark of the participant CSV import: validate, import, re-import.
+"""Benchmark of the participant CSV import: validate, import, re-import, and the real pages.
 
-    .venv/bin/python bench/import_csv.py                 # 10,000 rows on throwaway SQLite
+    .venv/bin/python bench/import_csv.py                 # 10,000 rows, embedded SQLite file
     DATABASE_URL=postgres://… .venv/bin/python bench/import_csv.py --rows 20000
 
 It generates a realistic, seeded file (mentors L1–L4, mentees L6–C-suite, managers inside
 the file, time zones, languages, 1–4 topics each with strengths), creates a throwaway test
-database (``test_<name>`` on PostgreSQL, a file under var/ on SQLite), migrates it, and prints
-wall time and SQL query counts for each phase. The welcome emails are rendered and queued
-(outbox rows) in bulk during the import; handing them to Celery after commit is stubbed out
-unless ``--send-eagerly`` is given, in which case "commit+handover" includes sending every
-email through the eager Celery task into the in-memory mail box (what `make run` does).
+database (``test_<name>`` on PostgreSQL, a file under var/ on SQLite), migrates it, and prints:
+
+1. the service, phase by phase: wall time and SQL queries. The welcome emails are rendered
+   and written to the outbox in bulk during the import; sending them is stubbed out (counted)
+   unless ``--send-eagerly`` is given, in which case "commit+handover" includes sending every
+   email through the eager path into the in-memory mail box;
+2. the real views, as an HR admin's browser drives them (upload → preview → confirm, through
+   the whole middleware stack with Django's test client), with a second file of new people:
+   the time to response of each request, and then how long the welcome emails take to go out
+   after the response (embedded mode: the background sender thread; tasks are eager), read as
+   the result page's progress does. ``--skip-views`` leaves this part out.
+
+Emails go to the in-memory mail box (``make run`` prints them to the console instead).
 Timing never fails the run: the numbers are reported, not asserted.
 """
 
@@ -44,7 +52,8 @@ HEADER = ["Email", "Full name", "Role", "Job title", "Department", "Level", "Man
           "Time zone", "Languages", "Teach topics", "Learn topics"]
 
 
-def generate_csv(rows: int, topics: list[str], seed: int) -> bytes:
+def generate_csv(rows: int, topics: list[str], seed: int, domain: str = "bench.example"
+                 ) -> bytes:
     """One row per person; about a third are mentees (senior), the rest mentors (junior)."""
     rng = random.Random(seed)
     mentee_levels = [("L6", 6), ("L7", 7), ("L8", 8), ("C-suite", 9)]
@@ -53,7 +62,7 @@ def generate_csv(rows: int, topics: list[str], seed: int) -> bytes:
         mentee = n % 3 == 0
         level, rank = (rng.choice(mentee_levels) if mentee
                        else rng.choice([("L1", 1), ("L2", 2), ("L3", 3), ("L4", 4)]))
-        people.append({"email": f"person{n:05d}@bench.example", "rank": rank, "level": level,
+        people.append({"email": f"person{n:05d}@{domain}", "rank": rank, "level": level,
                        "mentee": mentee})
     by_rank: dict[int, list[str]] = {}
     for person in people:
@@ -84,7 +93,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--send-eagerly", action="store_true",
-                        help="deliver the welcome emails after commit (eager Celery, locmem)")
+                        help="service phases: deliver the welcome emails after commit (eager, "
+                             "locmem)")
+    parser.add_argument("--skip-views", action="store_true",
+                        help="leave out the import through the real pages")
     args = parser.parse_args()
 
     import django
@@ -103,6 +115,8 @@ def main() -> None:
     database = settings.DATABASES["default"]
     if not using_postgres:
         connection.settings_dict["TEST"]["NAME"] = str(sqlite_file)
+        # as `make run` serves it (config/settings/dev.py)
+        connection.settings_dict.setdefault("OPTIONS", {}).update(settings.SQLITE_SERVER_OPTIONS)
     print(f"database: {connection.vendor}; creating a throwaway test database…", flush=True)
     started = perf_counter()
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
@@ -151,12 +165,12 @@ def run(args, connection, transaction, capture_queries) -> None:
             welcome_seconds.append(perf_counter() - started)
 
     imports.participants_send_welcome_bulk = timed_welcome
+    send_after_response = notifications.notifications_send_after_response
     if not args.send_eagerly:
-        def count_only(*, notification_id):
-            handed_over.append(notification_id)
-            return True
+        def count_only(*, notification_ids):
+            handed_over.extend(notification_ids)
 
-        notifications.notification_dispatch = count_only
+        notifications.notifications_send_after_response = count_only
 
     def phase(label, dry_run, payload=data, split_commit=False):
         mail.outbox = []
@@ -198,6 +212,83 @@ def run(args, connection, transaction, capture_queries) -> None:
         members = Membership.objects.filter(role=Role.MEMBER).count()
         print(f"\nparticipants: {Participant.objects.count():,}; members: {members:,}; "
               f"welcome notifications: {Notification.objects.filter(kind='welcome').count():,}")
+
+    imports.participants_send_welcome_bulk = send_welcome
+    notifications.notifications_send_after_response = send_after_response
+    if not args.skip_views:
+        with organization_scope(organization):
+            second = cohort_create(program=program, name="Wave 2",
+                                   start_date=dt.date(2027, 7, 5),
+                                   end_date=dt.date(2027, 12, 17), min_seniority_gap=2)
+        through_the_views(args, admin=admin, organization=organization, cohort=second,
+                          data=generate_csv(args.rows, topics, args.seed + 1, "view.example"))
+
+
+def through_the_views(args, *, admin, organization, cohort, data: bytes) -> None:
+    """Upload, preview and confirm through the real views; then wait for the emails."""
+    import time
+
+    from django.core import mail
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts.after_response import wait_for_after_response_work
+    from accounts.tenancy import organization_scope
+    from programs.imports import import_email_progress
+    from programs.models import ImportBatch
+
+    mail.outbox = []
+    client = Client()
+    client.force_login(admin)
+    kwargs = {"org_slug": organization.slug, "cohort_pk": cohort.pk}
+    figures = []
+
+    def timed(label, send):
+        started = perf_counter()
+        response = send()
+        figures.append((label, perf_counter() - started, response.status_code,
+                        len(response.content)))
+        return response
+
+    upload = timed("upload (check the file)", lambda: client.post(
+        reverse("programs:cohort_import", kwargs=kwargs),
+        {"file": SimpleUploadedFile("people.csv", data, content_type="text/csv")}))
+    assert upload.status_code == 302, upload.content[:2000]
+    timed("preview page", lambda: client.get(upload["Location"]))
+    with organization_scope(organization):
+        batch = ImportBatch.objects.filter(cohort=cohort).get()
+    confirm = timed("confirm (import)", lambda: client.post(
+        reverse("programs:cohort_import_confirm", kwargs={**kwargs, "batch_pk": batch.pk}),
+        {"sha256": batch.content_sha256}))
+    answered = perf_counter()
+    assert confirm.status_code == 302, confirm.content[:2000]
+    timed("result page", lambda: client.get(confirm["Location"]))
+    timed("progress poll (htmx)", lambda: client.get(confirm["Location"],
+                                                     {"fragment": "progress"}))
+    batch.refresh_from_db()
+    emails = batch.result["emails"]
+    samples = []
+    while True:
+        progress = import_email_progress(planned=emails["planned"],
+                                         notification_ids=emails["ids"])
+        samples.append((perf_counter() - answered, progress.sent))
+        if progress.done or perf_counter() - answered > 3600:
+            break
+        time.sleep(1)
+    wait_for_after_response_work(timeout=60)
+    sent_after = perf_counter() - answered
+
+    print(f"\nthrough the real views ({args.rows:,} new people, {len(data) / 1e6:.2f} MB):")
+    print(f"{'request':<26}{'time to response s':>19}{'status':>7}{'body KB':>9}")
+    for label, seconds, status, size in figures:
+        print(f"{label:<26}{seconds:>19.2f}{status:>7}{size / 1024:>9.1f}")
+    first = next((t for t, sent in samples if sent), None)
+    print(f"welcome emails after the response: {progress.sent:,} of {progress.planned:,} "
+          f"sent ({len(mail.outbox):,} in the mail box), all gone {sent_after:.1f} s after "
+          f"the confirm answered"
+          + (f"; the first seen {first:.1f} s after" if first is not None else "")
+          + f"; {progress.planned / max(sent_after, 1e-9):.0f} emails/s")
 
 
 if __name__ == "__main__":

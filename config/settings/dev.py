@@ -8,11 +8,13 @@ import secrets
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, env
+from .base import DATABASES, SQLITE_SERVER_OPTIONS, VAR_DIR, env
 
 DEBUG = env.bool("DEBUG", default=True)
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 VAR_DIR.mkdir(exist_ok=True)
+if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_SERVER_OPTIONS)
 
 
 def _local_secret_key(path: Path) -> str:
