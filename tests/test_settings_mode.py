@@ -104,8 +104,10 @@ def test_the_dev_key_is_made_once_per_checkout_and_kept_private(tmp_path):
 def test_dev_settings_take_their_key_from_var_unless_one_is_set(tmp_path):
     script = "import config.settings.dev as s; print(s.SECRET_KEY, s.DEBUG)"
 
-    generated = _run([sys.executable, "-c", script], _bare_env())
-    chosen = _run([sys.executable, "-c", script], _bare_env(SECRET_KEY="chosen-" + "x" * 50))
+    database = f"sqlite:///{tmp_path / 'dev.sqlite3'}"
+    generated = _run([sys.executable, "-c", script], _bare_env(DATABASE_URL=database))
+    chosen = _run([sys.executable, "-c", script],
+                  _bare_env(DATABASE_URL=database, SECRET_KEY="chosen-" + "x" * 50))
 
     assert generated.returncode == 0, generated.stderr
     key, debug = generated.stdout.split()
