@@ -15,6 +15,7 @@ org_web_patterns = [
     *accounts_urls.org_urlpatterns,
     path("programs/", include("programs.urls")),
     path("matching/", include("matching.urls")),
+    path("pairs/", include("sessions.urls")),
 ]
 
 org_api_patterns = [
