@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -63,6 +63,26 @@ def register_notification_kind(kind: str, label: str) -> None:
 
 
 register_notification_kind("invitation", "Invitations to an organization")
+
+#: A file attached to an email: (filename, content, MIME type).
+Attachment = tuple[str, str | bytes, str]
+#: kind -> function(notification) -> attachments, called when the email is sent.
+_ATTACHMENTS: dict[str, Callable[[Notification], list[Attachment]]] = {}
+
+
+def register_notification_attachments(
+        kind: str, attachments: Callable[[Notification], list[Attachment]]) -> None:
+    """Attach files to the emails of ``kind`` (a session's calendar invitation). The function
+    gets the outbox row when it is sent and returns what to attach; it runs outside any tenant
+    scope, so it opens the scope of ``notification.organization`` itself. Registered in the
+    app's ``AppConfig.ready``, like the kind."""
+    _ATTACHMENTS[kind] = attachments
+
+
+def notification_attachments(notification: Notification) -> list[Attachment]:
+    """The files the email of ``notification`` carries (none for most kinds)."""
+    attachments = _ATTACHMENTS.get(notification.kind)
+    return list(attachments(notification)) if attachments is not None else []
 
 
 class DeliveryError(Exception):
@@ -377,6 +397,8 @@ def _deliver(notification: Notification) -> None:
     )
     if html:
         message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in notification_attachments(notification):
+        message.attach(filename, content, mimetype)
     message.send(fail_silently=False)
 
 

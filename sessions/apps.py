@@ -7,3 +7,17 @@ class MentoringSessionsConfig(AppConfig):
     name = "sessions"
     label = "mentoring_sessions"
     verbose_name = "Mentoring sessions"
+
+    def ready(self) -> None:
+        from accounts.notifications import (
+            register_notification_attachments,
+            register_notification_kind,
+        )
+        from sessions.home import register as register_home_panels
+        from sessions.services import CHECK_IN_KIND, INVITATION_KIND, invitation_attachments
+
+        register_home_panels()
+        register_notification_kind(INVITATION_KIND,
+                                   "Mentoring session invitations, changes and cancellations")
+        register_notification_kind(CHECK_IN_KIND, "Has your commitment happened? (check-ins)")
+        register_notification_attachments(INVITATION_KIND, invitation_attachments)
