@@ -7,11 +7,15 @@ runs at once, as before.
 
 After the response, the callbacks run in one background thread per process, in order, so
 the thread that served the request is free for the next one (with HTTP keep-alive the
-browser's next request may come on the same connection). The one exception is a request
-whose database transaction is still open when it finishes: that only happens inside a test
-(pytest-django wraps each test in a transaction), where another thread could not see the
-rows the request wrote; there the callbacks run at ``request_finished`` itself, still after
-the view returned its response.
+browser's next request may come on the same connection). Two cases run the callbacks at
+``request_finished`` itself instead (still after the response was written), because another
+thread could not use the database safely; both only happen in tests:
+
+- the request's database transaction is still open (pytest-django wraps each test in one):
+  another thread would not see the rows the request wrote;
+- the database is SQLite in memory (the test database): a second connection to it shares
+  table locks with the pages being served and would make them fail with "database table is
+  locked".
 
 What runs here must be safe to lose: a process that stops mid-way drops the rest. The email
 outbox is (its rows stay pending and are sent by the outbox drain).
@@ -108,12 +112,18 @@ def _on_request_finished(sender, **kwargs) -> None:
     _pending.set(None)
     if not pending:
         return
-    if connection.in_atomic_block:
-        # Only in tests: the request's writes are in a transaction no other thread can see.
+    if runs_on_the_request_thread():
         for callback in pending:
             _run(callback)
         return
     _worker.submit(pending)
+
+
+def runs_on_the_request_thread() -> bool:
+    """Whether after-response work must stay on the thread that served the request (see the
+    module docs: only in tests)."""
+    in_memory = getattr(connection, "is_in_memory_db", None)
+    return connection.in_atomic_block or bool(in_memory and in_memory())
 
 
 def connect() -> None:
