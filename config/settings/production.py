@@ -6,7 +6,7 @@ fallback, no published key, and no tasks run inside the web request."""
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, env
+from .base import DATABASES, REDIS_URL, env
 
 _DEV_HINT = "(for a local demo use DJANGO_SETTINGS_MODULE=config.settings.dev, as `make run` does)"
 
@@ -30,6 +30,15 @@ _required("DATABASE_URL", "the database, e.g. postgres://user:password@host:5432
 _required("REDIS_URL", "the Celery broker, e.g. redis://host:6379/0 (no task runs in a request)")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = False
+
+# Persistent database connections: opening one per request costs more than a page's queries
+# (each gunicorn sync worker keeps one). The health check replaces a connection the server
+# closed (restart, idle timeout) before a request uses it. CONN_MAX_AGE=0 turns them off.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+# Templates: Django's cached loader is on whenever TEMPLATES sets no "loaders" (base.py sets
+# none), so each worker compiles a template once; tests/test_production_performance.py
+# checks that it stays so.
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -1,0 +1,522 @@
+"""Load test: the real pages against a hello-world view under the same gunicorn.
+
+    .venv/bin/python bench/load.py                       # throwaway SQLite, 2,000 people
+    DATABASE_URL=postgres://app:app@127.0.0.1:5432/app .venv/bin/python bench/load.py
+    .venv/bin/python bench/load.py --people 10000 --seconds 5 --pages start,roster
+
+What it does, all on 127.0.0.1 and bounded in time:
+
+1. a throwaway database (an SQLite file in a temporary directory, or ``flipside_bench_load``
+   on the PostgreSQL server of DATABASE_URL, dropped afterwards), migrated, collectstatic'd;
+2. seeds one organization in bulk: ``--people`` participants (half mentors, half mentees,
+   names in several scripts, profiles, topics, availability), a real matching run over
+   them (the engine), its proposals published as pairs, one HR admin;
+3. signs in a participant (a mentor with a pair) and the HR admin (sessions in the
+   database, as a sign-in would leave them);
+4. starts gunicorn with bench/settings.py (= production settings, DEBUG off, plus
+   /bench/hello), 2 sync workers, requests marked as HTTPS by X-Forwarded-Proto;
+5. measures each page for ``--seconds`` with ``--clients`` concurrent connections: wrk
+   (Debian package) when installed, else a thread pool of http.client connections;
+6. prints req/s, p50/p95/p99 and the ratio to hello-world of the same run, and whether
+   the goal holds (participant pages ≥ 1/5 of hello-world with p95 < 150 ms, admin pages
+   ≥ 1/10).
+
+The machine may be shared: compare the ratios, which hello-world measured in the same run
+makes meaningful, more than absolute figures. Nothing is asserted; figures are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_DATABASE = "flipside_bench_load"
+DEPARTMENTS = ["Engineering", "Sales", "Marketing", "Finance", "HR", "Legal", "Operations",
+               "Product", "Design", "Support", "Data", "Security"]
+ZONES = ["Europe/London", "Europe/Berlin", "Europe/Warsaw", "America/New_York",
+         "Asia/Kolkata", "Asia/Tokyo", "America/Sao_Paulo"]
+FIRST = ["Ana", "Ben", "Chen", "Dara", "Đorđe", "Eli", "Fatima", "Gus", "Hana", "Ivo", "Jin",
+         "Kofi", "Lena", "Łukasz", "Mo", "Nia", "Ñuño", "Omar", "Pia", "Ravi", "Sara", "Tomás",
+         "Uma", "Zoë", "Мария", "Γιώργος", "سارة", "美咲"]
+LAST = ["Okafor", "Schmidt", "López", "Tanaka", "Singh", "Dubois", "Rossi", "Kowalski",
+        "Nguyen", "Haddad", "Silva", "Johansson", "Østergaard", "Petrović", "Kim", "Ito",
+        "Żak", "Иванова"]
+JUNIOR_TOPICS = ["AI tools", "TikTok", "Gen Z consumers", "Remote collaboration",
+                 "Inclusive language", "Creator economy", "No-code automation", "Data literacy",
+                 "Cybersecurity habits", "Sustainability at work", "Mobile-first design",
+                 "Social listening"]
+SENIOR_TOPICS = ["Strategy", "Board communication", "Budgeting", "Negotiation",
+                 "Leading change", "Stakeholder management", "Career navigation", "M&A basics"]
+
+
+# --- database and settings -----------------------------------------------------------------
+
+def _maintenance(given: str, sql: str) -> None:
+    """Run ``sql`` on the server's ``postgres`` database (the database ``given`` names may
+    not exist yet)."""
+    import psycopg2
+
+    connection = psycopg2.connect(urlunsplit(urlsplit(given)._replace(path="/postgres")))
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+    finally:
+        connection.close()
+
+
+def bench_database_url(given: str, workdir: Path) -> str:
+    """The throwaway database: a fresh SQLite file, or a fresh database of its own on the
+    server of a PostgreSQL ``given`` URL (never the database ``given`` names)."""
+    if not given or given.startswith("sqlite"):
+        return f"sqlite:///{workdir / 'bench.sqlite3'}"
+    _maintenance(given, f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+    _maintenance(given, f'CREATE DATABASE "{BENCH_DATABASE}"')
+    return urlunsplit(urlsplit(given)._replace(path=f"/{BENCH_DATABASE}"))
+
+
+def drop_bench_database(given: str) -> None:
+    if given and not given.startswith("sqlite"):
+        _maintenance(given, f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+
+
+def bench_environment(database_url: str, workdir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": database_url,
+        # Nothing measured here enqueues a task; the broker only has to be named.
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
+        "BENCH_STATIC_ROOT": str(workdir / "static"),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+# --- seeding -------------------------------------------------------------------------------
+
+@dataclass
+class World:
+    organization_slug: str
+    cohort_pk: int
+    run_pk: int
+    participant_email: str
+    admin_email: str
+    people: int
+    pairs: int
+
+
+def _windows(rng: random.Random) -> list[dict]:
+    windows = []
+    for weekday in rng.sample(range(5), rng.randint(1, 3)):
+        start = rng.randrange(8 * 60, 16 * 60, 30)
+        end = start + rng.choice([60, 90, 120])
+        windows.append({"weekday": weekday, "start": f"{start // 60:02d}:{start % 60:02d}",
+                        "end": f"{end // 60:02d}:{end % 60:02d}"})
+    return sorted(windows, key=lambda w: (w["weekday"], w["start"]))
+
+
+def seed(people: int, *, seed_value: int = 11, match: bool = True, log=print) -> World:
+    """One organization with a matching-phase cohort of ``people``, inserted in bulk; with
+    ``match``, a real matching run over it whose proposals are published as pairs."""
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+
+    from accounts.models import Membership, Organization, Role, User
+    from accounts.tenancy import organization_scope
+    from matching import services as matching_services
+    from matching.models import MatchingRun, Pair, Proposal
+    from programs.models import (
+        Cohort,
+        CohortStatus,
+        Participant,
+        ParticipantTopic,
+        Profile,
+        Program,
+        SeniorityLevel,
+        Topic,
+    )
+
+    rng = random.Random(seed_value)
+    started = time.perf_counter()
+    organization = Organization.objects.create(name="Bench Corp", slug="bench",
+                                               time_zone="Europe/Berlin")
+    password = make_password("bench-password-not-secret")
+    with organization_scope(organization):
+        levels = SeniorityLevel.objects.bulk_create([
+            SeniorityLevel(organization=organization, name=f"L{rank}", rank=rank)
+            for rank in range(1, 10)])
+        topics = {t.name: t for t in Topic.objects.bulk_create([
+            Topic(organization=organization, name=name,
+                  slug=re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"))
+            for name in JUNIOR_TOPICS + SENIOR_TOPICS])}
+        program = Program.objects.create(organization=organization, name="Flip the Script",
+                                         slug="flip", purpose="Leaders learn from juniors.")
+        today = timezone.localdate()
+        cohort = Cohort.objects.create(
+            organization=organization, program=program, name="Global rollout", slug="global",
+            start_date=today, end_date=today.replace(year=today.year + 1),
+            status=CohortStatus.MATCHING, default_mentor_capacity=1)
+        admin = User.objects.create(email="hr@bench.example", full_name="Hana HR",
+                                    password=password)
+        Membership.objects.create(organization=organization, user=admin, role=Role.ADMIN)
+        roles = ["mentor" if i % 2 == 0 else "mentee" for i in range(people)]
+        users = User.objects.bulk_create([
+            User(email=f"person{i:05d}@bench.example",
+                 full_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}", password=password)
+            for i in range(people)], batch_size=2000)
+        memberships = Membership.objects.bulk_create([
+            Membership(organization=organization, user=user, role=Role.MEMBER)
+            for user in users], batch_size=2000)
+        leaders = [m for m, role in zip(memberships, roles, strict=True) if role == "mentee"]
+        profiles = Profile.objects.bulk_create([
+            Profile(organization=organization, membership=membership,
+                    job_title="Director" if role == "mentee" else "Analyst",
+                    department=rng.choice(DEPARTMENTS),
+                    level=levels[rng.randint(5, 8) if role == "mentee" else rng.randint(0, 3)],
+                    manager=(rng.choice(leaders) if role == "mentor" and leaders
+                             and rng.random() < 0.3 else None),
+                    location="Berlin HQ", time_zone=rng.choice(ZONES),
+                    languages=["en"] + (["de"] if rng.random() < 0.3 else []),
+                    bio="I like learning from people who see the world differently.")
+            for membership, role in zip(memberships, roles, strict=True)], batch_size=2000)
+        participants = Participant.objects.bulk_create([
+            Participant(organization=organization, cohort=cohort, membership=membership,
+                        profile=profile, role=role, availability=_windows(rng),
+                        learning_goals="Understand how my partner works.", completeness=100)
+            for membership, profile, role in zip(memberships, profiles, roles, strict=True)],
+            batch_size=2000)
+        rows = []
+        for participant in participants:
+            junior = participant.role == "mentor"
+            teach, learn = (JUNIOR_TOPICS, SENIOR_TOPICS) if junior else (SENIOR_TOPICS,
+                                                                          JUNIOR_TOPICS)
+            for interest, pool in (("teach", teach), ("learn", learn)):
+                rows.extend(ParticipantTopic(organization=organization, participant=participant,
+                                             topic=topics[name], interest=interest,
+                                             strength=rng.randint(1, 3))
+                            for name in rng.sample(pool, 3))
+        ParticipantTopic.objects.bulk_create(rows, batch_size=5000)
+        log(f"seeded       {people:,} participants, {len(rows):,} topic choices in "
+            f"{time.perf_counter() - started:.1f} s")
+        run = MatchingRun.objects.create(organization=organization, cohort=cohort, number=1,
+                                         started_by=admin)
+        pairs = 0
+        if match:
+            started = time.perf_counter()
+            matching_services.run_execute(run_id=run.pk)
+            proposals = list(Proposal.objects.filter(run=run))
+            Pair.objects.bulk_create([
+                Pair(organization=organization, cohort=cohort, mentor_id=p.mentor_id,
+                     mentee_id=p.mentee_id, run=run, score=p.score, explanation=p.explanation)
+                for p in proposals], batch_size=2000)
+            MatchingRun.objects.filter(pk=run.pk).update(published_at=timezone.now())
+            pairs = len(proposals)
+            log(f"matched      {pairs:,} pairs by the engine in "
+                f"{time.perf_counter() - started:.1f} s")
+        paired = set(Pair.objects.values_list("mentor_id", flat=True))
+        participant = next((p for p in participants if p.pk in paired), participants[0])
+    return World(organization_slug=organization.slug, cohort_pk=cohort.pk, run_pk=run.pk,
+                 participant_email=participant.membership.user.email,
+                 admin_email=admin.email, people=people, pairs=pairs)
+
+
+def session_cookie(email: str) -> str:
+    """A signed-in session for ``email``, stored as a real sign-in stores it."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    from accounts.models import User
+
+    user = User.objects.get(email=email)
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+@dataclass
+class Target:
+    name: str
+    path: str
+    cookie: str | None
+    audience: str  # "baseline", "participant" or "admin"
+
+
+def targets(world: World, participant_cookie: str, admin_cookie: str) -> list[Target]:
+    org = f"/o/{world.organization_slug}"
+    return [
+        Target("hello-world", "/bench/hello", None, "baseline"),
+        Target("start", f"{org}/", participant_cookie, "participant"),
+        Target("my-pairs", f"{org}/matching/mine/", participant_cookie, "participant"),
+        Target("roster", f"{org}/programs/cohorts/{world.cohort_pk}/roster/", admin_cookie,
+               "admin"),
+        Target("review", f"{org}/matching/runs/{world.run_pk}/", admin_cookie, "admin"),
+        Target("api-participants", f"/api/v1{org}/participants/", admin_cookie, "admin"),
+    ]
+
+
+# --- gunicorn ------------------------------------------------------------------------------
+
+def start_gunicorn(env: dict[str, str], port: int, workers: int, log_path: Path):
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi:application",
+               "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+               "--worker-class", "sync", "--error-logfile", str(log_path),
+               "--log-level", "warning", "--timeout", "60"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env,  # noqa: S603  fixed arguments
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited; see {log_path}:\n{log_path.read_text()[-2000:]}")
+        try:
+            status, _, _ = fetch(port, "/healthz", None)
+            if status == 200:
+                return process
+        except OSError:
+            pass
+        time.sleep(0.3)
+    process.terminate()
+    raise SystemExit("gunicorn did not answer /healthz within 60 s")
+
+
+def settle(port: int) -> None:
+    """Wait until the workers are idle again (hello-world answers quickly)."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        _, _, first_byte = fetch(port, "/bench/hello", None, timeout=300)
+        if first_byte < 0.05:
+            return
+        time.sleep(0.5)
+
+
+def headers(cookie: str | None) -> dict[str, str]:
+    found = {"Host": "127.0.0.1", "X-Forwarded-Proto": "https",
+             "User-Agent": "flipside-bench"}
+    if cookie:
+        found["Cookie"] = cookie
+    return found
+
+
+def fetch(port: int, path: str, cookie: str | None, *, timeout: float = 30
+          ) -> tuple[int, bytes, float]:
+    """One GET: status, body and time to the first byte of the answer (seconds)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    started = time.perf_counter()
+    connection.request("GET", path, headers=headers(cookie))
+    response = connection.getresponse()
+    first_byte = time.perf_counter() - started
+    body = response.read()
+    connection.close()
+    return response.status, body, first_byte
+
+
+# --- load generators -----------------------------------------------------------------------
+
+@dataclass
+class Figures:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    failures: int
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  local errors = summary.errors
+  io.write(string.format("BENCH requests=%d duration_us=%d failures=%d p50=%d p95=%d p99=%d\\n",
+    summary.requests, summary.duration,
+    errors.status + errors.connect + errors.read + errors.write + errors.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def load_with_wrk(port: int, target: Target, clients: int, seconds: float,
+                  script: Path) -> Figures:
+    command = ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds:g}s", "--timeout", "10s",
+               "-s", str(script)]
+    for name, value in headers(target.cookie).items():
+        if name != "Host":
+            command += ["-H", f"{name}: {value}"]
+    command.append(f"http://127.0.0.1:{port}{target.path}")
+    output = subprocess.run(command, capture_output=True, text=True, check=True,  # noqa: S603
+                            timeout=seconds + 60).stdout
+    found = re.search(r"BENCH requests=(\d+) duration_us=(\d+) failures=(\d+) p50=(\d+) "
+                      r"p95=(\d+) p99=(\d+)", output)
+    if found is None:
+        raise SystemExit(f"unexpected wrk output:\n{output}")
+    requests, duration, failures, p50, p95, p99 = map(int, found.groups())
+    return Figures(requests=requests, seconds=duration / 1e6, p50_ms=p50 / 1000,
+                   p95_ms=p95 / 1000, p99_ms=p99 / 1000, failures=failures)
+
+
+def load_with_threads(port: int, target: Target, clients: int, seconds: float) -> Figures:
+    """The fallback: ``clients`` threads, each sending one request after another."""
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client() -> None:
+        mine, failed = [], 0
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                status, _, _ = fetch(port, target.path, target.cookie)
+            except OSError:
+                status = 0
+            mine.append(time.perf_counter() - started)
+            failed += status != 200
+        with lock:
+            latencies.extend(mine)
+            failures[0] += failed
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        for _ in range(clients):
+            pool.submit(client)
+    elapsed = time.perf_counter() - started
+    ordered = sorted(latencies) or [0.0]
+
+    def percentile(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] * 1000
+
+    return Figures(requests=len(latencies), seconds=elapsed, p50_ms=percentile(50),
+                   p95_ms=percentile(95), p99_ms=percentile(99), failures=failures[0])
+
+
+# --- main ----------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, default=2000)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8017)
+    parser.add_argument("--pages", default="",
+                        help="comma-separated subset: start,my-pairs,roster,review,"
+                             "api-participants (hello-world is always measured)")
+    parser.add_argument("--threads", action="store_true",
+                        help="use the Python load generator even when wrk is installed")
+    args = parser.parse_args()
+
+    given = os.environ.get("DATABASE_URL", "")
+    workdir = Path(tempfile.mkdtemp(prefix="flipside-bench-load-"))
+    try:
+        database_url = bench_database_url(given, workdir)
+        env = bench_environment(database_url, workdir)
+        os.environ.update(env)
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection
+
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        print(f"database     {connection.vendor}, migrated and static files collected in "
+              f"{time.perf_counter() - started:.1f} s")
+        world = seed(args.people)
+        participant_cookie = session_cookie(world.participant_email)
+        admin_cookie = session_cookie(world.admin_email)
+        connection.close()
+
+        chosen = {name.strip() for name in args.pages.split(",") if name.strip()}
+        pages = [t for t in targets(world, participant_cookie, admin_cookie)
+                 if t.audience == "baseline" or not chosen or t.name in chosen]
+        process = start_gunicorn(env, args.port, args.workers, workdir / "gunicorn.log")
+        try:
+            run_pages(args, pages, workdir)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    finally:
+        close_connections()
+        drop_bench_database(given)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def close_connections() -> None:
+    from django.conf import settings
+
+    if settings.configured:
+        from django.db import connections
+
+        connections.close_all()
+
+
+def run_pages(args, pages: list[Target], workdir: Path) -> None:
+    wrk = None if args.threads else shutil.which("wrk")
+    script = workdir / "percentiles.lua"
+    script.write_text(WRK_SCRIPT)
+    print(f"load         {'wrk' if wrk else 'Python threads (install wrk for less overhead)'}"
+          f", {args.clients} clients, {args.seconds:g} s per page, gunicorn {args.workers} "
+          f"sync workers on 127.0.0.1:{args.port}, bench.settings (production, DEBUG off)")
+    print(f"{'page':<18}{'single':>9}{'size':>10}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
+          f"{'p99 ms':>9}{'ratio':>9}  goal")
+    baseline = None
+    for target in pages:
+        settle(args.port)
+        for _ in range(3):  # warm both workers: templates, URL resolver, connections
+            status, body, first_byte = fetch(args.port, target.path, target.cookie,
+                                             timeout=300)
+        if status != 200:
+            print(f"{target.name:<18} HTTP {status} for {target.path}: skipped")
+            continue
+        # A page that takes seconds would leave the workers busy with queued requests long
+        # after the measurement: measure it with as many clients as workers.
+        clients = args.clients if first_byte < 2 else args.workers
+        if wrk:
+            figures = load_with_wrk(args.port, target, clients, args.seconds, script)
+        else:
+            figures = load_with_threads(args.port, target, clients, args.seconds)
+        if baseline is None:
+            baseline = figures.rate
+        ratio = baseline / figures.rate if figures.rate else float("inf")
+        goal = ""
+        if target.audience == "participant":
+            ok = ratio <= 5 and figures.p95_ms < 150
+            goal = f"{'met' if ok else 'MISSED'} (≤ 5×, p95 < 150 ms)"
+        elif target.audience == "admin":
+            goal = f"{'met' if ratio <= 10 else 'MISSED'} (≤ 10×)"
+        failures = f"  {figures.failures} failed" if figures.failures else ""
+        if clients != args.clients:
+            failures += f"  (measured with {clients} clients: one request takes seconds)"
+        print(f"{target.name:<18}{first_byte * 1000:>7.0f}ms{len(body) / 1024:>8.0f}KB"
+              f"{figures.rate:>9.1f}{figures.p50_ms:>9.1f}{figures.p95_ms:>9.1f}"
+              f"{figures.p99_ms:>9.1f}{'1/' + format(ratio, '.1f'):>9}  {goal}{failures}")
+
+
+if __name__ == "__main__":
+    main()
