@@ -4,11 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
+from accounts.models import NotificationChannel, NotificationPreference
+from accounts.names import CodePointOrder, name_key
 from matching.engine import Mentee, Mentor, Problem, Rules, Weights
 from matching.friendly import Side, availability_in, why_paired
 from matching.models import DecisionKind, MatchingRun, Pair, PairDecision, PairStatus, Proposal
+from programs.completeness import profile_completeness
+from programs.enrollment import participant_facts
 from programs.languages import language_match_key
 from programs.models import (
     Cohort,
@@ -20,6 +35,7 @@ from programs.models import (
     Profile,
     TopicInterest,
 )
+from programs.selectors import people_search
 
 
 @dataclass(frozen=True)
@@ -166,7 +182,7 @@ def runs_of_cohort(*, cohort: Cohort) -> QuerySet[MatchingRun]:
 
 
 def latest_successful_run(*, cohort: Cohort) -> MatchingRun | None:
-    return MatchingRun.objects.filter(cohort=cohort, status="succeeded") \
+    return MatchingRun.objects.filter(cohort=cohort, status="succeeded").defer("snapshot") \
         .order_by("-number").first()
 
 
@@ -321,3 +337,255 @@ def pair_cards_of_user(*, user, default_tz: str) -> list[PairCard]:
             time_zone=time_zone_of(me, default_tz),
         ))
     return cards
+
+
+# --- the admin's review of a run ---------------------------------------------------------------
+
+REVIEW_PAGE_SIZE = 50
+_MENTOR_NAME = CodePointOrder("mentor__membership__user__name_key")
+_MENTEE_NAME = CodePointOrder("mentee__membership__user__name_key")
+REVIEW_SORTS: dict[str, tuple[str, list]] = {
+    "-score": ("Score, best first", [F("score").desc(), "pk"]),
+    "score": ("Score, worst first", [F("score").asc(), "pk"]),
+    "mentor": ("Mentor A–Z", [_MENTOR_NAME.asc(), "pk"]),
+    "-mentor": ("Mentor Z–A", [_MENTOR_NAME.desc(), "pk"]),
+    "mentee": ("Mentee A–Z", [_MENTEE_NAME.asc(), "pk"]),
+    "-mentee": ("Mentee Z–A", [_MENTEE_NAME.desc(), "pk"]),
+}
+REVIEW_DECISIONS = {
+    "open": "Not decided yet",
+    "locked": "Locked",
+    "rejected": "Rejected",
+}
+
+
+def review_proposals(*, run: MatchingRun, q: str = "", decision: str = "",
+                     sort: str = "-score") -> QuerySet[Proposal]:
+    """A run's proposals for the review page, filtered and sorted in SQL (one query for any
+    page, one to count): ``q`` finds the mentor or the mentee by name (any case, any accents)
+    or email, ``decision`` is one of REVIEW_DECISIONS."""
+    queryset = proposals_with_decisions(run=run)
+    if q.strip():
+        queryset = queryset.filter(people_search(q, prefix="mentor__membership__user__")
+                                   | people_search(q, prefix="mentee__membership__user__"))
+    if decision == "open":
+        queryset = queryset.filter(locked=False, decision_kind__isnull=True)
+    elif decision == "locked":
+        queryset = queryset.filter(Q(locked=True) | Q(decision_kind=DecisionKind.LOCK))
+    elif decision == "rejected":
+        queryset = queryset.filter(decision_kind=DecisionKind.REJECT)
+    return queryset.order_by(*REVIEW_SORTS.get(sort, REVIEW_SORTS["-score"])[1])
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    """Figures of a run's review beyond those stored on the run, counted in SQL."""
+
+    mentors_used: int
+    locked: int
+    rejected: int
+
+
+def review_summary(*, run: MatchingRun) -> ReviewSummary:
+    """One aggregate query over the run's proposals and the cohort's decisions on them."""
+    figures = proposals_with_decisions(run=run).order_by().aggregate(
+        mentors_used=Count("mentor", distinct=True),
+        locked=Count("pk", filter=Q(locked=True) | Q(decision_kind=DecisionKind.LOCK)),
+        rejected=Count("pk", filter=Q(decision_kind=DecisionKind.REJECT)),
+    )
+    return ReviewSummary(**{key: figures[key] or 0 for key in ("mentors_used", "locked",
+                                                                "rejected")})
+
+
+def spare_mentors(*, run: MatchingRun, limit: int = 20) -> tuple[list[tuple[Participant, int]],
+                                                                  int]:
+    """The first ``limit`` mentors the run left with spare capacity (by name) and how many
+    there are in all. One query."""
+    spare = {int(pk): count for pk, count in (run.spare_capacity or {}).items()}
+    people = Participant.objects.filter(pk__in=list(spare)).select_related(
+        "membership__user", "profile").order_by(
+        CodePointOrder("membership__user__name_key"), "pk")[:limit]
+    return [(p, spare[p.pk]) for p in people], len(spare)
+
+
+# --- incomplete profiles before a run and before publishing ------------------------------------
+
+INCOMPLETE_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class IncompleteProfile:
+    participant: Participant
+    percent: int
+    missing: list[str]
+
+
+@dataclass(frozen=True)
+class IncompleteProfiles:
+    """How many enrolled participants have an incomplete profile, of how many, and the first
+    INCOMPLETE_SHOWN of them (least complete first) with what is missing."""
+
+    count: int
+    enrolled: int
+    people: list[IncompleteProfile]
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.people)
+
+
+def incomplete_profiles(*, cohort: Cohort, limit: int = INCOMPLETE_SHOWN) -> IncompleteProfiles:
+    """Three queries whatever the cohort size: the counts, the first ``limit`` people with
+    their profiles, their topics."""
+    enrolled = Participant.objects.filter(cohort=cohort, status=ParticipantStatus.ACTIVE)
+    counts = enrolled.aggregate(enrolled=Count("pk"),
+                                incomplete=Count("pk", filter=Q(completeness__lt=100)))
+    first = list(enrolled.filter(completeness__lt=100).select_related(
+        "membership__user", "profile").prefetch_related(Prefetch(
+            "topics", queryset=ParticipantTopic.objects.only("interest", "participant_id")))
+        .order_by("completeness", CodePointOrder("membership__user__name_key"), "pk")[:limit])
+    people = []
+    for participant in first:
+        result = profile_completeness(participant_facts(participant))
+        people.append(IncompleteProfile(participant=participant,
+                                        percent=participant.completeness,
+                                        missing=result.missing))
+    return IncompleteProfiles(count=counts["incomplete"] or 0, enrolled=counts["enrolled"] or 0,
+                              people=people)
+
+
+# --- the manual-pair picker --------------------------------------------------------------------
+
+PICKER_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class PersonOption:
+    """One person the manual-pair picker offers: enough to tell namesakes apart."""
+
+    pk: int
+    name: str
+    job_title: str
+    department: str
+    email: str
+
+    @property
+    def detail(self) -> str:
+        return " · ".join(x for x in (self.job_title, self.department, self.email) if x)
+
+
+def _option(participant: Participant) -> PersonOption:
+    user, profile = participant.membership.user, participant.profile
+    return PersonOption(pk=participant.pk, name=user.display_name, job_title=profile.job_title,
+                        department=profile.department, email=user.email)
+
+
+def pickable_people(*, cohort: Cohort, role: str) -> QuerySet[Participant]:
+    """Whom the manual-pair form accepts for ``role``: the cohort's enrolled mentors or
+    mentees (never evaluated whole)."""
+    return Participant.objects.filter(cohort=cohort, role=role,
+                                      status=ParticipantStatus.ACTIVE)
+
+
+def person_options(*, cohort: Cohort, role: str, q: str = "", selected: int | None = None,
+                   limit: int = PICKER_LIMIT) -> tuple[list[PersonOption], bool]:
+    """At most ``limit`` enrolled people of ``role`` whose name, email, job title or
+    department contains ``q`` (names starting with it first), the ``selected`` one always
+    first, and whether there were more. Two queries at most; none without ``q``/``selected``.
+    """
+    base = pickable_people(cohort=cohort, role=role).select_related("membership__user",
+                                                                    "profile")
+    options: list[PersonOption] = []
+    chosen = base.filter(pk=selected).first() if selected else None
+    if chosen is not None:
+        options.append(_option(chosen))
+    text = q.strip()
+    if not text:
+        return options, False
+    folded = name_key(text)
+    matches = base.filter(people_search(text) | Q(profile__job_title__icontains=text)
+                          | Q(profile__department__icontains=text))
+    if chosen is not None:
+        matches = matches.exclude(pk=chosen.pk)
+    rows = list(matches.annotate(rank=Case(
+        When(membership__user__name_key__startswith=folded, then=Value(0)),
+        When(membership__user__name_key__contains=f" {folded}", then=Value(1)),
+        default=Value(2))).order_by(
+        "rank", CodePointOrder("membership__user__name_key"), "pk")[:limit + 1])
+    options.extend(_option(p) for p in rows[:limit])
+    return options, len(rows) > limit
+
+
+INTRODUCTION_KIND = "pair_introduction"
+
+# --- publishing --------------------------------------------------------------------------------
+
+def publishable_proposals(*, run: MatchingRun) -> list[Proposal]:
+    """The run's proposals minus pairs rejected since: what publishing turns into pairs."""
+    rejected = set(PairDecision.objects.filter(cohort_id=run.cohort_id,
+                                               kind=DecisionKind.REJECT)
+                   .values_list("mentor_id", "mentee_id"))
+    return [p for p in proposals_of_run(run=run) if (p.mentor_id, p.mentee_id) not in rejected]
+
+
+@dataclass(frozen=True)
+class PublishPreview:
+    """What publishing a run will do: pairs created, introduction emails that will go out (one
+    to each person of each pair, minus those who turned introduction emails off), distinct
+    people introduced, active pairs it ends."""
+
+    pairs: int
+    emails: int
+    people: int
+    ending: int
+    silent: int = 0
+
+
+def publish_preview(*, run: MatchingRun) -> PublishPreview:
+    """Counted in SQL (a fixed handful of queries), so the confirmation shows real numbers."""
+    rejected = PairDecision.objects.filter(
+        cohort_id=run.cohort_id, kind=DecisionKind.REJECT, mentor=OuterRef("mentor"),
+        mentee=OuterRef("mentee"))
+    kept = Proposal.objects.filter(run=run).exclude(Exists(rejected))
+    pairs = kept.count()
+    if not pairs:
+        return PublishPreview(pairs=0, emails=0, people=0,
+                              ending=_active_pairs(run.cohort_id))
+    no_email = NotificationPreference.objects.filter(kind=INTRODUCTION_KIND).exclude(
+        channel=NotificationChannel.EMAIL).values("user_id")
+    silent = (kept.filter(mentor__membership__user_id__in=no_email).count()
+              + kept.filter(mentee__membership__user_id__in=no_email).count())
+    people = len(set(kept.values_list("mentor_id", flat=True))
+                 | set(kept.values_list("mentee_id", flat=True)))
+    return PublishPreview(pairs=pairs, emails=2 * pairs - silent, people=people,
+                          ending=_active_pairs(run.cohort_id), silent=silent)
+
+
+def _active_pairs(cohort_id: int) -> int:
+    return Pair.objects.filter(cohort_id=cohort_id, status=PairStatus.ACTIVE).count()
+
+
+def partners_of_user(*, user) -> list[dict]:
+    """The user's active partners for the start page: name, job title and cohort, newest
+    pair first. One query and no model instances (the start page shows nothing more; My
+    pairs uses :func:`pair_cards_of_user`)."""
+    from django.db.models import Q
+
+    mine = Participant.objects.filter(membership__user=user).values("pk")
+    sides = ("mentor", "mentee")
+    fields = [f"{side}__{path}" for side in sides for path in (
+        "membership__user_id", "membership__user__full_name", "membership__user__first_name",
+        "membership__user__last_name", "membership__user__email", "profile__job_title")]
+    rows = (Pair.objects.filter(Q(mentor__in=mine) | Q(mentee__in=mine),
+                                status=PairStatus.ACTIVE)
+            .order_by("-created_at", "-id").values("cohort__name", *fields))
+    partners = []
+    for row in rows:
+        side = "mentee" if row["mentor__membership__user_id"] == user.pk else "mentor"
+        name = (row[f"{side}__membership__user__full_name"]
+                or f"{row[f'{side}__membership__user__first_name']} "
+                   f"{row[f'{side}__membership__user__last_name']}".strip()
+                or row[f"{side}__membership__user__email"])
+        partners.append({"name": name, "title": row[f"{side}__profile__job_title"] or "",
+                         "cohort": row["cohort__name"]})
+    return partners

@@ -405,10 +405,7 @@ def run_publish(*, run: MatchingRun, actor: User | None) -> list[Pair]:
     if locked_run.status != RunStatus.SUCCEEDED:
         raise ValidationError("Only a finished run can be published.")
     _require_matching_phase(cohort)
-    rejected = set(PairDecision.objects.filter(cohort=cohort, kind=DecisionKind.REJECT)
-                   .values_list("mentor_id", "mentee_id"))
-    proposals = [p for p in selectors.proposals_of_run(run=locked_run)
-                 if (p.mentor_id, p.mentee_id) not in rejected]
+    proposals = selectors.publishable_proposals(run=locked_run)
     if not proposals:
         raise ValidationError("This run has no pairs to publish.")
     overrides = {(d.mentor_id, d.mentee_id): d.override_reason

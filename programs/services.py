@@ -225,6 +225,16 @@ def resource_add(*, program: Program, title: str, body: str, url: str, audience:
     return resource
 
 
+def prompt_delete(*, prompt: DirectedPrompt) -> None:
+    """Remove a directed prompt from its program."""
+    prompt.delete()
+
+
+def resource_delete(*, resource: Resource) -> None:
+    """Remove a resource from its program."""
+    resource.delete()
+
+
 # --- cohorts -------------------------------------------------------------------------------
 
 def _ensure_editable(cohort: Cohort) -> None:

@@ -228,10 +228,6 @@ class ParticipantProfileView(OrganizationMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         participant = kwargs.get("participant") or self.get_participant()
         completeness = profile_completeness(enrollment.participant_facts(participant))
-        if completeness.percent != participant.completeness:
-            participant.completeness = completeness.percent
-            Participant.objects.filter(pk=participant.pk).update(
-                completeness=completeness.percent)
         topics = list(participant.topics.all())
         context.update(
             participant=participant, cohort=participant.cohort,

@@ -117,8 +117,8 @@ class PromptDeleteView(OrganizationMixin, View):
     allowed_roles = ADMIN_ONLY
 
     def post(self, request, org_slug, program_pk, prompt_pk):
-        prompt = get_object_or_404(DirectedPrompt, pk=prompt_pk, program_id=program_pk)
-        prompt.delete()
+        services.prompt_delete(prompt=get_object_or_404(DirectedPrompt, pk=prompt_pk,
+                                                 program_id=program_pk))
         messages.success(request, "Prompt removed.")
         return redirect("programs:program_detail", org_slug=org_slug, program_pk=program_pk)
 
@@ -146,8 +146,8 @@ class ResourceDeleteView(OrganizationMixin, View):
     allowed_roles = ADMIN_ONLY
 
     def post(self, request, org_slug, program_pk, resource_pk):
-        resource = get_object_or_404(Resource, pk=resource_pk, program_id=program_pk)
-        resource.delete()
+        services.resource_delete(resource=get_object_or_404(Resource, pk=resource_pk,
+                                                 program_id=program_pk))
         messages.success(request, "Resource removed.")
         return redirect("programs:program_detail", org_slug=org_slug, program_pk=program_pk)
 

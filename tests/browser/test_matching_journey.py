@@ -16,8 +16,6 @@ from tests.factories.matching import matching_ready_cohort
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-
-
 def _proposal(organization, pk: int) -> tuple[str, str, str, str]:
     """(mentor name, mentee name, mentor email, mentee email) of a proposal."""
     with organization_scope(organization):
@@ -69,11 +67,22 @@ def test_admin_matches_reviews_reruns_and_publishes_then_a_pair_meets(
     rejected_row = table.locator("tbody tr").filter(has_text=rejected[1])
     expect(rejected_row).not_to_contain_text(rejected[0])
 
-    # publish
-    page.get_by_role("button", name="Publish pairs").click()
+    # publish: a confirmation step says how many emails will go out before anything is sent
+    page.get_by_role("link", name="Publish pairs…").click()
+    expect(page.get_by_role("heading", name="Publish run 2 · Spring pilot?")).to_be_visible()
+    expect(page.locator("#publish-emails")).to_contain_text(
+        "12 introduction emails will go out, to the 12 people of 6 pairs.")
+    expect(page.get_by_text("All 12 enrolled profiles are complete.")).to_be_visible()
+    page.get_by_role("button", name="Publish and send 12 emails").click()
+    # not ticked: refused, nothing sent
+    expect(page.get_by_text("Confirm on this page to publish: nothing was sent.")).to_be_visible()
+    with organization_scope(organization):
+        assert not Pair.objects.filter(cohort=cohort).exists()
+    page.get_by_label("Yes, publish these pairs and send the introductions").check()
+    page.get_by_role("button", name="Publish and send 12 emails").click()
     expect(page.get_by_text(
-        "Published 6 pairs; the cohort is active and everyone got an introduction email."
-    )).to_be_visible()
+        "Published 6 pairs; the cohort is active and introduction emails are on their way to "
+        "the people paired.")).to_be_visible()
     expect(page.get_by_role("heading", name="Active pairs (6)")).to_be_visible()
     with organization_scope(organization):
         run = MatchingRun.objects.get(cohort=cohort, number=2)
@@ -91,3 +100,14 @@ def test_admin_matches_reviews_reruns_and_publishes_then_a_pair_meets(
         expect(cards).to_have_count(1)
         expect(cards.first.locator("h2")).to_contain_text(partner)
         expect(cards.first).to_contain_text(badge)
+        # why, in plain words; the admin's lock stays on the admin's review
+        why = cards.first.get_by_role("region", name="Why you were paired")
+        expect(why).to_be_visible()
+        expect(why).to_contain_text("You are both free on Monday 09:00–11:00 (your time, "
+                                    "Europe/London).")
+        expect(why).to_contain_text(
+            f"{partner} can help you with" if badge == "your mentor" else "You can help")
+        expect(cards.first).not_to_contain_text("Locked by an admin")
+        expect(cards.first).not_to_contain_text("weekly overlap")
+        expect(cards.first.locator(".partner-availability")).to_contain_text(
+            "Monday 09:00–11:00")

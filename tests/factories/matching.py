@@ -25,6 +25,7 @@ from matching.models import (
     RunStage,
     RunStatus,
 )
+from programs.enrollment import participant_refresh_completeness
 from programs.models import (
     Cohort,
     CohortStatus,
@@ -124,15 +125,18 @@ def _topic(organization: Organization, name: str) -> Topic:
 
 def matching_participant(cohort: Cohort, *, role: str, name: str, email: str | None = None,
                          level: int, department: str, teaches=(), learns=(),
-                         availability=None, **profile) -> Participant:
-    """One enrolled person with a complete matching profile (call inside the tenant scope)."""
+                         availability=None, learning_goals: str = "Learn from my partner.",
+                         **profile) -> Participant:
+    """One enrolled person with a matching profile (call inside the tenant scope); its
+    completeness is computed as the app does (complete when it teaches and learns)."""
     organization = cohort.organization
     user = UserFactory(full_name=name, **({"email": email} if email else {}))
     membership = MembershipFactory(organization=organization, user=user)
     participant = ParticipantFactory(
-        cohort=cohort, membership=membership, role=role,
+        cohort=cohort, membership=membership, role=role, learning_goals=learning_goals,
         availability=MONDAY_MORNING if availability is None else availability,
-        profile__job_title="Graduate Analyst" if role == ParticipantRole.MENTOR else "Director",
+        profile__job_title=profile.pop(
+            "job_title", "Graduate Analyst" if role == ParticipantRole.MENTOR else "Director"),
         profile__department=department, profile__level=_level(organization, level), **{
             f"profile__{key}": value for key, value in profile.items()})
     ParticipantTopic.objects.bulk_create(
@@ -142,6 +146,7 @@ def matching_participant(cohort: Cohort, *, role: str, name: str, email: str | N
         + [ParticipantTopic(organization=organization, participant=participant,
                             topic=_topic(organization, topic), interest=TopicInterest.LEARN,
                             strength=strength) for topic, strength in learns])
+    participant_refresh_completeness(participant=participant)
     return participant
 
 

@@ -140,12 +140,13 @@ def test_publish_from_the_review_page(built, start_run, admin_client, mailoutbox
                                                  "action": "publish"})
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(url, follow=True)
+        response = admin_client.post(url, {"confirm": "on"}, follow=True)
 
     assert response.redirect_chain == [(reverse("matching:cohort_runs", kwargs={
         "org_slug": "acme", "cohort_pk": built.cohort.pk}), 302)]
     assert [str(m) for m in response.context["messages"]] == [
-        "Published 6 pairs; the cohort is active and everyone got an introduction email."]
+        "Published 6 pairs; the cohort is active and introduction emails are on their way to "
+        "the people paired."]
     assert len(mailoutbox) == 12
 
 

@@ -229,3 +229,19 @@ def test_availability_rules():
                                    {"weekday": 1, "start": "08:00", "end": "09:00"}]) == [
         {"weekday": 1, "start": "08:00", "end": "09:00"},
         {"weekday": 4, "start": "09:05", "end": "10:00"}]
+
+
+def test_opening_a_profile_writes_nothing(member_client, own_participant, db_snapshot):
+    # given a stored completeness that no longer matches the (empty) profile
+    Participant.objects.filter(pk=own_participant.pk).update(completeness=55)
+    before = db_snapshot()
+
+    # when its owner opens the page
+    page = member_client.get(profile_url(own_participant))
+
+    # then the page shows the computed figure and the database is untouched (no GET writes)
+    assert page.status_code == 200
+    assert page.context["completeness"].percent == 0
+    assert db_snapshot() == before
+    own_participant.refresh_from_db()
+    assert own_participant.completeness == 55
