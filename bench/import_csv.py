@@ -117,6 +117,8 @@ def main() -> None:
         connection.settings_dict["TEST"]["NAME"] = str(sqlite_file)
         # as `make run` serves it (config/settings/dev.py)
         connection.settings_dict.setdefault("OPTIONS", {}).update(settings.SQLITE_SERVER_OPTIONS)
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"machine: {os.cpu_count()} CPUs, load average {load} (1, 5, 15 min)")
     print(f"database: {connection.vendor}; creating a throwaway test database…", flush=True)
     started = perf_counter()
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
@@ -289,6 +291,8 @@ def through_the_views(args, *, admin, organization, cohort, data: bytes) -> None
           f"the confirm answered"
           + (f"; the first seen {first:.1f} s after" if first is not None else "")
           + f"; {progress.planned / max(sent_after, 1e-9):.0f} emails/s")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"load average at the end: {load}")
 
 
 if __name__ == "__main__":

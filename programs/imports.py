@@ -1312,15 +1312,23 @@ def participants_send_welcome_bulk(*, participants: list[Participant], cohort: C
     constant number of queries. Returns the notification keys of the emails asked for."""
     program = cohort.program
     drafts = []
+    shared: dict | None = None
+    path_prefix = path_suffix = ""
     for participant in participants:
         if participant.status != ParticipantStatus.ACTIVE:
             continue
         participant.cohort = cohort
         cohort.program = program
         user = participant.membership.user
+        if shared is None:  # the same for everyone of the cohort: built (and reversed) once
+            shared = _welcome_context(participant)
+            path_prefix, path_suffix = participant_profile_path(participant).rsplit(
+                f"/{participant.pk}/", 1)
+        context = {**shared, "name": user.display_name, "role": participant.get_role_display(),
+                   "is_mentor": participant.role == ParticipantRole.MENTOR}
         drafts.append(NotificationDraft(
             recipient=user, email=user.email, key=f"welcome:participant:{participant.pk}",
-            context=_welcome_context(participant), link=participant_profile_path(participant)))
+            context=context, link=f"{path_prefix}/{participant.pk}/{path_suffix}"))
     notifications_enqueue_bulk(organization=cohort.organization, kind="welcome",
                                template="programs/email/welcome", drafts=drafts)
     return [draft.key for draft in drafts]

@@ -269,6 +269,7 @@ def _sample_participant(organization, owner_role=None):
     """A participant in ``organization``; with ``owner_role``, the place of an existing member
     with that role (e.g. the ``member_user`` fixture) when there is one."""
     from accounts.models import Membership
+    from programs.models import Profile
     from tests.factories.programs import ParticipantFactory
 
     membership = None
@@ -277,7 +278,10 @@ def _sample_participant(organization, owner_role=None):
             .order_by("pk").first()
     if membership is None:
         return ParticipantFactory(cohort=_sample_cohort(organization))
-    return ParticipantFactory(cohort=_sample_cohort(organization), membership=membership)
+    # a member has one profile, shared by their places (a second sample reuses it)
+    profile = Profile.objects.filter(membership=membership).first()
+    return ParticipantFactory(cohort=_sample_cohort(organization), membership=membership,
+                              **({"profile": profile} if profile else {}))
 
 
 @pytest.fixture

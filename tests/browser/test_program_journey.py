@@ -158,9 +158,9 @@ def test_admin_sets_up_a_program_imports_people_and_a_participant_completes_thei
     expect(page.locator("#import-rows tbody tr")).to_have_count(30)
     page.get_by_role("button", name="Import 30 people").click()
     expect(page.get_by_role("alert").filter(has_text="Imported 30 people")).to_have_text(
-        "Imported 30 people: 30 newly enrolled, 0 updated, 0 unchanged.")
+        "Imported 30 people: 30 new in the cohort, 0 updated, 0 unchanged.")
     expect(page.locator("#import-result")).to_contain_text(
-        "30 people, 30 newly enrolled, 0 updated, 0 unchanged.")
+        "30 people, 30 new in the cohort, 0 updated, 0 unchanged.")
     with organization_scope(organization):
         enrolled = Participant.objects.filter(cohort=cohort, status="active")
         assert enrolled.count() == 30

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import Membership, Notification, Role, User
 from programs import imports
 from programs.csv_safety import csv_text, neutralise_cell
+from programs.enrollment import participant_profile_path
 from programs.imports import participants_import_csv
 from programs.models import (
     Participant,
@@ -120,6 +121,10 @@ def test_good_file_creates_people_places_topics_and_welcome_emails(
     assert cohort.program.name in mail.outbox[0].body
     assert f"/participants/{participant.pk}/" in "".join(
         n.link for n in welcome if n.email == "ana@acme.example")
+    places = Participant.objects.filter(cohort=cohort).select_related("cohort__organization")
+    assert sorted(n.link for n in welcome) == sorted(participant_profile_path(p) for p in places)
+    assert "Hello Ana López," in next(n.body_text for n in welcome
+                                      if n.email == "ana@acme.example")
 
 
 def test_header_variants_semicolon_delimiter_and_bom(cohort):
