@@ -245,10 +245,14 @@ class CohortViewSet(OrganizationAPIMixin, mixins.ListModelMixin, mixins.Retrieve
         responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
         description=(
             "Import participants from CSV, all or nothing. Columns: email, name, role "
-            "(mentor/mentee), title, department, level, manager email, time zone, languages, "
-            "teach topics, learn topics. 200 with a summary when the file is valid (imported "
-            "unless dry_run); 400 with every problem (row, field, column, value, message) and "
-            "nothing written otherwise."),
+            "(mentor/mentee), title, department, level, manager email, time zone, languages "
+            "(names or codes, e.g. German;pt-BR), teach topics, learn topics. 200 with a "
+            "summary when the file is valid (imported unless dry_run); 400 with every problem "
+            "(row, field, column, value, message) and nothing written otherwise. A Windows-1252 "
+            "file is converted (a warning says so). People who are not members yet count as "
+            "new_people, whatever accounts exist elsewhere: an address with an account in "
+            "another organization is invited into the cohort instead of enrolled, and the "
+            "answer is the same either way. Welcome emails are sent after the response."),
     )
     @action(detail=True, methods=["post"], url_path="import", url_name="import",
             parser_classes=[MultiPartParser, FormParser])
