@@ -16,6 +16,7 @@ org_web_patterns = [
     path("programs/", include("programs.urls")),
     path("matching/", include("matching.urls")),
     path("pairs/", include("sessions.urls")),
+    path("surveys/", include("feedback.urls")),
 ]
 
 org_api_patterns = [
