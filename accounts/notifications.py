@@ -28,6 +28,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone
@@ -457,3 +458,24 @@ def notification_preferences_set(*, user: User, channels: dict[str, str]) -> Non
         NotificationPreference.objects.update_or_create(
             user=user, kind=kind, defaults={"channel": channel}
         )
+
+
+def notifications_withdraw_pending(*, organization: Organization, key_prefixes: Sequence[str],
+                                   why: str) -> int:
+    """Stop the pending emails of ``organization`` whose key starts with one of
+    ``key_prefixes`` (what is no longer true: the introduction or nudge of a pair that ended).
+
+    They become ``skipped`` with ``why`` recorded, so no sender picks them up; a row a sender
+    has already claimed finishes sending (the update waits for its lock and then finds it no
+    longer pending). Prefixes should end with a separator (``"pair_nudge:12:"``) so that one
+    subject's prefix is no other's. Returns how many were withdrawn.
+    """
+    withdrawn = 0
+    for chunk in _chunks(list(key_prefixes), 100):
+        matches = Q(pk__in=[])
+        for prefix in chunk:
+            matches |= Q(key__startswith=prefix)
+        withdrawn += Notification.objects.filter(
+            matches, organization=organization, status=Notification.Status.PENDING,
+        ).update(status=Notification.Status.SKIPPED, last_error=f"Withdrawn: {why}"[:2000])
+    return withdrawn

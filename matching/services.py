@@ -19,6 +19,7 @@ from accounts.tenancy import scopes_disabled
 from matching import selectors
 from matching.engine import MatchResult, ProblemError, score_pair, solve
 from matching.models import (
+    LIVE_PAIR_STATUSES,
     DecisionKind,
     MatchingRun,
     Pair,
@@ -444,7 +445,8 @@ def pair_create_manual(*, cohort: Cohort, mentor: Participant, mentee: Participa
     if assessment.broken_rules and not override_reason.strip():
         raise ValidationError("This pair breaks a rule (" + "; ".join(assessment.broken_rules)
                               + "). Give an override reason to create it anyway.")
-    load = Pair.objects.filter(cohort=cohort, mentor=mentor, status=PairStatus.ACTIVE).count()
+    load = Pair.objects.filter(cohort=cohort, mentor=mentor,
+                               status__in=LIVE_PAIR_STATUSES).count()
     if load >= mentor.effective_capacity:
         raise ValidationError(f"{mentor.membership.user.display_name} already has {load} "
                               "mentee(s), their full capacity.")

@@ -25,3 +25,18 @@ def execute_matching_run(run_id: int) -> str:
 def dispatch_stalled_runs() -> int:
     """Beat: hand runs whose worker died (or never got them) to a worker again."""
     return len(runs_recover_stalled())
+
+
+@shared_task(ignore_result=True)
+def pairs_lifecycle_daily() -> int:
+    """Beat (daily, safe to repeat): resume paused pairs whose return date has come and close
+    extended pairs whose extension is over, one organization scope at a time."""
+    from accounts.models import Organization
+    from matching.pair_lifecycle import pairs_close_expired_extensions, pairs_resume_due
+
+    changed = 0
+    for organization in Organization.objects.order_by("pk"):
+        with organization_scope(organization):
+            changed += len(pairs_resume_due(organization=organization))
+            changed += len(pairs_close_expired_extensions(organization=organization))
+    return changed

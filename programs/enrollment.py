@@ -28,6 +28,7 @@ from programs.models import (
     Topic,
     TopicInterest,
 )
+from programs.signals import participant_withdrawn
 
 logger = logging.getLogger(__name__)
 
@@ -514,6 +515,9 @@ def participant_update(
             participant.save(update_fields=["status", "decided_at", "updated_at"])
             if status == ParticipantStatus.ACTIVE:
                 participant_send_welcome(participant=participant)
+            elif status == ParticipantStatus.WITHDRAWN:
+                participant_withdrawn.send(sender=Participant, participant=participant,
+                                           actor=actor)
         else:
             raise ValidationError({"status": f"A {participant.get_status_display().lower()} "
                                              f"participant cannot become {status}."})

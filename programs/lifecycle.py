@@ -38,6 +38,23 @@ def register_activation_check(check: Callable[[object], str | None]) -> None:
         _activation_checks.append(check)
 
 
+# Hooks that run after a cohort changed status, in the same transaction and tenant scope:
+# the matching app registers one that closes the pairs of a completed cohort. Each is called
+# as hook(cohort, from_status=..., to_status=..., actor=...).
+_transition_hooks: list[Callable[..., None]] = []
+
+
+def register_transition_hook(hook: Callable[..., None]) -> None:
+    if hook not in _transition_hooks:
+        _transition_hooks.append(hook)
+
+
+def run_transition_hooks(cohort: object, *, from_status: str, to_status: str,
+                         actor: object | None) -> None:
+    for hook in _transition_hooks:
+        hook(cohort, from_status=from_status, to_status=to_status, actor=actor)
+
+
 def transition_error(current: str, target: str) -> str | None:
     """Why ``current → target`` is not a transition, or None when it is one."""
     if target not in ALLOWED_TRANSITIONS:

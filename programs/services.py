@@ -271,8 +271,11 @@ def cohort_transition(*, cohort: Cohort, to_status: str, actor: User | None = No
         error = lifecycle.activation_error(locked)
     if error:
         raise ValidationError(error)
+    from_status = locked.status
     locked.status = to_status
     locked.status_changed_at = timezone.now()
     locked.save(update_fields=["status", "status_changed_at"])
     cohort.status, cohort.status_changed_at = locked.status, locked.status_changed_at
+    lifecycle.run_transition_hooks(locked, from_status=from_status, to_status=to_status,
+                                   actor=actor)
     return locked

@@ -20,6 +20,9 @@ from matching.models import (
     MatchingRun,
     Pair,
     PairDecision,
+    PairEvent,
+    PairEventActor,
+    PairEventKind,
     PairStatus,
     Proposal,
     RunStage,
@@ -173,4 +176,32 @@ def matching_ready_cohort(organization: Organization, *, mentors: int = 6, mente
             email=f"leader{index + 1}@{organization.slug}.example", level=5,
             department="Finance", teaches=[("Strategy", 3)],
             learns=[(TOPICS[index % len(TOPICS)], 3)]))
+    return built
+
+
+# --- the pair's lifecycle -------------------------------------------------------------------
+
+class PairEventFactory(factory.django.DjangoModelFactory):
+    """One entry of a pair's history (by default HR's nudge)."""
+
+    class Meta:
+        model = PairEvent
+
+    pair = factory.SubFactory(PairFactory)
+    organization = factory.LazyAttribute(lambda o: o.pair.organization)
+    kind = PairEventKind.NUDGED
+    actor_role = PairEventActor.ADMIN
+
+
+def live_cohort(organization: Organization, *, mentors: int = 6, mentees: int = 6,
+                name: str = "Spring pilot", started_days_ago: int = 70,
+                lasts_days: int = 180) -> MatchingCohort:
+    """:func:`matching_ready_cohort`, but active and running today: it started
+    ``started_days_ago`` days ago and lasts ``lasts_days`` days (call inside the scope)."""
+    built = matching_ready_cohort(organization, mentors=mentors, mentees=mentees, name=name)
+    start = timezone.localdate() - dt.timedelta(days=started_days_ago)
+    Cohort.objects.filter(pk=built.cohort.pk).update(
+        status=CohortStatus.ACTIVE, start_date=start,
+        end_date=start + dt.timedelta(days=lasts_days))
+    built.cohort.refresh_from_db()
     return built
