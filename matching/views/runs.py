@@ -409,6 +409,10 @@ class ManualPairPeopleView(CohortMatchingView):
 
     def get(self, request, org_slug, cohort_pk):
         cohort = self.get_cohort()
+        if not request.htmx:  # opened directly: the manual-pair page shows the same matches
+            query = request.GET.urlencode()
+            return redirect(reverse("matching:manual_pair", kwargs={
+                "org_slug": org_slug, "cohort_pk": cohort.pk}) + (f"?{query}" if query else ""))
         role = request.GET.get("role", "")
         if role not in (ParticipantRole.MENTOR, ParticipantRole.MENTEE):
             return HttpResponseBadRequest("Say whether to find a mentor or a mentee "

@@ -251,9 +251,11 @@ def test_the_picker_needs_a_role_and_finds_nobody_of_another_cohort(scoped, admi
                                    role=ParticipantRole.MENTOR,
                                    membership__user__full_name="Mentor Elsewhere")
 
-    bad = admin_client.get(people_url(cohort), {"role": "boss", "q": "x"})
+    bad = admin_client.get(people_url(cohort), {"role": "boss", "q": "x"},
+                           HTTP_HX_REQUEST="true")
     page = admin_client.get(people_url(cohort), {"role": "mentor", "mentor_q": "Mentor",
-                                                 "mentor": elsewhere.pk}).content.decode()
+                                                 "mentor": elsewhere.pk},
+                            HTTP_HX_REQUEST="true").content.decode()
 
     assert bad.status_code == 400
     assert "Say whether to find a mentor or a mentee" in bad.content.decode()
@@ -345,3 +347,13 @@ def test_the_cohort_page_of_an_active_cohort_lists_at_most_50_pairs(scoped, admi
 
     assert "Active pairs (52)" in page
     assert "The 50 best-scoring pairs of 52." in page
+
+
+def test_the_picker_opened_directly_is_the_manual_pair_page(built, admin_client):
+    response = admin_client.get(people_url(built.cohort), {"role": "mentor",
+                                                           "mentor_q": "Mentor 2"}, follow=True)
+
+    assert response.redirect_chain[0][1] == 302
+    page = response.content.decode()
+    assert "<h1 class=\"h3\">Manual pair · Spring pilot</h1>" in page
+    assert f'value="{built.mentors[1].pk}"' in page
