@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.login_links import (
     LoginLinkClaim,
@@ -13,7 +14,15 @@ from accounts.login_links import (
     LoginLinkInvalid,
     login_link_read,
 )
-from accounts.models import ApiToken, Invitation, LoginLinkUse, Membership, Notification, User
+from accounts.models import (
+    ApiToken,
+    Invitation,
+    LoginLinkUse,
+    Membership,
+    Notification,
+    Role,
+    User,
+)
 from accounts.tenancy import scopes_disabled
 
 
@@ -58,9 +67,50 @@ def notifications_of_user(*, user: User) -> QuerySet[Notification]:
         .order_by("-created_at", "-id")
 
 
-def unread_notification_count(*, user: User) -> int:
+def _unread_notifications(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user, read_at__isnull=True) \
-        .exclude(kind__in=EMAIL_ONLY_KINDS).count()
+        .exclude(kind__in=EMAIL_ONLY_KINDS)
+
+
+def unread_notification_count(*, user: User) -> int:
+    return _unread_notifications(user=user).count()
+
+
+@dataclass(frozen=True)
+class NavOrganization:
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class NavMembership:
+    """What the organization switcher shows of one membership (no model instances)."""
+
+    organization: NavOrganization
+    role: str
+
+    def get_role_display(self) -> str:
+        return Role(self.role).label
+
+
+def navigation_of_user(*, user: User) -> tuple[list[NavMembership], int]:
+    """The user's organizations for the switcher and their unread notification count, in
+    one query (the count rides along as a scalar subquery; a second query only for a user
+    who belongs to no organization).
+
+    Unscoped on purpose, like :func:`memberships_of_user`: the user's own rows only.
+    """
+    unread = (_unread_notifications(user=user).order_by().values("recipient")
+              .annotate(n=Count("pk")).values("n")[:1])
+    with scopes_disabled():
+        rows = list(Membership.objects.filter(user=user)
+                    .annotate(unread=Coalesce(Subquery(unread), 0))
+                    .order_by("organization__name", "organization_id")
+                    .values_list("organization__slug", "organization__name", "role", "unread"))
+    if not rows:
+        return [], unread_notification_count(user=user)
+    return ([NavMembership(organization=NavOrganization(slug=slug, name=name), role=role)
+             for slug, name, role, _ in rows], rows[0][3])
 
 
 # --- personal sign-in links (accounts/login_links.py) -------------------------------------

@@ -215,7 +215,10 @@ def pairs_of_user(*, user) -> QuerySet[Pair]:
     ).select_related(
         "cohort__program", "mentor__membership__user", "mentee__membership__user",
         "mentor__profile__level", "mentee__profile__level",
-    ).prefetch_related("mentor__topics__topic", "mentee__topics__topic").order_by(
+    ).prefetch_related(  # each side's topics with their names: two queries, not four
+        Prefetch("mentor__topics", queryset=ParticipantTopic.objects.select_related("topic")),
+        Prefetch("mentee__topics", queryset=ParticipantTopic.objects.select_related("topic")),
+    ).order_by(
         "-created_at", "-id")
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from html import escape as html_escape
 
 from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Membership
 from accounts.names import CodePointOrder, name_key
@@ -224,15 +226,104 @@ def roster_participants(
     level: SeniorityLevel | None = None, completeness_below: int | None = None,
     sort: str = "name",
 ) -> QuerySet[Participant]:
-    """Participants of ``cohort`` filtered and sorted for the roster and its CSV export.
+    """Participants of ``cohort`` filtered and sorted for the roster's CSV export (model
+    instances with everything the export writes; the page uses :func:`roster_page`).
 
     Two queries for any slice of it (participants with joins, then their topics). Names
     sort by ``User.name_key``, so "Łukasz" sits among the Ls on SQLite and PostgreSQL alike.
     """
-    queryset = (Participant.objects.filter(cohort=cohort)
-                .select_related("cohort", "membership__user", "profile__level")
-                .prefetch_related(Prefetch(
-                    "topics", queryset=ParticipantTopic.objects.select_related("topic"))))
+    return _roster_filtered(
+        cohort=cohort, q=q, role=role, status=status, department=department, level=level,
+        completeness_below=completeness_below, sort=sort,
+    ).select_related("cohort", "membership__user", "profile__level").prefetch_related(
+        Prefetch("topics", queryset=ParticipantTopic.objects.select_related("topic")))
+
+
+@dataclass
+class RosterTopic:
+    interest: str
+    name: str
+    strength: int
+
+
+@dataclass
+class RosterRow:
+    """One line of the roster page: plain values, no model instances (a page of 50 people
+    with their topics would otherwise build some 900 of them)."""
+
+    pk: int
+    name: str
+    email: str
+    role: str
+    status: str
+    department: str
+    level: str
+    completeness: int
+    created_at: object
+    capacity: int | None  # mentors only: their own capacity or the cohort's default
+    topics: list[RosterTopic] = field(default_factory=list)
+    url: str = ""  # filled in by the view
+
+    @property
+    def status_label(self) -> str:
+        return ParticipantStatus(self.status).label
+
+    @property
+    def topics_html(self) -> SafeString:
+        """The topic badges, built here rather than by a template loop: a page has some
+        300 of them, and the template engine would localise every number in them. Safe: the
+        topic name, the only text from users, is escaped; the rest are fixed strings."""
+        badges = []
+        for t in self.topics:
+            teach = t.interest == TopicInterest.TEACH
+            title = (f"can teach, proficiency {int(t.strength)}" if teach
+                     else f"wants to learn, priority {int(t.strength)}")
+            badges.append(f'<span class="badge text-bg-light border" title="{title}">'
+                          f'{"▲" if teach else "▽"} {html_escape(t.name)}</span>')
+        return mark_safe(" ".join(badges))  # noqa: S308  every variable part escaped above
+
+
+_ROSTER_VALUES = ("pk", "role", "status", "completeness", "created_at", "shown_capacity",
+                  "membership__user__full_name", "membership__user__first_name",
+                  "membership__user__last_name", "membership__user__email",
+                  "profile__department", "profile__level__name")
+
+
+def roster_page(*, cohort: Cohort, sort: str = "name", **filters) -> QuerySet:
+    """The roster's filtered, sorted rows as dictionaries, for a paginator; turn a page of
+    them into :class:`RosterRow` with :func:`roster_rows`."""
+    return _roster_filtered(cohort=cohort, sort=sort, **filters).annotate(
+        shown_capacity=Coalesce("capacity", Value(cohort.default_mentor_capacity)),
+    ).values(*_ROSTER_VALUES)
+
+
+def roster_rows(values: list[dict]) -> list[RosterRow]:
+    """One page of :func:`roster_page` with each person's topics: one query for the topics
+    of the whole page."""
+    topics: dict[int, list[RosterTopic]] = {}
+    rows = (ParticipantTopic.objects.filter(participant_id__in=[v["pk"] for v in values])
+            .order_by("topic__name", "pk")
+            .values_list("participant_id", "interest", "topic__name", "strength"))
+    for participant_id, interest, name, strength in rows:
+        topics.setdefault(participant_id, []).append(RosterTopic(interest, name, strength))
+    return [RosterRow(
+        pk=v["pk"],
+        name=(v["membership__user__full_name"]
+              or f"{v['membership__user__first_name']} {v['membership__user__last_name']}"
+              .strip() or v["membership__user__email"]),
+        email=v["membership__user__email"], role=v["role"], status=v["status"],
+        department=v["profile__department"] or "", level=v["profile__level__name"] or "",
+        completeness=v["completeness"], created_at=v["created_at"],
+        capacity=v["shown_capacity"] if v["role"] == ParticipantRole.MENTOR else None,
+        topics=topics.get(v["pk"], [])) for v in values]
+
+
+def _roster_filtered(
+    *, cohort: Cohort, q: str = "", role: str = "", status: str = "", department: str = "",
+    level: SeniorityLevel | None = None, completeness_below: int | None = None,
+    sort: str = "name",
+) -> QuerySet[Participant]:
+    queryset = Participant.objects.filter(cohort=cohort)
     if q:
         queryset = queryset.filter(people_search(q))
     if role:

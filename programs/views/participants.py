@@ -353,15 +353,22 @@ class CohortRosterView(CohortAdminMixin, TemplateView):
         cohort = self.get_cohort()
         form = self.filter_form(cohort)
         filters = form.filters()
-        page = Paginator(selectors.roster_participants(cohort=cohort, **filters),
+        page = Paginator(selectors.roster_page(cohort=cohort, **filters),
                          ROSTER_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        rows = selectors.roster_rows(list(page.object_list))
+        # One reverse() for the page, not one per row.
+        sentinel = 987654321
+        profile_url = reverse("programs:participant_profile", kwargs={
+            "org_slug": self.request.organization.slug, "participant_pk": sentinel})
+        for row in rows:
+            row.url = profile_url.replace(str(sentinel), str(row.pk))
         query = self.request.GET.copy()
         query.pop("page", None)
         page_query = query.urlencode()
         query.pop("sort", None)
         context.update(
             cohort=cohort, links=self.cohort_links(cohort), filter_form=form,
-            page=page, participants=page.object_list, sort=filters["sort"],
+            page=page, participants=rows, sort=filters["sort"],
             sorts=ROSTER_SORTS, query_without_sort=query.urlencode(), page_query=page_query,
             page_links=_page_links(page), csv_query=page_query,
         )

@@ -70,7 +70,7 @@ def people(cohort, organization):
 
 
 def names(response) -> list[str]:
-    return [p.membership.user.full_name for p in response.context["participants"]]
+    return [p.name for p in response.context["participants"]]
 
 
 def test_counts_capacity_vs_demand_and_topic_balance(admin_client, cohort, people):

@@ -49,7 +49,7 @@ def populate(cohort, count: int, *, topics=None) -> list:
 
 
 def shown(response) -> list[str]:
-    return [p.membership.user.full_name for p in response.context["participants"]]
+    return [p.name for p in response.context["participants"]]
 
 
 @pytest.fixture
@@ -156,3 +156,33 @@ def test_the_query_count_is_the_same_for_any_cohort_size_and_any_page(
         with django_assert_num_queries(len(baseline.captured_queries)):
             response = admin_client.get(roster_url(many, query))
         assert len(response.context["participants"]) == 4
+
+
+def test_each_row_shows_the_person_their_capacity_and_topics(admin_client, cohort):
+    topic = TopicFactory(organization=cohort.organization, name="AI tools")
+    mentor, mentee = populate(cohort, 2, topics=[topic])[::-1]  # P001 mentor, P000 mentee
+    mentor.capacity = 3
+    mentor.save()
+
+    content = admin_client.get(roster_url(cohort)).content.decode()
+    row = content.split(f'data-participant="{mentor.pk}"')[1].split("</tr>")[0]
+    other = content.split(f'data-participant="{mentee.pk}"')[1].split("</tr>")[0]
+
+    profile = reverse("programs:participant_profile", kwargs={
+        "org_slug": cohort.organization.slug, "participant_pk": mentor.pk})
+    assert f'<a href="{profile}"><bdi>P001 Person</bdi></a>' in row
+    assert mentor.membership.user.email in row
+    assert "<td>3</td>" in row
+    assert 'title="can teach, proficiency 2">▲ AI tools' in row
+    assert 'title="wants to learn, priority 2">▽ AI tools' in other
+    assert "<td>—</td>" in other  # a mentee has no capacity
+
+
+def test_topic_names_are_escaped_in_the_badges(admin_client, cohort):
+    topic = TopicFactory(organization=cohort.organization, name='<img src=x onerror="boom">')
+    populate(cohort, 2, topics=[topic])
+
+    content = admin_client.get(roster_url(cohort)).content.decode()
+
+    assert '<img src=x onerror="boom">' not in content
+    assert "▲ &lt;img src=x onerror=&quot;boom&quot;&gt;</span>" in content

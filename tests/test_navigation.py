@@ -1,0 +1,124 @@
+"""Navigation and the start page stay cheap: the organization switcher and the unread count
+come from one query, only when a page shows them; the start page's partner list is one
+query whatever the number of pairs."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.context_processors import navigation
+from accounts.models import Membership, Notification, Role
+from accounts.tenancy import organization_scope
+from tests.factories.accounts import MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories.matching import PairFactory
+from tests.factories.programs import CohortFactory, ParticipantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def unread(user, count: int) -> None:
+    for index in range(count):
+        Notification.objects.create(recipient=user, email=user.email, kind="invitation",
+                                    key=f"nav-test-{user.pk}-{index}", subject="Hi")
+
+
+def test_the_switcher_lists_only_the_users_organizations_with_roles(client, member_user,
+                                                                    organization):
+    second = OrganizationFactory(name="Beta Works", slug="beta")
+    MembershipFactory(organization=second, user=member_user, role=Role.ADMIN)
+    OrganizationFactory(name="Gamma Secret", slug="gamma")  # not theirs
+    unread(member_user, 2)
+    client.force_login(member_user)
+
+    response = client.get(reverse("org_home", kwargs={"org_slug": organization.slug}))
+
+    content = response.content.decode()
+    assert [(m.organization.slug, m.organization.name, m.get_role_display())
+            for m in response.context["nav_memberships"]] == [
+        ("acme", "Acme Retail", "Member"), ("beta", "Beta Works", "HR admin")]
+    assert 'href="/o/beta/"' in content
+    assert "Gamma Secret" not in content
+    assert response.context["nav_unread_count"] == 2
+    assert 'aria-label="2 unread"' in content
+
+
+def test_one_query_serves_the_switcher_and_the_count_and_only_when_shown(
+        rf: RequestFactory, member_user, organization, django_assert_num_queries):
+    for index in range(3):
+        MembershipFactory(organization=OrganizationFactory(slug=f"extra-{index}"),
+                          user=member_user)
+    unread(member_user, 4)
+    request = rf.get("/")
+    request.user = member_user
+
+    with django_assert_num_queries(0):
+        context = navigation(request)
+    with django_assert_num_queries(1):
+        assert len(context["nav_memberships"]) == 4
+        assert context["nav_unread_count"] == 4
+
+
+def test_a_user_in_no_organization_still_gets_a_count(rf: RequestFactory, db):
+    user = UserFactory()
+    unread(user, 1)
+    request = rf.get("/")
+    request.user = user
+
+    context = navigation(request)
+
+    assert list(context["nav_memberships"]) == []
+    assert context["nav_unread_count"] == 1
+
+
+def test_an_htmx_fragment_runs_no_navigation_query(admin_client, organization):
+    with organization_scope(organization):
+        cohort = CohortFactory(organization=organization, program__organization=organization)
+    url = reverse("programs:cohort_roster", kwargs={"org_slug": organization.slug,
+                                                    "cohort_pk": cohort.pk})
+    admin_client.get(url, HTTP_HX_REQUEST="true")
+
+    with CaptureQueriesContext(connection) as queries:
+        admin_client.get(url, HTTP_HX_REQUEST="true")
+
+    assert not any("accounts_notification" in q["sql"] for q in queries.captured_queries)
+
+
+# --- the start page's partners -----------------------------------------------------------
+
+def _partners_panel(response) -> list[dict]:
+    return next(panel["partners"] for panel in response.context["panels"]
+                if "partners" in panel)
+
+
+def test_the_start_page_lists_partners_in_one_query_for_any_number_of_pairs(
+        client, member_user, organization, django_assert_num_queries):
+    with organization_scope(organization):
+        membership = Membership.objects.get(user=member_user)
+    url = reverse("org_home", kwargs={"org_slug": organization.slug})
+    client.force_login(member_user)
+    with organization_scope(organization):
+        cohort = CohortFactory(organization=organization, program__organization=organization,
+                               status="active")
+        me = ParticipantFactory(cohort=cohort, membership=membership, role="mentor")
+        first = PairFactory(cohort=cohort, mentor=me, mentee__profile__job_title="CFO")
+        first_name = first.mentee.membership.user.display_name
+    client.get(url)  # warm-up
+    with CaptureQueriesContext(connection) as one:
+        response = client.get(url)
+    assert _partners_panel(response) == [{
+        "name": first_name, "title": "CFO",
+        "cohort": cohort.name}]
+    assert "CFO" in response.content.decode()
+
+    with organization_scope(organization):
+        more = [PairFactory(cohort=cohort, mentor=me).mentee.membership.user.display_name
+                for _ in range(3)]
+        PairFactory(cohort=cohort)  # someone else's pair
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = client.get(url)
+
+    assert [p["name"] for p in _partners_panel(response)] == [*reversed(more), first_name]
