@@ -462,11 +462,14 @@ def topics_for_api() -> QuerySet[Topic]:
 
 def participants_for_api(*, membership: Membership | None = None) -> QuerySet[Participant]:
     """Participants with person, profile, level and topics: two queries per page whatever
-    its size. With ``membership``, only that member's own places."""
+    its size (the cohort is written as its id: not joined). With ``membership``, only that
+    member's own places."""
     queryset = (Participant.objects
-                .select_related("cohort", "membership__user", "profile__level")
+                .select_related("membership__user", "profile__level")
                 .prefetch_related(Prefetch(
-                    "topics", queryset=ParticipantTopic.objects.select_related("topic")))
+                    "topics", queryset=ParticipantTopic.objects.select_related("topic")
+                    .only("participant_id", "topic_id", "interest", "strength",
+                          "topic__name")))
                 .order_by("cohort_id", "role", "membership__user__email", "pk"))
     if membership is not None:
         queryset = queryset.filter(membership=membership)
