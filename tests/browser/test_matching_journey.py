@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from accounts.tenancy import organization_scope
 from matching.models import MatchingRun, Pair, Proposal
 from tests.browser.helpers import sign_in
+from tests.browser.test_accessibility import violations
 from tests.factories.matching import matching_ready_cohort
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -111,3 +112,4 @@ def test_admin_matches_reviews_reruns_and_publishes_then_a_pair_meets(
         expect(cards.first).not_to_contain_text("weekly overlap")
         expect(cards.first.locator(".partner-availability")).to_contain_text(
             "Monday 09:00–11:00")
+        assert violations(page) == []

@@ -13,6 +13,7 @@ from accounts.tenancy import organization_scope
 from matching import services
 from matching.models import DecisionKind, PairDecision
 from tests.browser.helpers import sign_in
+from tests.browser.test_accessibility import violations
 from tests.factories.matching import matching_ready_cohort
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -54,6 +55,7 @@ def test_hr_types_to_find_both_people_of_a_manual_pair_and_keeps_them_when_refus
     expect(form.get_by_role("radio", name=re.compile("Leader 1"))).to_be_checked()
     with organization_scope(organization):
         assert not PairDecision.objects.exists()
+    assert violations(page) == []  # the refused form with its errors is accessible too
 
     # with a reason it is locked, and HR is back on the cohort's matching page
     form.get_by_label("Override reason").fill("They asked for each other")
@@ -87,3 +89,8 @@ def test_hr_filters_the_review_and_the_filter_stays_in_the_address(
     page.reload()  # the filter lives in the URL
     expect(page.get_by_label("Find a person")).to_have_value("Leader 3")
     expect(page.locator("#proposals tbody tr")).to_have_count(1)
+
+    # the review with its pairs, cards, readiness and a searched picker passes axe
+    page.get_by_label("Find a mentor").fill("Mentor")
+    expect(page.locator("#manual-mentor-options").get_by_role("radio")).to_have_count(6)
+    assert violations(page) == []
