@@ -171,3 +171,16 @@ def test_publishing_without_the_confirmation_sends_nothing_and_says_why(
     assert mailoutbox == []
     assert db_snapshot() == before
     assert Cohort.objects.get(pk=built.cohort.pk).status == CohortStatus.MATCHING
+
+
+def test_the_confirmation_of_a_published_run_offers_nothing_to_send(
+        built, start_run, admin_client, django_capture_on_commit_callbacks):
+    run = start_run(built.cohort)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(publish_url(run), {"confirm": "on"})
+
+    page = admin_client.get(confirm_url(run)).content.decode()
+
+    assert "publishing again sends nothing" in page
+    assert "introduction emails</strong> will go out" not in page
+    assert f'action="{publish_url(run)}"' not in page
