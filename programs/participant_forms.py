@@ -40,6 +40,7 @@ TEACH_CHOICES = [("", "—"), ("1", "1 · some experience"), ("2", "2 · solid")
 LEARN_CHOICES = [("", "—"), ("1", "1 · nice to have"), ("2", "2 · important"),
                  ("3", "3 · top priority")]
 
+
 class CohortInviteForm(forms.Form):
     email = forms.EmailField(label="Email address")
     role = forms.ChoiceField(label="Role in the cohort", choices=ParticipantRole.choices,
