@@ -91,6 +91,11 @@ def has_responded(*, survey: Survey, participant: Participant) -> bool:
     return Response.objects.filter(survey=survey, participant=participant).exists()
 
 
+def response_of(*, survey: Survey, participant: Participant) -> Response | None:
+    return Response.objects.filter(survey=survey, participant=participant,
+                                   session__isnull=True).first()
+
+
 def draft_of(*, survey: Survey, participant: Participant) -> SurveyDraft | None:
     return SurveyDraft.objects.filter(survey=survey, participant=participant).first()
 

@@ -304,11 +304,11 @@ class QuestionMoveView(QuestionMixin, SurveyActionView):
     done = "Question moved."
 
     def act(self):
+        question = self.question  # 404 for a question of another survey, before anything else
         form = MoveForm(self.request.POST)
         if not form.is_valid():
             raise ValidationError("Move a question up or down.")
-        services.question_move(question=self.question,
-                               direction=form.cleaned_data["direction"])
+        services.question_move(question=question, direction=form.cleaned_data["direction"])
 
 
 # --- results ---------------------------------------------------------------------------------

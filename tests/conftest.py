@@ -222,6 +222,10 @@ def org_url_kwargs(organization):
         "proposal_pk": lambda kw: _sample_proposal(kw["run_pk"]).pk,
         "decision_pk": lambda kw: _sample_decision(organization, kw["cohort_pk"]).pk,
         ("matching:run_action", "action"): lambda kw: "cancel",
+        # An open survey of a cohort where the member (mentor) and the HR admin (mentee) both
+        # have a place: both roles that may answer it can open it.
+        "survey_pk": lambda kw: _sample_survey(organization).pk,
+        "question_pk": lambda kw: _sample_question(kw["survey_pk"]).pk,
     }
 
 
@@ -362,6 +366,31 @@ def playwright(_allow_async_unsafe_while_playwright_runs, playwright):
     time, and Django refuses sync database calls next to a running loop (test database
     creation, a transactional test's flush, any test that runs after a browser test)."""
     return playwright
+
+
+def _sample_survey(organization):
+    from accounts.models import Membership
+    from programs.models import Profile
+    from tests.factories.feedback import QuestionFactory, SurveyFactory
+    from tests.factories.programs import CohortFactory, ParticipantFactory
+
+    cohort = CohortFactory(program__organization=organization)
+    for role, place in ((Role.MEMBER, "mentor"), (Role.ADMIN, "mentee")):
+        membership = Membership.objects.filter(organization=organization, role=role) \
+            .order_by("pk").first() or MembershipFactory(organization=organization, role=role)
+        profile = Profile.objects.filter(membership=membership).first()
+        ParticipantFactory(cohort=cohort, membership=membership, role=place,
+                           **({"profile": profile} if profile else {}))
+    survey = SurveyFactory(cohort=cohort, title="Sample midpoint")
+    QuestionFactory(survey=survey, text="Sample question")
+    return survey
+
+
+def _sample_question(survey_pk):
+    from feedback.models import Survey
+    from tests.factories.feedback import QuestionFactory
+
+    return QuestionFactory(survey=Survey.objects.get(pk=survey_pk))
 
 
 def _sample_run(organization, cohort_pk=None):

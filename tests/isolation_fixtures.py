@@ -61,6 +61,7 @@ ID_PARAMS: dict[str, str] = {
     "invitation": "invitation",
     "batch": "batch",
     "user": "user",
+    "question": "question",
 }
 #: Id parameters that take a list in JSON bodies.
 MANY_ID_PARAMS = {"focus_areas", "teach", "learn", "requested_partners", "excluded_partners"}
@@ -238,6 +239,33 @@ def _fill_other_organization(world: World) -> None:
                other_proposal=other_proposal.pk, run=run.pk, decision=decision.pk,
                pair=pair.pk, invitation=invitation.pk, batch=batch.pk,
                user=world.other_admin_user.pk, token=world.other_token.pk)
+    with organization_scope(org):
+        _fill_surveys(world, org, cohort, people)
+
+
+def _fill_surveys(world: World, org: Organization, cohort, people) -> None:
+    """B's survey: a marker in its title, intro, questions, options and released answers."""
+    from django.utils import timezone
+
+    from feedback.models import Answer, Question, Response, Survey
+
+    today = timezone.localdate()
+    mark = world.mark
+    survey = Survey.objects.create(
+        organization=org, cohort=cohort, kind="midpoint", title=mark("survey title"),
+        intro=mark("survey intro"), opens_on=today - dt.timedelta(days=3),
+        closes_on=today + dt.timedelta(days=3), published_at=timezone.now())
+    question = Question.objects.create(organization=org, survey=survey, kind="single",
+                                       text=mark("question text"), position=1,
+                                       choices=[mark("option"), "Other"])
+    comment = Question.objects.create(organization=org, survey=survey, kind="text",
+                                      text=mark("free-text question"), position=2)
+    Response.objects.create(organization=org, survey=survey, participant=people["mentor"],
+                            responded_on=today)
+    Answer.objects.bulk_create([Answer(organization=org, survey=survey, question=comment,
+                                       role="mentor", department="", released_on=today,
+                                       text=mark("free-text answer")) for _ in range(10)])
+    world.other_ids.update(survey=survey.pk, question=question.pk)
 
 
 def _other_mentee(world, org, cohort, level, admin):

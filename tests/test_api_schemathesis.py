@@ -72,6 +72,7 @@ def world(organization, admin_user, member_user):
             "participants": member_place.pk, "memberships": member_place.membership_id,
             "topics": Topic.objects.first().pk,
             "cohort_pk": cohort.pk, "run_pk": run.pk, "proposal_pk": proposal.pk,
+            **_survey_ids(cohort),
         }
     return organization, ids
 
@@ -85,6 +86,18 @@ def keep_the_test_connection():
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+def _survey_ids(cohort) -> dict:
+    """An open anonymous survey of the member's cohort (the member answers it) with a question
+    of each kind."""
+    from feedback.models import QuestionKind
+    from tests.factories.feedback import QuestionFactory, SurveyFactory
+
+    survey = SurveyFactory(cohort=cohort, title="Midpoint")
+    questions = [QuestionFactory(survey=survey, kind=kind, required=False)
+                 for kind in QuestionKind.values]
+    return {"survey_pk": survey.pk, "question_pk": questions[0].pk}
 
 
 def _pin_path_parameters(schema: dict, org_slug: str, ids: dict) -> dict:

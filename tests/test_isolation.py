@@ -465,6 +465,18 @@ OTHER_MEMBERS_OBJECTS: dict[tuple[str, str], Callable] = {
     ("programs:participant_program", "participant_pk"): _someone_elses_place,
     ("participant-detail", "pk"): _someone_elses_place,
 }
+def _someone_elses_survey(organization) -> int:
+    """An open survey of a cohort the member has no place in."""
+    from tests.factories.feedback import QuestionFactory, SurveyFactory
+
+    survey = SurveyFactory(cohort__program__organization=organization)
+    QuestionFactory(survey=survey)
+    return survey.pk
+
+
+# The surveys a participant answers: a survey of another cohort.
+OTHER_MEMBERS_OBJECTS.update({(name, "survey_pk"): _someone_elses_survey for name in (
+    "feedback:answer", "api_my_survey", "api_my_survey_responses")})
 #: ... or why the object in the URL is shared with every member.
 SHARED_WITH_EVERY_MEMBER = {
     "programs:cohort_apply": "the enrollment link is shared with the whole organization",

@@ -341,3 +341,14 @@ CELERY_BEAT_SCHEDULE["dispatch-stalled-matching-runs"] = {
     "task": "matching.tasks.dispatch_stalled_runs",
     "schedule": 60.0,
 }
+# --- surveys (feedback) ----------------------------------------------------------------------
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "SurveyKindEnum": "feedback.models.SurveyKind",
+    "SurveyStatusEnum": "feedback.models.SurveyStatus",
+    "QuestionKindEnum": "feedback.models.QuestionKind",
+})
+# Invitations and the one reminder before a survey closes (feedback.tasks.scan_surveys).
+CELERY_BEAT_SCHEDULE["scan-surveys"] = {"task": "feedback.tasks.scan_surveys", "schedule": 900.0}
+FLIPSIDE_LOGIN_LINK_HOURS.update({"survey_open": 14 * 24, "survey_reminder": 7 * 24})
+FLIPSIDE_NAV[-1:-1] = [("Surveys", "feedback:survey_list", {"admin"}),
+                       ("My surveys", "feedback:my_surveys", {"admin", "member"})]
