@@ -23,6 +23,7 @@ org_api_patterns = [
     *accounts_api_urls.org_urlpatterns,
     path("", include("programs.api_urls")),
     path("", include("matching.api_urls")),
+    path("", include("sessions.api_urls")),
     path("", include("feedback.api_urls")),
 ]
 

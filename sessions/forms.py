@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 
 from programs.models import Topic
 from sessions.models import (
+    ANSWER_CHOICES,
     LOGGED_STATUSES,
     MAX_ACTUAL_MINUTES,
-    CommitmentOutcome,
     GoalStatus,
     SessionFormat,
     validate_https,
@@ -243,9 +243,8 @@ class CommitmentForm(forms.Form):
 
 
 class CommitmentOutcomeForm(forms.Form):
-    outcome = forms.ChoiceField(label="Did it happen?", widget=forms.RadioSelect, choices=[
-        (c.value, c.label) for c in (CommitmentOutcome.DONE, CommitmentOutcome.PARTLY,
-                                     CommitmentOutcome.NOT_YET)])
+    outcome = forms.ChoiceField(label="Did it happen?", widget=forms.RadioSelect,
+                                choices=ANSWER_CHOICES)
     note = forms.CharField(label="Note (optional)", required=False, max_length=3000,
                            widget=forms.Textarea(attrs={"rows": 3}))
     new_due_date = forms.DateField(label="New due date (if not yet)", required=False,

@@ -48,6 +48,14 @@ class SessionStatus(models.TextChoices):
 
 #: What a log may record about a session.
 LOGGED_STATUSES = (SessionStatus.HAPPENED, SessionStatus.CANCELLED, SessionStatus.NO_SHOW)
+LOGGED_STATUS_CHOICES = [(status.value, status.label) for status in LOGGED_STATUSES]
+
+
+class PairSide(models.TextChoices):
+    """One of the two people of a pair, as forms and the API name them."""
+
+    MENTOR = "mentor", "The pair's mentor"
+    MENTEE = "mentee", "The pair's mentee"
 
 
 class MentoringSession(TenantModel):
@@ -331,6 +339,12 @@ class CommitmentOutcome(models.TextChoices):
     DONE = "done", "Done"
     PARTLY = "partly", "Partly"
     NOT_YET = "not_yet", "Not yet"
+
+
+#: What the owner may answer when asked whether a commitment happened.
+ANSWER_CHOICES = [(CommitmentOutcome.DONE.value, CommitmentOutcome.DONE.label),
+                  (CommitmentOutcome.PARTLY.value, CommitmentOutcome.PARTLY.label),
+                  (CommitmentOutcome.NOT_YET.value, CommitmentOutcome.NOT_YET.label)]
 
 
 class Commitment(TenantModel):

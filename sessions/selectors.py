@@ -169,6 +169,14 @@ def sessions_of_pair(*, pair: Pair) -> QuerySet[MentoringSession]:
         .order_by("starts_at", "id")
 
 
+def past_sessions_of_pair(*, pair: Pair, now: datetime | None = None
+                          ) -> QuerySet[MentoringSession]:
+    """Sessions that are over or were not kept (logged, cancelled, or past), newest first."""
+    now = now or timezone.now()
+    return sessions_of_pair(pair=pair).filter(
+        ~Q(status=SessionStatus.SCHEDULED) | Q(starts_at__lt=now)).order_by("-starts_at", "-id")
+
+
 def session_of_pair(*, pair: Pair, session_pk: int) -> MentoringSession:
     """``MentoringSession.DoesNotExist`` for a session of another pair (or none)."""
     return sessions_of_pair(pair=pair).get(pk=session_pk)
@@ -179,6 +187,12 @@ def my_ratings(*, participant: Participant, sessions: Iterable[MentoringSession]
     """The participant's own ratings of ``sessions`` (session id → 1–5), one query."""
     ids = [s.pk for s in sessions]
     return dict(SessionRating.objects.filter(participant=participant, session_id__in=ids)
+                .values_list("session_id", "value"))
+
+
+def my_ratings_of_pair(*, participant: Participant, pair: Pair) -> dict[int, int]:
+    """The participant's own ratings of the pair's sessions (session id → 1–5), one query."""
+    return dict(SessionRating.objects.filter(participant=participant, session__pair=pair)
                 .values_list("session_id", "value"))
 
 
@@ -260,6 +274,7 @@ def commitments_due_for_check_in(*, today: date) -> list[int]:
 @dataclass
 class PartnerCard:
     name: str
+    role: str
     role_label: str
     job_title: str
     department: str
@@ -328,24 +343,49 @@ def _shared_topics(mine: list[ParticipantTopic], theirs: list[ParticipantTopic])
     return sorted(shared.values(), key=lambda t: t.name.casefold())
 
 
+def partner_card(*, pair: Pair, membership: Membership,
+                 partner_topics: list[ParticipantTopic] | None = None,
+                 now: datetime | None = None) -> PartnerCard:
+    """The partner's public part, their weekly availability shown in the reader's zone for
+    the current week. ``partner_topics`` defaults to the partner's prefetched topics."""
+    now = now or timezone.now()
+    organization = pair.cohort.organization
+    me, partner = me_in(pair, membership), partner_in(pair, membership)
+    my_tz = time_zone_of(me, organization)
+    if partner_topics is None:
+        partner_topics = list(partner.topics.all())
+    today = now.astimezone(slots.zone(my_tz)).date()
+    availability = slots.windows_in_zone(person_of(partner, organization), my_tz, today)
+    return PartnerCard(
+        name=partner.membership.user.display_name, role=partner.role,
+        role_label=partner.get_role_display(), job_title=partner.profile.job_title,
+        department=partner.profile.department, bio=partner.profile.bio,
+        teaches=[r.topic.name for r in partner_topics if r.interest == TopicInterest.TEACH],
+        learns=[r.topic.name for r in partner_topics if r.interest == TopicInterest.LEARN],
+        availability=[slots.window_label(w) for w in availability],
+        time_zone=time_zone_of(partner, organization))
+
+
+def pairs_with_partner_topics(*, membership: Membership) -> QuerySet[Pair]:
+    """:func:`pairs_of_membership` with both people's topics prefetched (for lists)."""
+    rows = ParticipantTopic.objects.select_related("topic").order_by(
+        "interest", "-strength", "topic__name")
+    return pairs_of_membership(membership=membership).prefetch_related(
+        Prefetch("mentor__topics", queryset=rows), Prefetch("mentee__topics", queryset=rows))
+
+
 def workspace(*, pair: Pair, membership: Membership, now: datetime | None = None) -> Workspace:
     """Everything the pair's page shows to one of its two people (about ten queries)."""
     now = now or timezone.now()
     organization = pair.cohort.organization
     program = pair.cohort.program
     me, partner = me_in(pair, membership), partner_in(pair, membership)
-    my_tz, partner_tz = time_zone_of(me, organization), time_zone_of(partner, organization)
+    my_tz = time_zone_of(me, organization)
     topics = _topic_rows(pair)
     partner_topics = topics[partner.pk]
     today = now.astimezone(slots.zone(my_tz)).date()
-    availability = slots.windows_in_zone(person_of(partner, organization), my_tz, today)
-    card = PartnerCard(
-        name=partner.membership.user.display_name, role_label=partner.get_role_display(),
-        job_title=partner.profile.job_title, department=partner.profile.department,
-        bio=partner.profile.bio,
-        teaches=[r.topic.name for r in partner_topics if r.interest == TopicInterest.TEACH],
-        learns=[r.topic.name for r in partner_topics if r.interest == TopicInterest.LEARN],
-        availability=[slots.window_label(w) for w in availability], time_zone=partner_tz)
+    card = partner_card(pair=pair, membership=membership, partner_topics=partner_topics,
+                        now=now)
     shared = _shared_topics(topics[me.pk], partner_topics)
     phase = cohort_phase(start=pair.cohort.start_date, end=pair.cohort.end_date, today=today)
     prompts = list(DirectedPrompt.objects.filter(program=program, phase=phase).filter(

@@ -226,6 +226,13 @@ def org_url_kwargs(organization):
         # have a place: both roles that may answer it can open it.
         "survey_pk": lambda kw: _sample_survey(organization).pk,
         "question_pk": lambda kw: _sample_question(kw["survey_pk"]).pk,
+        # A pair of the member (mentor) and the HR admin (mentee): only its two people may
+        # open it, and both roles that may are in it.
+        "pair_pk": lambda kw: _sample_pair(organization).pk,
+        "session_pk": lambda kw: _sample_session(kw["pair_pk"]).pk,
+        "action_pk": lambda kw: _sample_action_item(kw["pair_pk"]).pk,
+        "goal_pk": lambda kw: _sample_goal(kw["pair_pk"]).pk,
+        "commitment_pk": lambda kw: _sample_commitment(kw["pair_pk"]).pk,
     }
 
 
@@ -366,6 +373,63 @@ def playwright(_allow_async_unsafe_while_playwright_runs, playwright):
     time, and Django refuses sync database calls next to a running loop (test database
     creation, a transactional test's flush, any test that runs after a browser test)."""
     return playwright
+
+
+def _sample_pair(organization):
+    """An active pair whose mentor is the organization's first member and whose mentee is
+    its first HR admin (created when missing), in a cohort of its own."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from accounts.models import Membership
+    from programs.models import CohortStatus
+    from tests.factories.matching import PairFactory
+    from tests.factories.programs import CohortFactory
+    from tests.factories.sessions import place_of
+
+    def first(role):
+        return Membership.objects.filter(organization=organization, role=role) \
+            .order_by("pk").first() or MembershipFactory(organization=organization, role=role)
+
+    today = timezone.localdate()
+    cohort = CohortFactory(program__organization=organization, status=CohortStatus.ACTIVE,
+                           start_date=today - dt.timedelta(days=30),
+                           end_date=today + dt.timedelta(days=150))
+    windows = [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]
+    mentor = place_of(first(Role.MEMBER), cohort, "mentor", availability=windows)
+    mentee = place_of(first(Role.ADMIN), cohort, "mentee", availability=windows)
+    return PairFactory(cohort=cohort, mentor=mentor, mentee=mentee)
+
+
+def _sample_session(pair_pk):
+    from matching.models import Pair
+    from tests.factories.sessions import MentoringSessionFactory
+
+    return MentoringSessionFactory(pair=Pair.objects.get(pk=pair_pk))
+
+
+def _sample_action_item(pair_pk):
+    from matching.models import Pair
+    from tests.factories.sessions import ActionItemFactory, MentoringSessionFactory
+
+    session = MentoringSessionFactory(pair=Pair.objects.get(pk=pair_pk), held=True)
+    return ActionItemFactory(session=session)
+
+
+def _sample_goal(pair_pk):
+    from matching.models import Pair
+    from tests.factories.sessions import GoalFactory
+
+    return GoalFactory(pair=Pair.objects.get(pk=pair_pk))
+
+
+def _sample_commitment(pair_pk):
+    """The mentee's commitment, shared with the partner (so both may open it)."""
+    from matching.models import Pair
+    from tests.factories.sessions import CommitmentFactory
+
+    return CommitmentFactory(pair=Pair.objects.get(pk=pair_pk), shared_with_partner=True)
 
 
 def _sample_survey(organization):

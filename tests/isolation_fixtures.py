@@ -62,9 +62,11 @@ ID_PARAMS: dict[str, str] = {
     "batch": "batch",
     "user": "user",
     "question": "question",
+    "topics": "topic",
 }
 #: Id parameters that take a list in JSON bodies.
-MANY_ID_PARAMS = {"focus_areas", "teach", "learn", "requested_partners", "excluded_partners"}
+MANY_ID_PARAMS = {"focus_areas", "teach", "learn", "requested_partners", "excluded_partners",
+                  "topics"}
 
 #: Values for the other fields of the forms and serializers, so that a request carrying B's
 #: ids is otherwise valid (and would act on them if they were accepted).

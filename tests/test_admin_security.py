@@ -33,7 +33,7 @@ ADMIN_LOGIN = "/django-admin/login/"
 REVIEWED_ADMIN_MODELS = {
     "accounts.User", "accounts.Organization", "accounts.Membership", "accounts.Invitation",
     "accounts.ApiToken", "accounts.Notification", "auth.Group", "account.EmailAddress",
-    "mfa.Authenticator", "feedback.Survey",
+    "mfa.Authenticator", "mentoring_sessions.MentoringSession", "feedback.Survey",
 }
 
 

@@ -316,6 +316,10 @@ NON_ID_PARAMS: dict[str, str] = {
     "fragment": "the name of a page fragment for htmx",
     "next": "a local URL to return to",
     "dry_run": "a yes/no flag",
+    "duration_minutes": "a session's length in minutes",
+    "actual_minutes": "how long a session lasted, in minutes",
+    "rating": "a 1-5 rating of a session",
+    "percent": "a goal's progress in percent",
 }
 
 PROJECT_APPS = [config.name for config in django_apps.get_app_configs()
@@ -465,6 +469,17 @@ OTHER_MEMBERS_OBJECTS: dict[tuple[str, str], Callable] = {
     ("programs:participant_program", "participant_pk"): _someone_elses_place,
     ("participant-detail", "pk"): _someone_elses_place,
 }
+def _someone_elses_pair(organization) -> int:
+    from tests.factories.matching import PairFactory
+
+    return PairFactory(cohort__program__organization=organization).pk
+
+
+# Every route of a pair's workspace (sessions app): a pair of two other people.
+OTHER_MEMBERS_OBJECTS.update({
+    (route.name, "pair_pk"): _someone_elses_pair for route in ORG_ROUTES
+    if "pair_pk" in route.kwargs and route.view_class is not None
+    and route.view_class.__module__.startswith("sessions.")})
 def _someone_elses_survey(organization) -> int:
     """An open survey of a cohort the member has no place in."""
     from tests.factories.feedback import QuestionFactory, SurveyFactory

@@ -224,6 +224,13 @@ SPECTACULAR_SETTINGS = {
         "ParticipantRoleEnum": "programs.models.ParticipantRole",
         "ParticipantStatusEnum": "programs.models.ParticipantStatus",
         "CohortStatusEnum": "programs.models.CohortStatus",
+        "PairStatusEnum": "matching.models.PairStatus",
+        "SessionStatusEnum": "sessions.models.SessionStatus",
+        "LoggedSessionStatusEnum": "sessions.models.LOGGED_STATUS_CHOICES",
+        "GoalStatusEnum": "sessions.models.GoalStatus",
+        "PairSideEnum": "sessions.models.PairSide",
+        "CommitmentOutcomeEnum": "sessions.models.CommitmentOutcome",
+        "CommitmentAnswerEnum": "sessions.models.ANSWER_CHOICES",
     },
 }
 
@@ -340,6 +347,10 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
 CELERY_BEAT_SCHEDULE["dispatch-stalled-matching-runs"] = {
     "task": "matching.tasks.dispatch_stalled_runs",
     "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["scan-due-commitments"] = {
+    "task": "sessions.tasks.scan_due_commitments",
+    "schedule": 3600.0,
 }
 # --- surveys (feedback) ----------------------------------------------------------------------
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({

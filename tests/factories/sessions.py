@@ -9,6 +9,7 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
+from programs.models import Profile
 from sessions.models import (
     ActionItem,
     CalendarInvite,
@@ -23,7 +24,16 @@ from sessions.models import (
     SessionTopic,
 )
 from tests.factories.matching import PairFactory
-from tests.factories.programs import TopicFactory
+from tests.factories.programs import ParticipantFactory, TopicFactory
+
+
+def place_of(membership, cohort, role: str, **kwargs):
+    """A participant for ``membership`` in ``cohort``, reusing the member's profile (one per
+    membership) when they already have one."""
+    profile = Profile.objects.filter(membership=membership).first()
+    if profile is not None:
+        kwargs["profile"] = profile
+    return ParticipantFactory(cohort=cohort, role=role, membership=membership, **kwargs)
 
 
 def _in_days(days: int, hour: int = 10):

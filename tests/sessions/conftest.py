@@ -16,7 +16,8 @@ from matching.models import Pair
 from programs.models import CohortStatus, Participant
 from tests.factories.accounts import MembershipFactory, UserFactory
 from tests.factories.matching import PairFactory
-from tests.factories.programs import CohortFactory, ParticipantFactory, ProgramFactory
+from tests.factories.programs import CohortFactory, ProgramFactory
+from tests.factories.sessions import place_of
 
 # 14:00-17:00 London is 09:00-12:00 New York (except in the weeks their clocks differ)
 LONDON_AFTERNOONS = [{"weekday": d, "start": "14:00", "end": "17:00"} for d in range(5)]
@@ -38,27 +39,33 @@ class PairWorld:
         return self.mentee.membership.user
 
 
+def _profile(participant, **fields) -> None:
+    for name, value in fields.items():
+        setattr(participant.profile, name, value)
+    participant.profile.save()
+
+
 def make_pair(organization, *, mentor_membership=None, mentee_membership=None,
-              status=CohortStatus.ACTIVE) -> PairWorld:
+              status=CohortStatus.ACTIVE, cohort=None) -> PairWorld:
+    """A pair (in a new active cohort unless ``cohort`` is given) of a London mentor and a
+    New York mentee. Call inside the organization's scope."""
     today = timezone.localdate()
-    program = ProgramFactory(organization=organization, name="Digital skills for leaders",
-                             objectives=["Leaders use AI tools weekly",
-                                         "Juniors understand strategy"],
-                             guidelines="Meet **every two weeks**.")
-    cohort = CohortFactory(program=program, status=status, session_minutes=45,
-                           start_date=today - dt.timedelta(days=30),
-                           end_date=today + dt.timedelta(days=150))
-    mentor = ParticipantFactory(
-        cohort=cohort, role="mentor", availability=LONDON_AFTERNOONS,
-        membership=mentor_membership or MembershipFactory(organization=organization),
-        profile__time_zone="Europe/London", profile__job_title="Graduate Analyst",
-        profile__department="Technology", profile__bio="I build dashboards.")
-    mentee = ParticipantFactory(
-        cohort=cohort, role="mentee", availability=NEW_YORK_MORNINGS,
-        membership=mentee_membership or MembershipFactory(
-            organization=organization, user=UserFactory(full_name="Edward Vance")),
-        profile__time_zone="America/New_York", profile__job_title="CFO",
-        profile__department="Finance")
+    if cohort is None:
+        program = ProgramFactory(organization=organization, name="Digital skills for leaders",
+                                 objectives=["Leaders use AI tools weekly",
+                                             "Juniors understand strategy"],
+                                 guidelines="Meet **every two weeks**.")
+        cohort = CohortFactory(program=program, status=status, session_minutes=45,
+                               start_date=today - dt.timedelta(days=30),
+                               end_date=today + dt.timedelta(days=150))
+    mentor = place_of(mentor_membership or MembershipFactory(organization=organization),
+                      cohort, "mentor", availability=LONDON_AFTERNOONS)
+    _profile(mentor, time_zone="Europe/London", job_title="Graduate Analyst",
+             department="Technology", bio="I build dashboards.")
+    mentee = place_of(mentee_membership or MembershipFactory(
+        organization=organization, user=UserFactory(full_name="Edward Vance")),
+        cohort, "mentee", availability=NEW_YORK_MORNINGS)
+    _profile(mentee, time_zone="America/New_York", job_title="CFO", department="Finance")
     pair = PairFactory(cohort=cohort, mentor=mentor, mentee=mentee)
     return PairWorld(pair=pair, mentor=mentor, mentee=mentee)
 
