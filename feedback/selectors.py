@@ -587,10 +587,10 @@ def survey_results(*, survey: Survey, wanted: ResultsFilter | None = None,
         threshold = k_text if question.kind == QuestionKind.TEXT else k
         selections[question_id] = (keys, suppression.select(groups, _query(question, wanted),
                                                             threshold))
-    text_ids = [qid for qid, (_, selection) in selections.items()
-                if questions[qid].kind == QuestionKind.TEXT and not selection.suppressed
-                and texts_shown]
-    texts = _texts(survey, text_ids)
+    # one read of the free texts whatever is published (the same queries for any answers);
+    # only the texts of published cells are put on the page below
+    texts = _texts(survey, [qid for qid, q in questions.items()
+                            if q.kind == QuestionKind.TEXT] if texts_shown else [])
     results = []
     for question_id, question in questions.items():
         keys, selection = selections[question_id]

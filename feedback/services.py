@@ -689,3 +689,42 @@ def survey_notify(*, survey_id: int, participant_id: int, kind: str) -> bool:
                  "closes_on": survey.closes_on, "anonymous": survey.anonymous,
                  "k": suppression.effective_k(survey.organization.anonymity_threshold)})
     return notification is not None
+
+
+# --- the after-session rating (called by the sessions app through feedback/hooks.py) --------
+
+@transaction.atomic
+def post_session_rating_record(*, session, participant: Participant, rating: int,
+                               comment: str = "") -> Response:
+    """Fold one person's 1–5 rating of a session (and an optional comment) into the cohort's
+    after-session survey, created from the built-in template on first use. Named, never
+    anonymous: HR admins may read it with the person's name, the partner never does. A second
+    rating of the same session replaces the first (as the sessions app does)."""
+    cohort = session.pair.cohort
+    survey = Survey.objects.filter(cohort=cohort, kind=SurveyKind.POST_SESSION,
+                                   is_template=False).first()
+    if survey is None:
+        survey = survey_create(cohort=cohort, actor=None, template="post_session")
+    questions = {q.builtin_key: q for q in survey.questions.all() if q.builtin_key}
+    rating_question = questions.get("session_rating")
+    if rating_question is None or rating_question.kind != QuestionKind.SCALE:
+        raise ValidationError({"rating": "The after-session survey has no 1–5 rating question "
+                                         "any more: restore it to collect ratings."})
+    answers = [AnswerInput(question_id=rating_question.pk, value=rating)]
+    if comment and "session_comment" in questions:
+        answers.append(AnswerInput(question_id=questions["session_comment"].pk, value=comment))
+    existing = Response.objects.filter(survey=survey, participant=participant,
+                                       session=session).first()
+    if existing is None:
+        response_submit(survey=survey, participant=participant, answers=answers,
+                        session=session)
+        return Response.objects.get(survey=survey, participant=participant, session=session)
+    cleaned = answers_clean(survey=survey, participant=participant, answers=answers)
+    AttributedAnswer.objects.filter(response=existing).delete()
+    AttributedAnswer.objects.bulk_create([
+        AttributedAnswer(organization=survey.organization, response=existing, survey=survey,
+                         question=a.question, topic_id=a.topic_id, number=a.number,
+                         choices=list(a.choices), text=a.text) for a in cleaned])
+    existing.responded_on = organization_today(survey.organization)
+    existing.save(update_fields=["responded_on"])
+    return existing
