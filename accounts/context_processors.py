@@ -2,7 +2,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 
-from accounts.selectors import navigation_of_user
+from accounts.selectors import nav_memberships_of_user, unread_notification_count
 
 
 def _nav_items(request, organization, membership) -> list[dict]:
@@ -25,17 +25,16 @@ def _nav_items(request, organization, membership) -> list[dict]:
 def navigation(request) -> dict:
     """Navigation for the signed-in user: their organizations, role-based links, unread count.
 
-    Lazy: the one query behind the switcher and the unread count runs only when a template
-    shows them (a full page does; an htmx fragment does not)."""
+    Lazy: the query behind the switcher, and the one behind the unread count, run only when
+    a template shows them (a full page does; an htmx fragment does not)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     organization = getattr(request, "organization", None)
     membership = getattr(request, "membership", None)
-    found = SimpleLazyObject(lambda: navigation_of_user(user=user))
     context = {
-        "nav_memberships": SimpleLazyObject(lambda: found[0]),
-        "nav_unread_count": SimpleLazyObject(lambda: found[1]),
+        "nav_memberships": SimpleLazyObject(lambda: nav_memberships_of_user(user=user)),
+        "nav_unread_count": SimpleLazyObject(lambda: unread_notification_count(user=user)),
         "nav_organization": organization,
     }
     if organization is not None and membership is not None:

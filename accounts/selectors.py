@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q, QuerySet
 
 from accounts.login_links import (
     LoginLinkClaim,
@@ -93,24 +92,17 @@ class NavMembership:
         return Role(self.role).label
 
 
-def navigation_of_user(*, user: User) -> tuple[list[NavMembership], int]:
-    """The user's organizations for the switcher and their unread notification count, in
-    one query (the count rides along as a scalar subquery; a second query only for a user
-    who belongs to no organization).
+def nav_memberships_of_user(*, user: User) -> list[NavMembership]:
+    """The user's organizations for the switcher: one plain query, no model instances.
 
     Unscoped on purpose, like :func:`memberships_of_user`: the user's own rows only.
     """
-    unread = (_unread_notifications(user=user).order_by().values("recipient")
-              .annotate(n=Count("pk")).values("n")[:1])
     with scopes_disabled():
         rows = list(Membership.objects.filter(user=user)
-                    .annotate(unread=Coalesce(Subquery(unread), 0))
                     .order_by("organization__name", "organization_id")
-                    .values_list("organization__slug", "organization__name", "role", "unread"))
-    if not rows:
-        return [], unread_notification_count(user=user)
-    return ([NavMembership(organization=NavOrganization(slug=slug, name=name), role=role)
-             for slug, name, role, _ in rows], rows[0][3])
+                    .values_list("organization__slug", "organization__name", "role"))
+    return [NavMembership(organization=NavOrganization(slug=slug, name=name), role=role)
+            for slug, name, role in rows]
 
 
 # --- personal sign-in links (accounts/login_links.py) -------------------------------------

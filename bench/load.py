@@ -19,7 +19,9 @@ What it does, all on 127.0.0.1 and bounded in time:
    (Debian package) when installed, else a thread pool of http.client connections;
 6. prints req/s, p50/p95/p99 and the ratio to hello-world of the same run, and whether
    the goal holds (participant pages ≥ 1/5 of hello-world with p95 < 150 ms, admin pages
-   ≥ 1/10).
+   ≥ 1/10); and the CPU each request cost the server (gunicorn workers, plus their
+   PostgreSQL server processes) with its ratio to hello-world's, which a busy machine
+   distorts far less than req/s.
 
 The machine may be shared: compare the ratios, which hello-world measured in the same run
 makes meaningful, more than absolute figures. Nothing is asserted; figures are printed.
@@ -262,13 +264,14 @@ class Target:
     name: str
     path: str
     cookie: str | None
-    audience: str  # "baseline", "participant" or "admin"
+    audience: str  # "baseline", "floor", "participant" or "admin"
 
 
 def targets(world: World, participant_cookie: str, admin_cookie: str) -> list[Target]:
     org = f"/o/{world.organization_slug}"
     return [
         Target("hello-world", "/bench/hello", None, "baseline"),
+        Target("signed-in floor", f"/bench{org}/floor", participant_cookie, "floor"),
         Target("start", f"{org}/", participant_cookie, "participant"),
         Target("my-pairs", f"{org}/matching/mine/", participant_cookie, "participant"),
         Target("roster", f"{org}/programs/cohorts/{world.cohort_pk}/roster/", admin_cookie,
@@ -425,7 +428,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8017)
     parser.add_argument("--pages", default="",
                         help="comma-separated subset: start,my-pairs,roster,review,"
-                             "api-participants (hello-world is always measured)")
+                             "api-participants (hello-world and the signed-in floor are "
+                             "always measured)")
     parser.add_argument("--threads", action="store_true",
                         help="use the Python load generator even when wrk is installed")
     args = parser.parse_args()
@@ -454,10 +458,10 @@ def main() -> None:
 
         chosen = {name.strip() for name in args.pages.split(",") if name.strip()}
         pages = [t for t in targets(world, participant_cookie, admin_cookie)
-                 if t.audience == "baseline" or not chosen or t.name in chosen]
+                 if t.audience in ("baseline", "floor") or not chosen or t.name in chosen]
         process = start_gunicorn(env, args.port, args.workers, workdir / "gunicorn.log")
         try:
-            run_pages(args, pages, workdir)
+            run_pages(args, pages, workdir, master=process.pid, database_url=database_url)
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -476,7 +480,42 @@ def close_connections() -> None:
         connections.close_all()
 
 
-def run_pages(args, pages: list[Target], workdir: Path) -> None:
+# --- CPU accounting --------------------------------------------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def server_pids(master: int, database_url: str) -> list[int]:
+    """The gunicorn workers and, on PostgreSQL, the server processes of their connections
+    (persistent with the production settings), whose CPU a page also costs."""
+    pids = []
+    for task in Path(f"/proc/{master}/task").glob("*/children"):
+        pids += [int(pid) for pid in task.read_text().split()]
+    if database_url.startswith("postgres"):
+        import psycopg2
+
+        connection = psycopg2.connect(database_url)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                               "AND pid <> pg_backend_pid()", [BENCH_DATABASE])
+                pids += [row[0] for row in cursor.fetchall()]
+        finally:
+            connection.close()
+    return pids
+
+
+def run_pages(args, pages: list[Target], workdir: Path, *, master: int = 0,
+              database_url: str = "") -> None:
     wrk = None if args.threads else shutil.which("wrk")
     script = workdir / "percentiles.lua"
     script.write_text(WRK_SCRIPT)
@@ -484,8 +523,8 @@ def run_pages(args, pages: list[Target], workdir: Path) -> None:
           f", {args.clients} clients, {args.seconds:g} s per page, gunicorn {args.workers} "
           f"sync workers on 127.0.0.1:{args.port}, bench.settings (production, DEBUG off)")
     print(f"{'page':<18}{'single':>9}{'size':>10}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
-          f"{'p99 ms':>9}{'ratio':>9}  goal")
-    baseline = None
+          f"{'p99 ms':>9}{'ratio':>9}{'CPU/req':>10}{'CPU ratio':>11}  goal")
+    baseline = baseline_cpu = None
     for target in pages:
         settle(args.port)
         for _ in range(3):  # warm both workers: templates, URL resolver, connections
@@ -497,13 +536,17 @@ def run_pages(args, pages: list[Target], workdir: Path) -> None:
         # A page that takes seconds would leave the workers busy with queued requests long
         # after the measurement: measure it with as many clients as workers.
         clients = args.clients if first_byte < 2 else args.workers
+        pids = server_pids(master, database_url) if master else []
+        cpu_before = sum(process_cpu(pid) for pid in pids)
         if wrk:
             figures = load_with_wrk(args.port, target, clients, args.seconds, script)
         else:
             figures = load_with_threads(args.port, target, clients, args.seconds)
+        cpu = (sum(process_cpu(pid) for pid in pids) - cpu_before) / max(figures.requests, 1)
         if baseline is None:
-            baseline = figures.rate
+            baseline, baseline_cpu = figures.rate, cpu
         ratio = baseline / figures.rate if figures.rate else float("inf")
+        cpu_ratio = cpu / baseline_cpu if baseline_cpu else float("nan")
         goal = ""
         if target.audience == "participant":
             ok = ratio <= 5 and figures.p95_ms < 150
@@ -515,7 +558,12 @@ def run_pages(args, pages: list[Target], workdir: Path) -> None:
             failures += f"  (measured with {clients} clients: one request takes seconds)"
         print(f"{target.name:<18}{first_byte * 1000:>7.0f}ms{len(body) / 1024:>8.0f}KB"
               f"{figures.rate:>9.1f}{figures.p50_ms:>9.1f}{figures.p95_ms:>9.1f}"
-              f"{figures.p99_ms:>9.1f}{'1/' + format(ratio, '.1f'):>9}  {goal}{failures}")
+              f"{figures.p99_ms:>9.1f}{'1/' + format(ratio, '.1f'):>9}{cpu * 1000:>8.1f}ms"
+              f"{'1/' + format(cpu_ratio, '.1f'):>11}  {goal}{failures}")
+    print("CPU/req      CPU seconds of the gunicorn workers (and, on PostgreSQL, of their "
+          "database server processes) per request served: unlike req/s it hardly depends on "
+          "what else the machine runs. CPU ratio = a page's CPU/req against hello-world's: "
+          "the throughput ratio to expect on a machine of its own.")
 
 
 if __name__ == "__main__":

@@ -114,7 +114,7 @@ def main() -> None:
         print(f"{'page':<18}{'TTFB ms':>9}{'min ms':>9}{'CPU ms':>9}{'size KB':>9}"
               f"{'queries':>9}  path")
         for target in targets(world, cookies["participant"], cookies["admin"]):
-            if target.audience != "baseline" and not (
+            if target.audience not in ("baseline", "floor") and not (
                     "all" in wanted or target.name in wanted or target.name in profiled):
                 continue
             client = Client(HTTP_HOST="127.0.0.1")

@@ -1,6 +1,6 @@
 """Navigation and the start page stay cheap: the organization switcher and the unread count
-come from one query, only when a page shows them; the start page's partner list is one
-query whatever the number of pairs."""
+are a plain query each, run only when a page shows them; the start page's partner list is
+one query whatever the number of pairs."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def test_the_switcher_lists_only_the_users_organizations_with_roles(client, memb
     assert 'aria-label="2 unread"' in content
 
 
-def test_one_query_serves_the_switcher_and_the_count_and_only_when_shown(
+def test_the_switcher_and_the_count_cost_a_query_each_and_only_when_shown(
         rf: RequestFactory, member_user, organization, django_assert_num_queries):
     for index in range(3):
         MembershipFactory(organization=OrganizationFactory(slug=f"extra-{index}"),
@@ -59,6 +59,7 @@ def test_one_query_serves_the_switcher_and_the_count_and_only_when_shown(
         context = navigation(request)
     with django_assert_num_queries(1):
         assert len(context["nav_memberships"]) == 4
+    with django_assert_num_queries(1):
         assert context["nav_unread_count"] == 4
 
 
