@@ -67,14 +67,50 @@ def world(organization, admin_user, member_user):
             membership=MembershipFactory(organization=organization, role=Role.MEMBER))
         run = MatchingRunFactory(cohort=cohort, organization=organization, succeeded=True)
         proposal = ProposalFactory(run=run, mentor=member_place, mentee=mentee)
+        workspace = _workspace(organization, program, member_user, admin_user)
         ids = {
             "cohorts": cohort.pk, "programs": program.pk,
             "participants": member_place.pk, "memberships": member_place.membership_id,
             "topics": Topic.objects.first().pk,
             "cohort_pk": cohort.pk, "run_pk": run.pk, "proposal_pk": proposal.pk,
             **_survey_ids(cohort),
+            **workspace,
         }
     return organization, ids
+
+
+def _workspace(organization, program, member_user, admin_user) -> dict:
+    """An active pair of the member (mentor) and the admin (mentee) with one of each of its
+    workspace's rows: both tokens reach the pair's endpoints."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.factories.matching import PairFactory
+    from tests.factories.sessions import (
+        ActionItemFactory,
+        CommitmentFactory,
+        GoalFactory,
+        MentoringSessionFactory,
+        place_of,
+    )
+
+    today = timezone.localdate()
+    active = CohortFactory(program=program, organization=organization, name="Autumn",
+                           status="active", start_date=today - dt.timedelta(days=30),
+                           end_date=today + dt.timedelta(days=150))
+    windows = [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]
+    pair = PairFactory(
+        cohort=active,
+        mentor=place_of(Membership.objects.get(user=member_user), active, "mentor",
+                        availability=windows),
+        mentee=place_of(Membership.objects.get(user=admin_user), active, "mentee",
+                        availability=windows))
+    session = MentoringSessionFactory(pair=pair)
+    action = ActionItemFactory(session=MentoringSessionFactory(pair=pair, held=True))
+    return {"pair_pk": pair.pk, "session_pk": session.pk, "action_pk": action.pk,
+            "goal_pk": GoalFactory(pair=pair).pk,
+            "commitment_pk": CommitmentFactory(pair=pair, shared_with_partner=True).pk}
 
 
 @pytest.fixture
