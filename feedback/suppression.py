@@ -6,10 +6,11 @@ One implementation for every page, export and API that shows aggregates of anony
 **1. Releasing answers in blocks** (:func:`release`, called when answers are written). An
 anonymous answer waits in a pending pool until it can join a *block*: a set of at least ``k``
 answers to the same question that share one *label* (the respondent attributes a breakdown
-may use, e.g. ``(topic, role, department)``). Before the survey closes only full-detail groups
-of ``k`` are released; when it closes, the rest is generalised (the last attribute first is
-replaced by :data:`GROUPED`, then the next, …) until every group reaches ``k``; what still
-cannot reach ``k`` is withheld for good. A released block is never changed afterwards: later
+may use, e.g. ``(topic, role, department)``). Before the survey closes, full-detail groups of
+``k`` are released, and coarser groups (the last attribute replaced by :data:`GROUPED`, then
+the next, …) once ``2k`` of their answers are left waiting; when it closes, the rest is
+generalised the same way until every group reaches ``k``; what still cannot reach ``k`` is
+withheld for good. A released block is never changed afterwards: later
 answers form new blocks. The caller stores each answer with its block's label and the day of
 the release (never the time of its submission), in a shuffled order.
 
@@ -86,17 +87,22 @@ class Release:
     withheld: tuple = ()
 
 
-def release(items: Iterable[tuple[T, Label]], k: int, *, final: bool, fixed: int = 0) -> Release:
+def release(items: Iterable[tuple[T, Label]], k: int, *, final: bool, fixed: int = 0,
+            early: int | None = None) -> Release:
     """Split pending answers ``(id, label)`` into blocks of at least ``k``.
 
-    Before the close (``final=False``) only groups sharing their whole label are released.
-    At the close (``final=True``) everything is placed: a group too small at full detail is
-    generalised one attribute at a time, from the last to the first, but never on the first
-    ``fixed`` attributes (such as the topic of a per-topic question); a generalised group still
-    below ``k`` takes in the smallest blocks of the same release (never an earlier release's)
-    until it reaches ``k``; the rest is withheld. Deterministic for the same input.
+    Before the close (``final=False``) a group sharing its whole label is released once it
+    has ``k`` answers; what is left of a coarser group (the same label but for the last
+    attributes) is released, generalised, once it has ``early`` answers (default ``2k``: the
+    finer groups get a chance to fill up first); the rest waits. At the close
+    (``final=True``) everything is placed: a group too small at full detail is generalised one
+    attribute at a time, from the last to the first, but never on the first ``fixed``
+    attributes (such as the topic of a per-topic question); a generalised group still below
+    ``k`` takes in the smallest blocks of the same release (never an earlier release's) until
+    it reaches ``k``; the rest is withheld. Deterministic for the same input.
     """
     k = effective_k(k)
+    early = max(k, early if early is not None else 2 * k)
     entries = sorted(((ident, tuple(label)) for ident, label in items),
                      key=lambda entry: (entry[1], repr(entry[0])))
     if not entries:
@@ -106,51 +112,61 @@ def release(items: Iterable[tuple[T, Label]], k: int, *, final: bool, fixed: int
         raise ValueError("Every label of one release must have the same attributes.")
     if not 0 <= fixed <= width:
         raise ValueError("fixed must name a prefix of the label's attributes.")
-    if not final:
-        by_label: dict[Label, list] = defaultdict(list)
-        for ident, label in entries:
-            by_label[label].append(ident)
-        blocks = tuple(Block(label, tuple(members)) for label, members in by_label.items()
-                       if len(members) >= k)
-        pending = tuple(ident for label, members in by_label.items() if len(members) < k
-                        for ident in members)
-        return Release(blocks=blocks, pending=pending)
-    blocks, residual, withheld = _generalise(entries, k, 0, (), width, fixed)
-    return Release(blocks=tuple(blocks), withheld=tuple(withheld + [i for i, _ in residual]))
+    rules = _Rules(k=k, early=early, width=width, fixed=fixed, final=final)
+    blocks, residual, held = _place(entries, rules, 0, ())
+    rest = held + [ident for ident, _ in residual]
+    if final:
+        return Release(blocks=tuple(blocks), withheld=tuple(rest))
+    return Release(blocks=tuple(blocks), pending=tuple(rest))
 
 
-def _generalise(entries, k, depth, prefix, width, fixed):
-    """(blocks, residual entries, withheld ids) for ``entries`` that share ``prefix``."""
-    if depth == width:
-        if len(entries) >= k:
+@dataclass(frozen=True)
+class _Rules:
+    k: int
+    early: int
+    width: int
+    fixed: int
+    final: bool
+
+
+def _place(entries, rules: _Rules, depth: int, prefix: Label):
+    """(blocks, residual entries, held ids) for ``entries`` that share ``prefix``: held ids
+    can never be generalised further (a fixed attribute): withheld at the close, pending
+    before it."""
+    if depth == rules.width:
+        if len(entries) >= rules.k:
             return [Block(prefix, tuple(ident for ident, _ in entries))], [], []
         return [], list(entries), []
     children: dict[str, list] = defaultdict(list)
     for entry in entries:
         children[entry[1][depth]].append(entry)
-    blocks, residual, withheld = [], [], []
+    blocks, residual, held = [], [], []
     for value in sorted(children):
-        child_blocks, child_residual, child_withheld = _generalise(
-            children[value], k, depth + 1, (*prefix, value), width, fixed)
+        child_blocks, child_residual, child_held = _place(children[value], rules, depth + 1,
+                                                          (*prefix, value))
         blocks.extend(child_blocks)
         residual.extend(child_residual)
-        withheld.extend(child_withheld)
+        held.extend(child_held)
     if not residual:
-        return blocks, [], withheld
-    if depth < fixed:  # this attribute may not be generalised: its small groups stay hidden
-        return blocks, [], withheld + [ident for ident, _ in residual]
-    label = (*prefix, *(GROUPED,) * (width - depth))
+        return blocks, [], held
+    if depth < rules.fixed:  # this attribute may not be generalised
+        return blocks, [], held + [ident for ident, _ in residual]
+    label = (*prefix, *(GROUPED,) * (rules.width - depth))
+    if not rules.final:
+        if len(residual) >= rules.early:
+            return [*blocks, Block(label, tuple(ident for ident, _ in residual))], [], held
+        return blocks, residual, held
     absorbed = [ident for ident, _ in residual]
     by_size = sorted(blocks, key=lambda block: (len(block.members), block.label))
-    while len(absorbed) < k and by_size:
+    while len(absorbed) < rules.k and by_size:
         smallest = by_size.pop(0)
         blocks.remove(smallest)
         absorbed.extend(smallest.members)
-    if len(absorbed) >= k:
-        return [*blocks, Block(label, tuple(absorbed))], [], withheld
+    if len(absorbed) >= rules.k:
+        return [*blocks, Block(label, tuple(absorbed))], [], held
     # everything of this subtree is below k: let the parent generalise it further
     kept = set(absorbed)
-    return [], [entry for entry in entries if entry[0] in kept], withheld
+    return [], [entry for entry in entries if entry[0] in kept], held
 
 
 # --- 2. selecting what to publish ------------------------------------------------------------

@@ -144,7 +144,8 @@ def test_a_release_makes_blocks_of_k_and_loses_nothing(labels, k, final, fixed):
             assert by_fixed[labels[member][:fixed]] < k
     else:
         assert result.withheld == ()
-        assert all(block.label == labels[block.members[0]] for block in result.blocks)
+        for block in result.blocks:  # full detail at k, generalised only at 2k
+            assert block.label == labels[block.members[0]] or len(block.members) >= 2 * k
 
 
 def test_release_before_the_close_waits_for_a_full_group():
@@ -157,6 +158,16 @@ def test_release_before_the_close_waits_for_a_full_group():
     assert sorted(early.pending) == [0, 1, 2, 3, 9]
     assert [(b.label, sorted(b.members)) for b in at_close.blocks] == [
         (("", s.GROUPED, s.GROUPED), [0, 1, 2, 3, 9])]
+
+
+def test_before_the_close_a_coarser_group_is_released_at_twice_k():
+    items = [(n, ("mentor", ("Sales", "Legal", "People")[n % 3])) for n in range(9)]
+
+    at_nine = s.release(items, 5, final=False)
+    at_ten = s.release([*items, (9, ("mentor", "Finance"))], 5, final=False)
+
+    assert at_nine.blocks == ()
+    assert [(b.label, len(b.members)) for b in at_ten.blocks] == [(("mentor", s.GROUPED), 10)]
 
 
 def test_release_at_close_absorbs_the_smallest_block_of_the_same_release():
