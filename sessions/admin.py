@@ -21,5 +21,6 @@ SESSION_FIELDS = ["organization", "pair", "starts_at", "duration_minutes", "form
 class MentoringSessionAdmin(UnscopedTenantAdmin):
     list_display = ["pk", "organization", "pair", "starts_at", "duration_minutes", "status"]
     list_filter = ["status", "format"]
+    list_select_related = ["organization", "pair"]
     fields = SESSION_FIELDS
     readonly_fields = SESSION_FIELDS
