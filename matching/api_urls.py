@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from matching import api
+from matching import api, api_lifecycle
 
 urlpatterns = [
     path("matching/runs/", api.RunListView.as_view(), name="api_matching_runs"),
@@ -30,4 +30,36 @@ urlpatterns = [
          name="api_matching_pair_lock"),
     path("matching/pairs/", api.PairListView.as_view(), name="api_matching_pairs"),
     path("matching/pairs/mine/", api.MyPairListView.as_view(), name="api_matching_my_pairs"),
+    # the pair's lifecycle and HR's pair health
+    path("matching/cohorts/<int:cohort_pk>/pair-health/",
+         api_lifecycle.PairHealthListView.as_view(), name="api_matching_pair_health"),
+    path("matching/pairs/<int:pair_pk>/", api_lifecycle.PairHRDetailView.as_view(),
+         name="api_matching_pair"),
+    path("matching/pairs/<int:pair_pk>/pause/", api_lifecycle.PairPauseView.as_view(),
+         name="api_matching_pair_pause"),
+    path("matching/pairs/<int:pair_pk>/resume/", api_lifecycle.PairResumeView.as_view(),
+         name="api_matching_pair_resume"),
+    path("matching/pairs/<int:pair_pk>/end/", api_lifecycle.PairEndView.as_view(),
+         name="api_matching_pair_end"),
+    path("matching/pairs/<int:pair_pk>/confirm-end/",
+         api_lifecycle.PairConfirmEndView.as_view(), name="api_matching_pair_confirm_end"),
+    path("matching/pairs/<int:pair_pk>/decline-end/",
+         api_lifecycle.PairDeclineEndView.as_view(), name="api_matching_pair_decline_end"),
+    path("matching/pairs/<int:pair_pk>/extend/", api_lifecycle.PairExtendView.as_view(),
+         name="api_matching_pair_extend"),
+    path("matching/pairs/<int:pair_pk>/nudge/", api_lifecycle.PairNudgeView.as_view(),
+         name="api_matching_pair_nudge"),
+    path("matching/pairs/<int:pair_pk>/repair/assess/",
+         api_lifecycle.PairRepairAssessView.as_view(), name="api_matching_pair_repair_assess"),
+    path("matching/pairs/<int:pair_pk>/repair/", api_lifecycle.PairRepairView.as_view(),
+         name="api_matching_pair_repair"),
+    path("matching/pairs/mine/<int:pair_pk>/pause/", api_lifecycle.MyPairPauseView.as_view(),
+         name="api_matching_my_pair_pause"),
+    path("matching/pairs/mine/<int:pair_pk>/resume/",
+         api_lifecycle.MyPairResumeView.as_view(), name="api_matching_my_pair_resume"),
+    path("matching/pairs/mine/<int:pair_pk>/request-end/",
+         api_lifecycle.MyPairRequestEndView.as_view(), name="api_matching_my_pair_request_end"),
+    path("matching/pairs/mine/<int:pair_pk>/withdraw-end-request/",
+         api_lifecycle.MyPairWithdrawEndRequestView.as_view(),
+         name="api_matching_my_pair_withdraw_end_request"),
 ]

@@ -21,7 +21,15 @@ from accounts.models import NotificationChannel, NotificationPreference
 from accounts.names import CodePointOrder, name_key
 from matching.engine import Mentee, Mentor, Problem, Rules, Weights
 from matching.friendly import Side, availability_in, why_paired
-from matching.models import DecisionKind, MatchingRun, Pair, PairDecision, PairStatus, Proposal
+from matching.models import (
+    LIVE_PAIR_STATUSES,
+    DecisionKind,
+    MatchingRun,
+    Pair,
+    PairDecision,
+    PairStatus,
+    Proposal,
+)
 from programs.completeness import profile_completeness
 from programs.enrollment import participant_facts
 from programs.languages import language_match_key
@@ -206,12 +214,13 @@ def pairs_of_cohort(*, cohort: Cohort) -> QuerySet[Pair]:
 
 
 def pairs_of_user(*, user) -> QuerySet[Pair]:
-    """Active pairs the user is in (as mentor or mentee), within the open tenant scope."""
+    """Live pairs (active or paused) the user is in (as mentor or mentee), within the open
+    tenant scope."""
     from django.db.models import Q
 
     return Pair.objects.filter(
         Q(mentor__membership__user=user) | Q(mentee__membership__user=user),
-        status=PairStatus.ACTIVE,
+        status__in=LIVE_PAIR_STATUSES,
     ).select_related(
         "cohort__program", "mentor__membership__user", "mentee__membership__user",
         "mentor__profile__level", "mentee__profile__level",
@@ -580,7 +589,7 @@ def partners_of_user(*, user) -> list[dict]:
         "membership__user_id", "membership__user__full_name", "membership__user__first_name",
         "membership__user__last_name", "membership__user__email", "profile__job_title")]
     rows = (Pair.objects.filter(Q(mentor__in=mine) | Q(mentee__in=mine),
-                                status=PairStatus.ACTIVE)
+                                status__in=LIVE_PAIR_STATUSES)
             .order_by("-created_at", "-id").values("cohort__name", *fields))
     partners = []
     for row in rows:
