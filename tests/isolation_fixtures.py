@@ -228,6 +228,7 @@ def _fill_other_organization(world: World) -> None:
             organization=org, cohort=cohort, mentor=people["mentor"], mentee=people["mentee"],
             run=run, score=0.9, explanation=[mark("pair explanation")],
             override_reason=mark("pair override reason"))
+        _fill_workspace(world, pair)
     Notification.objects.create(
         organization=org, recipient=world.other_admin_user, email=world.other_admin_user.email,
         kind="invitation", key=mark("notification key"), subject=mark("notification subject"),
@@ -268,6 +269,43 @@ def _fill_surveys(world: World, org: Organization, cohort, people) -> None:
                                        role="mentor", department="", released_on=today,
                                        text=mark("free-text answer")) for _ in range(10)])
     world.other_ids.update(survey=survey.pk, question=question.pk)
+
+
+def _fill_workspace(world: World, pair) -> None:
+    """B's pair has a workspace: a session, its log and action item, a goal with an update, a
+    commitment and private notes, every text marked."""
+    from django.utils import timezone
+
+    from sessions.models import (
+        ActionItem,
+        Commitment,
+        Goal,
+        GoalUpdate,
+        MentoringSession,
+        PrivateNote,
+    )
+
+    mark, org = world.mark, pair.organization
+    session = MentoringSession.objects.create(
+        organization=org, pair=pair, starts_at=timezone.now() - dt.timedelta(days=3),
+        duration_minutes=45, status="happened", location=mark("session location"),
+        agenda=mark("session agenda"), summary=mark("session summary"),
+        cancel_reason=mark("session cancel reason"))
+    ActionItem.objects.create(organization=org, pair=pair, session=session,
+                              owner=pair.mentor, text=mark("action item"))
+    goal = Goal.objects.create(organization=org, pair=pair, owner=pair.mentee,
+                               title=mark("goal title"), why=mark("goal why"),
+                               success_measure=mark("goal measure"))
+    GoalUpdate.objects.create(organization=org, goal=goal, author=pair.mentee, percent=10,
+                              comment=mark("goal update"))
+    Commitment.objects.create(organization=org, pair=pair, owner=pair.mentee,
+                              text=mark("commitment"), shared_with_partner=True,
+                              due_date=timezone.localdate(), outcome_note=mark("outcome"))
+    PrivateNote.objects.create(organization=org, author=pair.mentee, pair=pair,
+                               text=mark("private note"))
+    PrivateNote.objects.create(organization=org, author=pair.mentor, pair=pair,
+                               session=session, text=mark("private session note"))
+    world.other_ids.update(session=session.pk, goal=goal.pk)
 
 
 def _other_mentee(world, org, cohort, level, admin):
