@@ -322,6 +322,8 @@ FLIPSIDE_LOGIN_LINK_HOURS = {
     "invitation": 14 * 24,
     "application_decision": 14 * 24,
     "pair_introduction": 7 * 24,
+    "pair_nudge": 7 * 24,
+    "pair_lifecycle": 7 * 24,
     "profile_reminder": 7 * 24,
     "login_link": 2,
 }
@@ -347,6 +349,12 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
 CELERY_BEAT_SCHEDULE["dispatch-stalled-matching-runs"] = {
     "task": "matching.tasks.dispatch_stalled_runs",
     "schedule": 60.0,
+}
+# Resume pauses whose return date came and close extensions that are over: hourly, because
+# each organization's day starts at its own midnight (the task is idempotent).
+CELERY_BEAT_SCHEDULE["pairs-lifecycle-daily"] = {
+    "task": "matching.tasks.pairs_lifecycle_daily",
+    "schedule": 3600.0,
 }
 CELERY_BEAT_SCHEDULE["scan-due-commitments"] = {
     "task": "sessions.tasks.scan_due_commitments",

@@ -577,3 +577,18 @@ def test_the_history_is_never_changed_or_deleted(world):
         PairEvent.objects.filter(pk=event.pk).delete()
     assert PairEvent.objects.get(pk=event.pk).note == ""
     assert str(event) == f"nudged of pair {world.pair.pk}"
+
+
+def test_the_hourly_beat_task_resumes_due_pauses_in_every_organization(world, settings):
+    from matching.tasks import pairs_lifecycle_daily
+
+    until = world.today + dt.timedelta(days=3)
+    lifecycle.pair_pause(pair=world.pair, actor=world.admin, as_admin=True, until=until)
+    assert settings.CELERY_BEAT_SCHEDULE["pairs-lifecycle-daily"]["task"] == \
+        "matching.tasks.pairs_lifecycle_daily"
+
+    with time_machine.travel(dt.datetime.combine(until, dt.time(12)), tick=False):
+        assert pairs_lifecycle_daily() == 1
+        assert pairs_lifecycle_daily() == 0
+
+    assert Pair.objects.get(pk=world.pair.pk).status == PairStatus.ACTIVE
