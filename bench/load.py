@@ -140,6 +140,7 @@ def seed(people: int, *, seed_value: int = 11, match: bool = True, log=print) ->
     """One organization with a matching-phase cohort of ``people``, inserted in bulk; with
     ``match``, a real matching run over it whose proposals are published as pairs."""
     from django.contrib.auth.hashers import make_password
+    from django.db import connection
     from django.utils import timezone
 
     from accounts.models import Membership, Organization, Role, User
@@ -234,6 +235,8 @@ def seed(people: int, *, seed_value: int = 11, match: bool = True, log=print) ->
             pairs = len(proposals)
             log(f"matched      {pairs:,} pairs by the engine in "
                 f"{time.perf_counter() - started:.1f} s")
+        with connection.cursor() as cursor:  # fresh planner statistics, as autovacuum keeps
+            cursor.execute("ANALYZE")
         paired = set(Pair.objects.values_list("mentor_id", flat=True))
         participant = next((p for p in participants if p.pk in paired), participants[0])
     return World(organization_slug=organization.slug, cohort_pk=cohort.pk, run_pk=run.pk,

@@ -138,7 +138,8 @@ def main() -> None:
                   f"  {target.path}")
             if args.queries:
                 for number, query in enumerate(queries.captured_queries, 1):
-                    print(f"  {number:>2}. {query['sql'][:400]}")
+                    print(f"  {number:>2}. {float(query['time']) * 1000:>7.1f} ms  "
+                          f"{query['sql'][:300]}")
             if target.name in profiled:
                 profile(client, target, args.profile_requests, use_cprofile=args.cprofile)
     finally:

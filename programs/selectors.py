@@ -297,6 +297,12 @@ def roster_page(*, cohort: Cohort, sort: str = "name", **filters) -> QuerySet:
     ).values(*_ROSTER_VALUES)
 
 
+def roster_count(*, cohort: Cohort, sort: str = "name", **filters) -> int:
+    """How many rows :func:`roster_page` has, joining only what the filters need (the
+    paginator would otherwise count through the page query's joins)."""
+    return _roster_filtered(cohort=cohort, **filters).order_by().count()
+
+
 def roster_rows(values: list[dict]) -> list[RosterRow]:
     """One page of :func:`roster_page` with each person's topics: one query for the topics
     of the whole page."""
