@@ -98,7 +98,10 @@ class CohortPairHealthView(OrganizationMixin, TemplateView):
             here["page"] = str(page.number)
         context.update(
             cohort=cohort, filter_form=form, filters=filters, listing=listing, page=page,
-            rows=list(page.object_list), page_query=query.urlencode(),
+            rows=list(page.object_list),
+            rows_and_links=list(zip(page.object_list,
+                                    _row_links(self.request, page.object_list), strict=True)),
+            page_query=query.urlencode(),
             page_links=_page_links(page), filtered=bool(filters.q or filters.health),
             return_to=self.request.path + (f"?{here.urlencode()}" if here else ""),
             export_query=query.urlencode(),
@@ -106,6 +109,20 @@ class CohortPairHealthView(OrganizationMixin, TemplateView):
                             for key, label in pair_health.HEALTH_FILTERS.items()],
         )
         return context
+
+
+_PLACEHOLDER = 987654321
+
+
+def _row_links(request, rows) -> list[dict[str, str]]:
+    """Each row's links (pair page, nudge, re-pair), from one reverse per kind of link."""
+    slug = request.organization.slug
+    patterns = {name: reverse(f"matching:{route}", kwargs={
+        "org_slug": slug, "pair_pk": _PLACEHOLDER}).replace(str(_PLACEHOLDER), "{pk}")
+        for name, route in (("pair", "pair_hr"), ("nudge", "pair_hr_nudge"),
+                            ("repair", "pair_hr_repair"))}
+    return [{name: pattern.format(pk=row.pair_id) for name, pattern in patterns.items()}
+            for row in rows]
 
 
 class CohortPairHealthCsvView(CohortPairHealthView):
