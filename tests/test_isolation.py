@@ -604,6 +604,7 @@ def _id_cases(world) -> list[IdCase]:
     from programs.models import CohortStatus, ParticipantRole
     from tests.factories.accounts import MembershipFactory
     from tests.factories.matching import MatchingRunFactory, PairFactory, ProposalFactory
+    from tests.factories.feedback import QuestionFactory, SurveyFactory
     from tests.factories.programs import (
         CohortFactory,
         ParticipantFactory,
@@ -643,6 +644,8 @@ def _id_cases(world) -> list[IdCase]:
                              "override_reason": "checked"}
     swap_keys = {"first": "proposal", "second": "other_proposal"}
     profile_url = url("programs:participant_profile", participant_pk=place.pk)
+    survey = SurveyFactory(cohort=matching)
+    question = QuestionFactory(survey=survey)
 
     return [
         IdCase("web copy_from", "admin", "post", url("programs:program_create"),
@@ -704,6 +707,17 @@ def _id_cases(world) -> list[IdCase]:
         IdCase("api assess pair", "admin", "post_json",
                url("api_matching_pair_assess", cohort_pk=matching.pk), pair_body, pair_own,
                pair_keys, sibling=pair_sibling, refused_status={404}),
+        IdCase("web survey cohort", "admin", "post", url("feedback:survey_create"),
+               lambda ids: {"cohort": ids["cohort"], "template": "baseline",
+                            "reminder_days": 2},
+               {"cohort": matching.pk}, {"cohort": "cohort"}, refused_status={400}),
+        IdCase("api survey cohort", "admin", "post_json", url("api_surveys"),
+               lambda ids: {"cohort": ids["cohort"], "template": "midpoint"},
+               {"cohort": matching.pk}, {"cohort": "cohort"}, refused_status={400}),
+        IdCase("api answer question", "member", "post_json",
+               url("api_my_survey_responses", survey_pk=survey.pk),
+               lambda ids: {"answers": [{"question": ids["question"], "value": 3}]},
+               {"question": question.pk}, {"question": "question"}, refused_status={400}),
         *(IdCase(f"api filter {name}", "admin", "get_json", url(name),
                  lambda ids, key=key: {key: ids[key]}, {key: own}, {key: key},
                  own_status={200}, refused_status={200, 400})
@@ -718,6 +732,7 @@ CASE_IDS = ["web copy_from", "web focus_areas", "web prompt topic", "web merge t
             "web apply topics", "web profile manager and level", "web manual pair", "web swap",
             "api cohort program", "api program focus_areas", "api participant cohort",
             "api run cohort", "api swap", "api lock pair", "api assess pair",
+            "web survey cohort", "api survey cohort", "api answer question",
             "api filter participant-list", "api filter api_matching_runs",
             "api filter api_matching_pairs", "api filter cohort-list"]
 
