@@ -371,7 +371,7 @@ class MyPairMixin(OrganizationAPIMixin):
 
 def _my_action(serializer_class, description: str, perform, name: str):
     class MyActionView(MyPairMixin, generics.GenericAPIView):
-        http_method_names = ["get", "post", "options"]
+        http_method_names = ["get", "head", "post", "options"]
 
         def state(self, pair: Pair) -> Response:
             pair = Pair.objects.select_related("end_requested_by").get(pk=pair.pk)
