@@ -637,3 +637,28 @@ def test_another_organizations_pairs_never_show(admin_client, built, pairs, othe
     with activity_source(fixed_activity({})):
         listed = admin_client.get(health_url(built.cohort))
     assert other_pair.pk not in {pk for pk, _ in rows_of(listed)}
+
+
+def test_repairing_with_people_of_another_organization_is_refused(admin_client, api_client,
+                                                                  admin_user, pairs,
+                                                                  other_organization,
+                                                                  db_snapshot):
+    with organization_scope(other_organization):
+        elsewhere = live_cohort(other_organization, mentors=1, mentees=1, name="Elsewhere")
+    theirs = {"mentor": elsewhere.mentors[0].pk, "mentee": elsewhere.mentees[0].pk,
+              "override_reason": "probe"}
+    api_client.force_authenticate(admin_user)
+    before = db_snapshot()
+
+    web = admin_client.post(pair_url(pairs[0], "matching:pair_hr_repair"), theirs)
+    api = api_client.post(pair_url(pairs[0], "api_matching_pair_repair"), theirs,
+                          format="json")
+    assessed = api_client.post(pair_url(pairs[0], "api_matching_pair_repair_assess"), theirs,
+                               format="json")
+
+    assert web.status_code == 400
+    assert "That mentor is not an enrolled mentor of this cohort" in web.content.decode()
+    assert (api.status_code, assessed.status_code) == (400, 400)
+    assert api.json() == {"mentor": [f"No enrolled mentor of this cohort has the id "
+                                     f"{elsewhere.mentors[0].pk}."]}
+    assert db_snapshot() == before
