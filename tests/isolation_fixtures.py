@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps as django_apps
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from accounts.models import ApiToken, Notification, Organization, Role, User, hash_token
 from accounts.tenancy import organization_scope, scopes_disabled
@@ -340,7 +340,61 @@ def build_world() -> World:
                                      email="hr@globex.example").user
     _person(world, world.other_organization, Role.EXECUTIVE)
     _fill_other_organization(world)
+    with organization_scope(world.other_organization):
+        _fill_records(world)
     return world
+
+
+def _fill_records(world: World) -> None:
+    """The rest of B's tables (tests/test_isolation.py checks that every tenant table has a
+    row of B): pair history, session topics, ratings, edit log and calendar file, goal
+    topics, a survey draft, a pending and an attributed answer."""
+    from django.utils import timezone
+
+    from feedback.models import AttributedAnswer, PendingAnswer, Question, Response, SurveyDraft
+    from matching.models import Pair, PairEvent
+    from programs.models import Topic
+    from sessions.models import (
+        CalendarInvite,
+        Goal,
+        GoalTopic,
+        MentoringSession,
+        SessionChange,
+        SessionRating,
+        SessionTopic,
+    )
+
+    mark, ids, org = world.mark, world.other_ids, world.other_organization
+    pair = Pair.objects.get(pk=ids["pair"])
+    session = MentoringSession.objects.get(pk=ids["session"])
+    topic = Topic.objects.get(pk=ids["topic"])
+    question = Question.objects.get(pk=ids["question"])
+    PairEvent.objects.create(organization=org, pair=pair, kind="paused", actor_role="mentee",
+                             note=mark("pair event note"))
+    SessionTopic.objects.create(organization=org, session=session, topic=topic)
+    SessionRating.objects.create(organization=org, session=session, participant=pair.mentee,
+                                 value=2)
+    SessionChange.objects.create(organization=org, session=session, actor=pair.mentee,
+                                 kind="scheduled", changes=[{
+                                     "field": "location", "old": mark("old location"),
+                                     "new": mark("new location")}])
+    CalendarInvite.objects.create(organization=org, session=session, sequence=99,
+                                  method="REQUEST",
+                                  ics=f"BEGIN:VCALENDAR\r\nSUMMARY:{mark('calendar')}\r\n"
+                                      "END:VCALENDAR\r\n")
+    GoalTopic.objects.create(organization=org, goal=Goal.objects.get(pk=ids["goal"]),
+                             topic=topic)
+    SurveyDraft.objects.create(organization=org, survey=question.survey,
+                               participant=pair.mentee,
+                               data={str(question.pk): mark("survey draft")})
+    PendingAnswer.objects.create(organization=org, survey=question.survey, question=question,
+                                 role="mentee", department="", text=mark("pending answer"))
+    response = Response.objects.create(organization=org, survey=question.survey,
+                                       participant=pair.mentee, session=session,
+                                       responded_on=timezone.localdate())
+    AttributedAnswer.objects.create(organization=org, response=response,
+                                    survey=question.survey, question=question,
+                                    text=mark("attributed answer"))
 
 
 @pytest.fixture(scope="module")
@@ -382,19 +436,34 @@ def _rows_of(model: type[models.Model], organization: Organization, user_ids: li
 def org_snapshot(db):
     """``org_snapshot(organization)``: every row of ``organization``, of its members' accounts
     and of the tables joining them, to prove a request of another organization changed none.
+
+    The per-table queries are compiled once per organization (the first call) and then run as
+    plain SQL in one cursor: the sweep takes two snapshots per route.
     """
     models_ = [m for m in django_apps.get_models(include_auto_created=True)
                if m._meta.managed and not m._meta.proxy]
+    compiled: dict[int, list[tuple[str, str, tuple]]] = {}
+
+    def queries(organization: Organization) -> list[tuple[str, str, tuple]]:
+        if organization.pk not in compiled:
+            with scopes_disabled():  # tests read every tenant's rows on purpose
+                user_ids = list(User.objects.filter(memberships__organization=organization)
+                                .values_list("pk", flat=True))
+                found = []
+                for model in models_:
+                    rows = _rows_of(model, organization, user_ids)
+                    if rows is not None:
+                        sql, params = rows.values_list().query.sql_with_params()
+                        found.append((model._meta.label, sql, params))
+            compiled[organization.pk] = found
+        return compiled[organization.pk]
 
     def snapshot(organization: Organization) -> dict[str, list]:
-        with scopes_disabled():  # tests read every tenant's rows on purpose
-            user_ids = list(User.objects.filter(memberships__organization=organization)
-                            .values_list("pk", flat=True))
-            result = {}
-            for model in models_:
-                rows = _rows_of(model, organization, user_ids)
-                if rows is not None:
-                    result[model._meta.label] = sorted(rows.values_list(), key=repr)
+        result = {}
+        with connection.cursor() as cursor:
+            for label, sql, params in queries(organization):
+                cursor.execute(sql, params)
+                result[label] = sorted(cursor.fetchall(), key=repr)
         return result
 
     return snapshot
