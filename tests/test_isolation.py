@@ -462,6 +462,12 @@ OTHER_MEMBERS_OBJECTS.update({
     (route.name, "pair_pk"): _someone_elses_pair for route in ORG_ROUTES
     if "pair_pk" in route.kwargs and route.view_class is not None
     and route.view_class.__module__.startswith("sessions.")})
+# The people's own lifecycle actions on their pair (matching app): a pair of two other people.
+OTHER_MEMBERS_OBJECTS.update({
+    (route.name, "pair_pk"): _someone_elses_pair for route in ORG_ROUTES
+    if "pair_pk" in route.kwargs and route.view_class is not None
+    and route.view_class.__module__.startswith("matching.")
+    and Role.MEMBER in route.allowed_roles("GET")})
 def _someone_elses_survey(organization) -> int:
     """An open survey of a cohort the member has no place in."""
     from tests.factories.feedback import QuestionFactory, SurveyFactory
