@@ -25,12 +25,15 @@ import numpy as np
 
 from matching.problem import (
     COMPONENTS,
+    MANAGER_CYCLE,
     Mentee,
     Mentor,
     Problem,
     ProblemError,
+    ProblemIssue,
     Rules,
     Weights,
+    issue,
     manager_map,
     problem_from_dict,
     problem_to_dict,
@@ -40,8 +43,8 @@ from matching.scoring import (
     RULES,
     SCALE,
     Block,
+    Cells,
     Context,
-    Pairs,
     ancestors,
     build_context,
     components,
@@ -53,12 +56,14 @@ from matching.scoring import (
 from matching.solver import Progress, solve_matching
 
 __all__ = [
+    "MANAGER_CYCLE",
     "MatchResult",
     "Mentee",
     "Mentor",
     "PairResult",
     "Problem",
     "ProblemError",
+    "ProblemIssue",
     "Rules",
     "Unmatched",
     "Weights",
@@ -202,7 +207,7 @@ def _pair_results(
         return []
     rows = np.array([i for i, _ in assigned], dtype=np.int64)
     cols = np.array([j for _, j in assigned], dtype=np.int64)
-    sel = Pairs(rows, cols)
+    sel = Cells(rows, cols)
     comps = components(ctx, sel)
     points = total_points(ctx, comps)
     overlap = overlap_minutes(ctx, sel)
@@ -431,7 +436,7 @@ def _stats(
 
 def _all_scores(ctx: Context, points: np.ndarray) -> list[dict[str, Any]]:
     rows, cols = np.nonzero(points >= 0)
-    comps = components(ctx, Pairs(rows, cols))
+    comps = components(ctx, Cells(rows, cols))
     return [
         {
             "mentor_id": ctx.mentors[i].id,
@@ -454,7 +459,7 @@ def score_pair(
     validate_problem(problem)
     ctx = build_context(problem)
     unknown = [
-        f"unknown {kind} id '{pid}'"
+        issue(f"unknown_{kind}", f"unknown {kind} id {{0}}", pid)
         for kind, pid, index in (
             ("mentor", mentor_id, ctx.mentor_index),
             ("mentee", mentee_id, ctx.mentee_index),
@@ -464,7 +469,7 @@ def score_pair(
     if unknown:
         raise ProblemError(unknown)
     i, j = ctx.mentor_index[mentor_id], ctx.mentee_index[mentee_id]
-    sel = Pairs(np.array([i]), np.array([j]))
+    sel = Cells(np.array([i]), np.array([j]))
     comps = components(ctx, sel)
     masks = rule_masks(ctx, sel)
     broken = [_broken_rule(ctx, name, i, j) for name in masks if not masks[name][0]]

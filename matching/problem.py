@@ -20,17 +20,64 @@ MAX_CAPACITY = 3
 MINUTES_PER_DAY = 1440
 
 
-class ProblemError(ValueError):
-    """Invalid matching input. `messages` lists every problem found, one sentence each."""
+MANAGER_CYCLE = "manager_cycle"
 
-    def __init__(self, messages: list[str]) -> None:
-        super().__init__("; ".join(messages))
-        self.messages = list(messages)
+
+def _literal(value: object) -> str:
+    """``value`` as literal text of a :class:`ProblemIssue` sentence (braces escaped)."""
+    return str(value).replace("{", "{{").replace("}", "}}")
+
+
+@dataclass(frozen=True)
+class ProblemIssue:
+    """One problem of a matching input, as data: a stable ``code``, the ids of the people
+    involved, and the engine's sentence, whose ``{0}``, ``{1}``… stand for ``ids[0]``,
+    ``ids[1]``… (any other braces are escaped). The engine names people by id; a caller that
+    knows who they are passes its own ``name`` to :meth:`describe`.
+    """
+
+    code: str
+    text: str
+    ids: tuple[str, ...] = ()
+
+    def engine_name(self, person_id: str) -> str:
+        """How the engine itself shows an id: quoted, except in a manager chain."""
+        return person_id if self.code == MANAGER_CYCLE else f"'{person_id}'"
+
+    def describe(self, name: Callable[[str], str] | None = None, *, arrow: str = " -> ") -> str:
+        """The sentence with each id shown by ``name`` (the engine's way by default);
+        ``arrow`` joins the people of a manager chain."""
+        show = name or self.engine_name
+        if self.code == MANAGER_CYCLE:
+            return "cyclic manager chain: " + arrow.join(show(i) for i in self.ids)
+        return self.text.format(*(show(i) for i in self.ids))
+
+    @property
+    def message(self) -> str:
+        return self.describe()
+
+
+def issue(code: str, text: str, *ids: str) -> ProblemIssue:
+    return ProblemIssue(code=code, text=text, ids=tuple(ids))
+
+
+class ProblemError(ValueError):
+    """Invalid matching input. ``issues`` lists every problem found as data (a code and the
+    ids involved); ``messages`` are the same as sentences, one each, naming people by id."""
+
+    def __init__(self, issues: Iterable[ProblemIssue | str]) -> None:
+        self.issues = [
+            item if isinstance(item, ProblemIssue) else issue("invalid_input", _literal(item))
+            for item in issues
+        ]
+        self.messages = [item.message for item in self.issues]
+        super().__init__("; ".join(self.messages))
 
 
 @dataclass
-class Participant:
-    """Fields shared by mentors and mentees.
+class Person:
+    """A person of a matching problem (not the Django ``Participant`` model): the fields
+    mentors and mentees share.
 
     `level` is an ordinal (higher = more senior). `teaches` maps topic -> proficiency (1-3),
     `learns` maps topic -> priority (1-3). `availability` windows are in the participant's
@@ -52,14 +99,14 @@ class Participant:
 
 
 @dataclass
-class Mentor(Participant):
+class Mentor(Person):
     """A junior employee who mentors up to `capacity` (1-3) senior leaders."""
 
     capacity: int = 1
 
 
 @dataclass
-class Mentee(Participant):
+class Mentee(Person):
     """A senior leader being reverse-mentored."""
 
 
@@ -135,17 +182,19 @@ class Problem:
 
 def validate_problem(problem: Problem) -> None:
     """Raise ProblemError listing every semantic problem of `problem`."""
-    errors: list[str] = []
+    errors: list[ProblemIssue] = []
     people = [*problem.mentors, *problem.mentees]
     _check_ids(people, errors)
     for person in people:
         _check_participant(person, errors)
     for mentor in problem.mentors:
         if not _is_int(mentor.capacity) or not 1 <= mentor.capacity <= MAX_CAPACITY:
-            errors.append(
-                f"mentor '{mentor.id}' has capacity {mentor.capacity!r}; "
-                f"capacity must be between 1 and {MAX_CAPACITY}"
-            )
+            errors.append(issue(
+                "capacity",
+                f"mentor {{0}} has capacity {_literal(repr(mentor.capacity))}; "
+                f"capacity must be between 1 and {MAX_CAPACITY}",
+                mentor.id,
+            ))
     _check_rules(problem.rules, errors)
     _check_weights(problem.weights, errors)
     _check_pairs(problem, errors)
@@ -158,36 +207,40 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check_ids(people: list[Participant], errors: list[str]) -> None:
+def _check_ids(people: list[Person], errors: list[ProblemIssue]) -> None:
     seen: set[str] = set()
     for person in people:
         if not isinstance(person.id, str) or not person.id:
-            errors.append(f"participant id {person.id!r} must be a non-empty string")
+            errors.append(issue(
+                "invalid_id", f"participant id {_literal(repr(person.id))} must be a non-empty "
+                "string"))
         elif person.id in seen:
-            errors.append(f"duplicate participant id '{person.id}'")
+            errors.append(issue("duplicate_id", "duplicate participant id {0}", person.id))
         seen.add(person.id)
 
 
-def _check_participant(person: Participant, errors: list[str]) -> None:
-    who = f"participant '{person.id}'"
+def _check_participant(person: Person, errors: list[ProblemIssue]) -> None:
+    def fail(code: str, text: str) -> None:
+        errors.append(issue(code, "participant {0}: " + text, person.id))
+
     if not _is_int(person.level):
-        errors.append(f"{who}: level must be an integer, got {person.level!r}")
+        fail("level", f"level must be an integer, got {_literal(repr(person.level))}")
     for kind, topics in (("teaches", person.teaches), ("learns", person.learns)):
         for topic, value in topics.items():
             if not isinstance(topic, str) or not topic:
-                errors.append(f"{who}: {kind} topic {topic!r} must be a non-empty string")
+                fail("topic", f"{kind} topic {_literal(repr(topic))} must be a non-empty string")
             if not _is_int(value) or not 1 <= value <= 3:
-                errors.append(f"{who}: {kind}['{topic}'] must be an integer 1-3, got {value!r}")
+                fail("topic_value", f"{kind}['{_literal(topic)}'] must be an integer 1-3, "
+                                    f"got {_literal(repr(value))}")
     try:
         ZoneInfo(person.timezone)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        errors.append(f"{who}: unknown time zone {person.timezone!r}")
+        fail("time_zone", f"unknown time zone {_literal(repr(person.timezone))}")
     for window in person.availability:
         if not _valid_window(window):
-            errors.append(
-                f"{who}: availability window {window!r} must be (weekday 0-6, start, end) "
-                f"with 0 <= start < end <= {MINUTES_PER_DAY}"
-            )
+            fail("availability", f"availability window {_literal(repr(window))} must be "
+                                 f"(weekday 0-6, start, end) with 0 <= start < end <= "
+                                 f"{MINUTES_PER_DAY}")
 
 
 def _valid_window(window: object) -> bool:
@@ -199,7 +252,13 @@ def _valid_window(window: object) -> bool:
     return 0 <= weekday <= 6 and 0 <= start < end <= MINUTES_PER_DAY
 
 
-def _check_rules(rules: Rules, errors: list[str]) -> None:
+def _check_rules(rules: Rules, errors: list[ProblemIssue]) -> None:
+    problems: list[str] = []
+    _rule_problems(rules, problems)
+    errors.extend(issue("rules", _literal(text)) for text in problems)
+
+
+def _rule_problems(rules: Rules, errors: list[str]) -> None:
     if not _is_int(rules.min_seniority_gap) or rules.min_seniority_gap < 0:
         errors.append("rules.min_seniority_gap must be a non-negative integer")
     if not _is_int(rules.manager_chain_depth) or rules.manager_chain_depth < 0:
@@ -216,12 +275,12 @@ def _check_rules(rules: Rules, errors: list[str]) -> None:
         errors.append("rules.reference_week must be a Monday")
 
 
-def _check_weights(weights: Weights, errors: list[str]) -> None:
+def _check_weights(weights: Weights, errors: list[ProblemIssue]) -> None:
     values = weights.as_dict() if _weights_numeric(weights) else None
     if values is None or any(not math.isfinite(v) or v < 0 for v in values.values()):
-        errors.append("weights must be finite non-negative numbers")
+        errors.append(issue("weights", "weights must be finite non-negative numbers"))
     elif sum(values.values()) <= 0:
-        errors.append("at least one weight must be positive")
+        errors.append(issue("weights", "at least one weight must be positive"))
 
 
 def _weights_numeric(weights: Weights) -> bool:
@@ -232,34 +291,44 @@ def _weights_numeric(weights: Weights) -> bool:
     )
 
 
-def _check_pairs(problem: Problem, errors: list[str]) -> None:
+def _check_pairs(problem: Problem, errors: list[ProblemIssue]) -> None:
+    # Pairs are shown as the engine writes them, "(mentor, mentee)" with bare ids: the ids are
+    # carried in the issue, the sentence keeps them literal.
     mentor_ids = {m.id: m for m in problem.mentors}
     mentee_ids = {m.id for m in problem.mentees}
     for kind, pairs in (("locked", problem.locked), ("rejected", problem.rejected)):
         for pair in pairs:
             mentor_id, mentee_id = pair
+            shown = f"{kind} pair ({_literal(mentor_id)}, {_literal(mentee_id)})"
             if mentor_id not in mentor_ids:
-                errors.append(f"{kind} pair ({mentor_id}, {mentee_id}): unknown mentor id")
+                errors.append(issue(f"{kind}_unknown_mentor", f"{shown}: unknown mentor id",
+                                    mentor_id, mentee_id))
             if mentee_id not in mentee_ids:
-                errors.append(f"{kind} pair ({mentor_id}, {mentee_id}): unknown mentee id")
+                errors.append(issue(f"{kind}_unknown_mentee", f"{shown}: unknown mentee id",
+                                    mentor_id, mentee_id))
     both = {tuple(p) for p in problem.locked} & {tuple(p) for p in problem.rejected}
-    errors.extend(f"pair ({a}, {b}) is both locked and rejected" for a, b in sorted(both))
+    errors.extend(
+        issue("locked_and_rejected",
+              f"pair ({_literal(a)}, {_literal(b)}) is both locked and rejected", a, b)
+        for a, b in sorted(both))
     locks_per_mentee: dict[str, int] = {}
     locks_per_mentor: dict[str, int] = {}
     for mentor_id, mentee_id in {tuple(p) for p in problem.locked}:
         locks_per_mentee[mentee_id] = locks_per_mentee.get(mentee_id, 0) + 1
         locks_per_mentor[mentor_id] = locks_per_mentor.get(mentor_id, 0) + 1
     errors.extend(
-        f"mentee '{mentee}' is locked to {count} mentors"
+        issue("mentee_locks", f"mentee {{0}} is locked to {count} mentors", mentee)
         for mentee, count in sorted(locks_per_mentee.items())
         if count > 1
     )
     for mentor_id, count in sorted(locks_per_mentor.items()):
         mentor = mentor_ids.get(mentor_id)
         if mentor is not None and _is_int(mentor.capacity) and count > mentor.capacity:
-            errors.append(
-                f"mentor '{mentor_id}' has {count} locked pairs but capacity {mentor.capacity}"
-            )
+            errors.append(issue(
+                "mentor_locks",
+                f"mentor {{0}} has {count} locked pairs but capacity {mentor.capacity}",
+                mentor_id,
+            ))
 
 
 def manager_map(problem: Problem) -> dict[str, str | None]:
@@ -273,23 +342,24 @@ def manager_map(problem: Problem) -> dict[str, str | None]:
     return managers
 
 
-def manager_chain_errors(problem: Problem) -> list[str]:
+def manager_chain_errors(problem: Problem) -> list[ProblemIssue]:
     """Report conflicting manager ids and cycles in the reporting lines."""
     errors = []
     for person in (*problem.mentors, *problem.mentees):
         org = problem.org_managers.get(person.id)
         if person.manager_id is not None and org is not None and org != person.manager_id:
-            errors.append(
-                f"participant '{person.id}': manager_id '{person.manager_id}' conflicts with "
-                f"org_managers '{org}'"
-            )
+            errors.append(issue(
+                "manager_conflict",
+                "participant {0}: manager_id {1} conflicts with org_managers {2}",
+                person.id, person.manager_id, org,
+            ))
     managers = manager_map(problem)
     reported: set[frozenset[str]] = set()
     for start in sorted(managers):
         cycle = _find_cycle(start, managers)
         if cycle and frozenset(cycle) not in reported:
             reported.add(frozenset(cycle))
-            errors.append("cyclic manager chain: " + " -> ".join([*cycle, cycle[0]]))
+            errors.append(issue(MANAGER_CYCLE, "cyclic manager chain", *cycle, cycle[0]))
     return errors
 
 
@@ -427,7 +497,7 @@ def problem_from_dict(data: Any) -> Problem:
 
 
 def _read_people(
-    reader: _Reader, items: Any, where: str, cls: type[Participant], allowed: set[str]
+    reader: _Reader, items: Any, where: str, cls: type[Person], allowed: set[str]
 ) -> list[Any]:
     if not reader.typed(where, items, lambda v: isinstance(v, list), "a list of objects"):
         return []
@@ -505,7 +575,7 @@ def _read_pairs(reader: _Reader, data: Any, where: str) -> list[tuple[str, str]]
 def problem_to_dict(problem: Problem) -> dict[str, Any]:
     """The JSON form of a Problem (inverse of problem_from_dict)."""
 
-    def person(p: Participant) -> dict[str, Any]:
+    def person(p: Person) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": p.id,
             "name": p.name,

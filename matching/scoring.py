@@ -2,7 +2,7 @@
 
 A `Context` encodes a Problem into numpy arrays once (people sorted by id, so results never
 depend on input order). The same functions evaluate either a dense block of the mentor x mentee
-grid (`Block`) or an explicit list of pairs (`Pairs`). Every component is derived from exact
+grid (`Block`) or an explicit list of cells (`Cells`). Every component is derived from exact
 integers (dot products of small integers in float32 are exact), so a block and a pair evaluation
 of the same cell give bit-identical scores.
 """
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from matching.problem import COMPONENTS, Mentee, Mentor, Participant, Problem, manager_map
+from matching.problem import COMPONENTS, Mentee, Mentor, Person, Problem, manager_map
 
 MINUTES_PER_WEEK = 7 * 1440
 SCALE = 1000
@@ -141,7 +141,7 @@ def _codes(values: Iterable[str]) -> dict[str, int]:
     return {v: k for k, v in enumerate(sorted(set(values)))}
 
 
-def _topic_matrices(people: list[Participant], topics: list[str]) -> tuple[np.ndarray, ...]:
+def _topic_matrices(people: list[Person], topics: list[str]) -> tuple[np.ndarray, ...]:
     column = {t: k for k, t in enumerate(topics)}
     teach = np.zeros((len(people), len(topics)), dtype=np.float32)
     learn = np.zeros((len(people), len(topics)), dtype=np.float32)
@@ -158,7 +158,7 @@ def _language_masks(mentors: list[Mentor], mentees: list[Mentee]) -> tuple[np.nd
     codes = _codes(lang for p in (*mentors, *mentees) for lang in p.languages)
     words = max(1, -(-len(codes) // 64))
 
-    def masks(people: list[Participant]) -> np.ndarray:
+    def masks(people: list[Person]) -> np.ndarray:
         out = np.zeros((len(people), words), dtype=np.uint64)
         for row, person in enumerate(people):
             for lang in person.languages:
@@ -170,7 +170,7 @@ def _language_masks(mentors: list[Mentor], mentees: list[Mentee]) -> tuple[np.nd
 
 
 def _id_pairs(
-    people: list[Participant], other_index: dict[str, int], attr: str, own_index: dict[str, int]
+    people: list[Person], other_index: dict[str, int], attr: str, own_index: dict[str, int]
 ) -> list[tuple[int, int]]:
     """(mentor, mentee) index pairs for each known id in `attr` (requested or excluded).
 
@@ -222,7 +222,7 @@ def _utc_start(tz: str, reference: datetime, weekday: int, minute: int) -> int:
     return int((local.astimezone(UTC) - reference.replace(tzinfo=UTC)).total_seconds() // 60)
 
 
-def utc_intervals(person: Participant, reference_monday: datetime) -> list[tuple[int, int]]:
+def utc_intervals(person: Person, reference_monday: datetime) -> list[tuple[int, int]]:
     """The person's weekly windows as merged [start, end) minutes of the UTC week."""
     pieces = []
     for weekday, start, end in person.availability:
@@ -309,7 +309,7 @@ class Block:
         return out
 
 
-class Pairs:
+class Cells:
     """The cells (rows[k], cols[k]) (results have shape (len(rows),))."""
 
     def __init__(self, rows: np.ndarray, cols: np.ndarray) -> None:
@@ -330,7 +330,7 @@ class Pairs:
         return np.isin(self.rows * max(n_mentees, 1) + self.cols, rel.keys)
 
 
-Selection = Block | Pairs
+Selection = Block | Cells
 
 
 def _rel(ctx: Context, sel: Selection, rel: Relation) -> np.ndarray:

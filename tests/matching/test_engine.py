@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,11 +20,14 @@ from matching.engine import (
     ProblemError,
     Rules,
     Weights,
+    problem_to_dict,
     result_to_dict,
     score_pair,
     solve,
 )
 from matching.scoring import SCALE, build_context, score_matrix
+
+ROOT = Path(__file__).resolve().parents[2]
 
 MONDAY_9_TO_12 = ((0, 540, 720),)
 TOPICS_ONLY = Weights(
@@ -411,9 +417,29 @@ def random_problem(n_mentors: int, n_mentees: int, seed: int, **rules: object) -
     return Problem(mentors, mentees, Rules(min_seniority_gap=2, **rules))  # type: ignore[arg-type]
 
 
-def test_same_input_gives_identical_json_bytes():
-    problem = random_problem(40, 50, seed=3)
-    assert dumps(problem) == dumps(problem)
+def _cli_output(path: Path, hash_seed: str) -> bytes:
+    done = subprocess.run(
+        [sys.executable, "-m", "matching", "solve", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": hash_seed},
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout
+
+
+def test_same_input_gives_identical_json_bytes(tmp_path: Path):
+    # Two processes with different string hashing: set and dict iteration orders differ
+    # between them, so any output that depended on them would differ too.
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(problem_to_dict(random_problem(40, 50, seed=3))),
+                    encoding="utf-8")
+
+    first, second = _cli_output(path, "1"), _cli_output(path, "2")
+
+    assert json.loads(first)["stats"]["matched"] > 0
+    assert first == second
 
 
 def test_input_order_does_not_change_the_output():
