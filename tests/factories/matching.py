@@ -9,12 +9,14 @@ phase whose people can all be matched (levels, departments, languages, topics, a
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 import factory
 from django.utils import timezone
 
 from accounts.models import Organization
+from matching.engine import Rules, Weights
 from matching.models import (
     DecisionKind,
     MatchingRun,
@@ -28,6 +30,7 @@ from matching.models import (
     RunStage,
     RunStatus,
 )
+from matching.scoring import SCALE
 from programs.enrollment import participant_refresh_completeness
 from programs.models import (
     Cohort,
@@ -177,6 +180,28 @@ def matching_ready_cohort(organization: Organization, *, mentors: int = 6, mente
             department="Finance", teaches=[("Strategy", 3)],
             learns=[(TOPICS[index % len(TOPICS)], 3)]))
     return built
+
+
+# What every pair of matching_ready_cohort() scores: each teaches the topic the other wants
+# at full strength, they work in different departments, and they share two hours (Monday
+# 09:00–11:00) of the rules' default weekly overlap target; nobody asked for anyone.
+READY_COHORT_PAIR_COMPONENTS = {
+    "topic_coverage": 1.0,
+    "reverse_coverage": 1.0,
+    "availability": 120 / Rules().overlap_target_minutes,
+    "department_diversity": 1.0,
+    "pairing_request": 0.0,
+}
+
+
+def ready_cohort_pair_score(weights: Weights | None = None) -> float:
+    """The score of any pair of :func:`matching_ready_cohort`, derived from ``weights``
+    (default ``Weights()``) the way the engine scores: the weighted mean of the components,
+    in whole thousandths."""
+    values = (weights or Weights()).as_dict()
+    mean = sum(values[name] * part for name, part in READY_COHORT_PAIR_COMPONENTS.items()) \
+        / sum(values.values())
+    return math.floor(mean * SCALE + 0.5) / SCALE
 
 
 # --- the pair's lifecycle -------------------------------------------------------------------

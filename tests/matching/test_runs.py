@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from matching import services
-from matching.engine import COMPONENTS
+from matching.engine import COMPONENTS, Weights
 from matching.models import (
     DecisionKind,
     MatchingRun,
@@ -23,7 +23,12 @@ from matching.models import (
     RunStatus,
 )
 from matching.services import RunCancelled
-from tests.factories.matching import MatchingRunFactory, ProposalFactory
+from tests.factories.matching import (
+    READY_COHORT_PAIR_COMPONENTS,
+    MatchingRunFactory,
+    ProposalFactory,
+    ready_cohort_pair_score,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +58,9 @@ def test_run_started_in_a_matching_cohort_is_computed_and_stored(built, start_ru
     assert (run.status, run.stage, run.progress, run.attempts, run.error) == (
         RunStatus.SUCCEEDED, RunStage.DONE, 100, 1, "")
     assert (run.number, run.mentor_count, run.mentee_count, run.matched_count) == (1, 6, 6, 6)
-    assert (run.total_score, run.min_score, run.topic_coverage) == (4.698, 0.783, 1.0)
+    pair_score = ready_cohort_pair_score(Weights())  # 0.783 with the default weights
+    assert (run.total_score, run.min_score, run.topic_coverage) == (
+        round(6 * pair_score, 4), pair_score, 1.0)
     assert (run.unmatched, run.spare_capacity) == ([], {})
     assert run.stats["certified"] is True
     assert set(run.stats["timings"]) == {"scoring_s", "solving_s", "total_s"}
@@ -72,8 +79,10 @@ def test_run_started_in_a_matching_cohort_is_computed_and_stored(built, start_ru
         assert mentor in equally_good[int(mentee.split()[1]) - 1], (mentor, mentee)
     for proposal in Proposal.objects.filter(run=run):
         assert proposal.organization_id == run.organization_id
-        assert proposal.score == 0.783
+        assert proposal.score == pair_score
         assert set(proposal.components) == set(COMPONENTS)
+        assert proposal.components == {name: round(value, 4) for name, value in
+                                       READY_COHORT_PAIR_COMPONENTS.items()}
         assert proposal.explanation[0].startswith("Topics: covers 1 of 1 wanted topics: ")
         assert proposal.locked is False
 

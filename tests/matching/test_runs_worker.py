@@ -15,9 +15,10 @@ import pytest
 import matching.tasks  # noqa: F401  registers the task with the test app when it finalizes
 from accounts.tenancy import organization_scope
 from matching import services
+from matching.engine import Weights
 from matching.models import MatchingRun, Proposal, RunStage, RunStatus
 from tests.conftest import redis_available
-from tests.factories.matching import matching_ready_cohort
+from tests.factories.matching import matching_ready_cohort, ready_cohort_pair_score
 
 TASK = "matching.tasks.execute_matching_run"
 
@@ -61,7 +62,8 @@ def test_a_run_is_computed_by_a_real_worker_and_a_duplicate_delivery_is_skipped(
     assert (run.status, run.stage, run.progress, run.attempts, run.error) == (
         RunStatus.SUCCEEDED, RunStage.DONE, 100, 1, "")
     assert progress_seen[-1] == 100
-    assert (run.mentee_count, run.matched_count, run.total_score) == (6, 6, 4.698)
+    assert (run.mentee_count, run.matched_count, run.total_score) == (
+        6, 6, round(6 * ready_cohort_pair_score(Weights()), 4))
     with organization_scope(organization):
         first = sorted(Proposal.objects.filter(run=run).values_list("pk", flat=True))
     assert len(first) == 6
