@@ -8,11 +8,14 @@ for HR admins only; ``pairs/mine`` is for participants and returns only pairs th
 user is in, with the partner's public profile (name, title, department, bio, topics and weekly
 availability; never their email, manager, requests or exclusions) and friendly reasons for the
 pairing (never the admin's scores, locks or rule overrides).
+
+Views call the same services as the web pages and do not catch their ``ValidationError``: the
+API's exception handler turns it into the one documented 400 shape (field keys kept,
+``non_field_errors`` for the rest; see docs/api.md).
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -31,11 +34,6 @@ from matching.models import (
     RunStatus,
 )
 from programs.models import Cohort, Participant, TopicInterest
-
-
-def _invalid(error: DjangoValidationError) -> serializers.ValidationError:
-    return serializers.ValidationError({"non_field_errors": error.messages})
-
 
 # --- serializers -----------------------------------------------------------------------------
 
@@ -220,10 +218,7 @@ class RunListView(OrganizationAPIMixin, generics.ListAPIView):
     def post(self, request, *args, **kwargs):
         data = RunStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            run = services.run_start(cohort=data.validated_data["cohort"], actor=request.user)
-        except DjangoValidationError as error:
-            raise _invalid(error) from error
+        run = services.run_start(cohort=data.validated_data["cohort"], actor=request.user)
         return Response(RunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -248,10 +243,7 @@ class RunCancelView(RunMixin, generics.GenericAPIView):
     @extend_schema(request=None, responses=RunSerializer,
                    description="Stop a queued or running run; it saves no proposals.")
     def post(self, request, *args, **kwargs):
-        try:
-            run = services.run_cancel(run=self.get_run())
-        except DjangoValidationError as error:
-            raise _invalid(error) from error
+        run = services.run_cancel(run=self.get_run())
         return Response(RunSerializer(run).data)
 
 
@@ -261,10 +253,7 @@ class RunRetryView(RunMixin, generics.GenericAPIView):
     @extend_schema(request=None, responses={202: RunSerializer},
                    description="Queue a failed run (or one whose worker died) again.")
     def post(self, request, *args, **kwargs):
-        try:
-            run = services.run_retry(run=self.get_run())
-        except DjangoValidationError as error:
-            raise _invalid(error) from error
+        run = services.run_retry(run=self.get_run())
         return Response(RunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -277,10 +266,7 @@ class RunPublishView(RunMixin, generics.GenericAPIView):
                                "changes nothing.")
     def post(self, request, *args, **kwargs):
         run = self.get_run()
-        try:
-            pairs = services.run_publish(run=run, actor=request.user)
-        except DjangoValidationError as error:
-            raise _invalid(error) from error
+        pairs = services.run_publish(run=run, actor=request.user)
         run = self.get_run()
         return Response(PublishResultSerializer({"pairs": len(pairs), "run": run}).data)
 
@@ -324,13 +310,10 @@ class ProposalDecideView(ProposalDetailView):
         data = DecisionRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         run = proposal.run
-        try:
-            decision = services.decision_set(
-                cohort=run.cohort, mentor=proposal.mentor, mentee=proposal.mentee,
-                kind=self.kind, actor=request.user,
-                override_reason=data.validated_data["override_reason"])
-        except DjangoValidationError as error:
-            raise _invalid(error) from error
+        decision = services.decision_set(
+            cohort=run.cohort, mentor=proposal.mentor, mentee=proposal.mentee,
+            kind=self.kind, actor=request.user,
+            override_reason=data.validated_data["override_reason"])
         return Response(DecisionSerializer(decision).data)
 
 
@@ -409,12 +392,9 @@ class ProposalSwapView(RunMixin, generics.GenericAPIView):
         data.is_valid(raise_exception=True)
         first = get_object_or_404(Proposal, run=run, pk=data.validated_data["first"])
         second = get_object_or_404(Proposal, run=run, pk=data.validated_data["second"])
-        try:
-            decisions = services.proposals_swap(
-                run=run, first=first, second=second, actor=request.user,
-                override_reason=data.validated_data["override_reason"])
-        except DjangoValidationError as error:
-            raise _invalid(error) from error
+        decisions = services.proposals_swap(
+            run=run, first=first, second=second, actor=request.user,
+            override_reason=data.validated_data["override_reason"])
         return Response(DecisionSerializer(decisions, many=True).data)
 
 
@@ -457,10 +437,7 @@ class PairAssessView(CohortPairMixin, generics.GenericAPIView):
                                "pair of the cohort (changes nothing).")
     def post(self, request, *args, **kwargs):
         cohort, mentor, mentee, _ = self.pair_people()
-        try:
-            assessment = services.pair_assess(cohort=cohort, mentor=mentor, mentee=mentee)
-        except DjangoValidationError as error:
-            raise _invalid(error) from error
+        assessment = services.pair_assess(cohort=cohort, mentor=mentor, mentee=mentee)
         return Response(AssessmentSerializer(assessment).data)
 
 
@@ -473,10 +450,7 @@ class PairLockView(CohortPairMixin, generics.GenericAPIView):
                                "breaks a rule needs an override reason.")
     def post(self, request, *args, **kwargs):
         cohort, mentor, mentee, data = self.pair_people()
-        try:
-            decision = services.decision_set(
-                cohort=cohort, mentor=mentor, mentee=mentee, kind=DecisionKind.LOCK,
-                actor=request.user, override_reason=data["override_reason"])
-        except DjangoValidationError as error:
-            raise _invalid(error) from error
+        decision = services.decision_set(
+            cohort=cohort, mentor=mentor, mentee=mentee, kind=DecisionKind.LOCK,
+            actor=request.user, override_reason=data["override_reason"])
         return Response(DecisionSerializer(decision).data)
