@@ -12,7 +12,6 @@ Who may do what (enforced by ``OrganizationAPIMixin`` roles, then by the queryse
 from __future__ import annotations
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
@@ -22,7 +21,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from accounts.models import Membership, Role
+from accounts.models import Role
 from accounts.permissions import (
     ADMIN_AND_EXECUTIVE,
     ADMIN_ONLY,
@@ -42,12 +41,6 @@ from programs.models import (
     Topic,
     TopicInterest,
 )
-
-
-def _raise_as_drf(error: DjangoValidationError):
-    detail = error.message_dict if hasattr(error, "error_dict") else {
-        "non_field_errors": error.messages}
-    raise serializers.ValidationError(detail) from error
 
 
 class TenantPrimaryKeyField(serializers.PrimaryKeyRelatedField):
@@ -86,26 +79,19 @@ class TopicViewSet(OrganizationAPIMixin, mixins.ListModelMixin, mixins.RetrieveM
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        try:
-            topic = services.topic_create(organization=self.request.organization,
-                                          name=data["name"],
-                                          description=data.get("description", ""))
-            if data.get("is_retired"):
-                services.topic_set_retired(topic=topic, retired=True)
-        except DjangoValidationError as error:
-            _raise_as_drf(error)
+        topic = services.topic_create(organization=self.request.organization,
+                                      name=data["name"], description=data.get("description", ""))
+        if data.get("is_retired"):
+            services.topic_set_retired(topic=topic, retired=True)
         serializer.instance = topic
 
     def perform_update(self, serializer):
         topic, data = serializer.instance, serializer.validated_data
-        try:
-            with transaction.atomic():
-                if "name" in data and data["name"] != topic.name:
-                    services.topic_rename(topic=topic, name=data["name"])
-                if "is_retired" in data and data["is_retired"] != topic.is_retired:
-                    services.topic_set_retired(topic=topic, retired=data["is_retired"])
-        except DjangoValidationError as error:
-            _raise_as_drf(error)
+        with transaction.atomic():
+            if "name" in data and data["name"] != topic.name:
+                services.topic_rename(topic=topic, name=data["name"])
+            if "is_retired" in data and data["is_retired"] != topic.is_retired:
+                services.topic_set_retired(topic=topic, retired=data["is_retired"])
 
 
 # --- programs --------------------------------------------------------------------------------
@@ -152,30 +138,23 @@ class ProgramViewSet(OrganizationAPIMixin, mixins.ListModelMixin, mixins.Retriev
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         focus_areas = data.pop("focus_areas", None)
-        try:
-            with transaction.atomic():
-                program = services.program_create(
-                    organization=self.request.organization, actor=self.request.user,
-                    name=data["name"], purpose=data.get("purpose", ""),
-                    template_key=data.get("template_key", ""))
-                extra = {k: v for k, v in data.items()
-                         if k in ("objectives", "guidelines", "confidentiality_statement")}
-                if extra or focus_areas is not None:
-                    program = services.program_update(program=program,
-                                                      focus_areas=focus_areas, **extra)
-        except DjangoValidationError as error:
-            _raise_as_drf(error)
+        with transaction.atomic():
+            program = services.program_create(
+                organization=self.request.organization, actor=self.request.user,
+                name=data["name"], purpose=data.get("purpose", ""),
+                template_key=data.get("template_key", ""))
+            extra = {k: v for k, v in data.items()
+                     if k in ("objectives", "guidelines", "confidentiality_statement")}
+            if extra or focus_areas is not None:
+                program = services.program_update(program=program,
+                                                  focus_areas=focus_areas, **extra)
         serializer.instance = selectors.programs_for_api().get(pk=program.pk)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("template_key", None)
         focus_areas = data.pop("focus_areas", None)
-        try:
-            services.program_update(program=serializer.instance, focus_areas=focus_areas,
-                                    **data)
-        except DjangoValidationError as error:
-            _raise_as_drf(error)
+        services.program_update(program=serializer.instance, focus_areas=focus_areas, **data)
         serializer.instance = selectors.programs_for_api().get(pk=serializer.instance.pk)
 
 
@@ -221,19 +200,13 @@ class CohortViewSet(OrganizationAPIMixin, mixins.ListModelMixin, mixins.Retrieve
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        try:
-            cohort = services.cohort_create(program=data.pop("program"), **data)
-        except DjangoValidationError as error:
-            _raise_as_drf(error)
+        cohort = services.cohort_create(program=data.pop("program"), **data)
         serializer.instance = selectors.cohorts_for_api().get(pk=cohort.pk)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("program", None)
-        try:
-            services.cohort_update(cohort=serializer.instance, **data)
-        except DjangoValidationError as error:
-            _raise_as_drf(error)
+        services.cohort_update(cohort=serializer.instance, **data)
         serializer.instance = selectors.cohorts_for_api().get(pk=serializer.instance.pk)
 
     @extend_schema(
@@ -424,30 +397,11 @@ class ParticipantViewSet(OrganizationAPIMixin, mixins.ListModelMixin,
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        email = data["membership"]["user"]["email"]
-        membership = Membership.objects.filter(user__email__iexact=email).select_related(
-            "user").first()
-        if membership is None:
-            raise serializers.ValidationError({"email": [
-                f"{email} is not a member of {self.request.organization.name}; invite them or "
-                "import a CSV."]})
-        status_ = data.get("status", ParticipantStatus.ACTIVE)
-        try:
-            with transaction.atomic():
-                participant, created = enrollment.participant_enroll(
-                    cohort=data["cohort"], membership=membership, role=data["role"],
-                    status=status_, capacity=data.get("capacity"))
-                if not created:
-                    raise serializers.ValidationError({"email": [
-                        f"{email} already has a place in this cohort (#{participant.pk}); "
-                        "update that one."]})
-                if data.get("learning_goals"):
-                    enrollment.participant_update(participant=participant,
-                                                  actor=self.request.user,
-                                                  learning_goals=data["learning_goals"])
-                enrollment.participant_send_welcome(participant=participant)
-        except DjangoValidationError as error:
-            _raise_as_drf(error)
+        participant = enrollment.participant_enroll_by_email(
+            cohort=data["cohort"], email=data["membership"]["user"]["email"],
+            role=data["role"], actor=self.request.user,
+            status=data.get("status", ParticipantStatus.ACTIVE), capacity=data.get("capacity"),
+            learning_goals=data.get("learning_goals", ""))
         serializer.instance = selectors.participants_for_api().get(pk=participant.pk)
 
     def perform_update(self, serializer):
@@ -455,9 +409,5 @@ class ParticipantViewSet(OrganizationAPIMixin, mixins.ListModelMixin,
         participant = serializer.instance
         fields = {key: data[key] for key in ("role", "status", "capacity", "learning_goals")
                   if key in data}
-        try:
-            enrollment.participant_update(participant=participant, actor=self.request.user,
-                                          **fields)
-        except DjangoValidationError as error:
-            _raise_as_drf(error)
+        enrollment.participant_update(participant=participant, actor=self.request.user, **fields)
         serializer.instance = self.get_queryset().get(pk=participant.pk)

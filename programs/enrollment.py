@@ -208,6 +208,51 @@ def _activate(participant: Participant, role: str) -> Participant:
 
 
 @transaction.atomic
+def participant_enroll_by_email(
+    *, cohort: Cohort, email: str, role: str, actor: User | None,
+    status: str = ParticipantStatus.ACTIVE, capacity: int | None = None,
+    learning_goals: str = "", reenroll: bool = False,
+) -> Participant:
+    """Enroll the member of the cohort's organization with address ``email`` (any case) and
+    send the welcome email (active places only; once per place, see
+    :func:`participant_send_welcome`). The API's enrolment and the web invitation of an
+    existing member both come here.
+
+    Someone who is not a member is refused (``email``): people join an organization by
+    invitation or import. A person who already has a place is refused too, unless
+    ``reenroll``: then a place that is not active (applied, withdrawn, declined) becomes
+    active with ``role`` (an application is approved that way) and only an active one is
+    refused.
+    """
+    membership = (Membership.objects
+                  .filter(organization_id=cohort.organization_id, user__email__iexact=email)
+                  .select_related("user").first())
+    if membership is None:
+        raise ValidationError({"email": [
+            f"{email} is not a member of {cohort.organization.name}; invite them or import a "
+            "CSV."]})
+    if reenroll:
+        participant = Participant.objects.filter(cohort=cohort, membership=membership).first()
+        if participant is not None and participant.status == ParticipantStatus.ACTIVE:
+            raise ValidationError({"email": f"{email} is already in this cohort as "
+                                            f"{participant.get_role_display().lower()}."})
+        if participant is not None:
+            _activate(participant, role)
+            participant_send_welcome(participant=participant)
+            return participant
+    participant, created = participant_enroll(cohort=cohort, membership=membership, role=role,
+                                              status=status, capacity=capacity)
+    if not created:
+        raise ValidationError({"email": [
+            f"{email} already has a place in this cohort (#{participant.pk}); update that "
+            "one."]})
+    if learning_goals:
+        participant_update(participant=participant, actor=actor, learning_goals=learning_goals)
+    participant_send_welcome(participant=participant)
+    return participant
+
+
+@transaction.atomic
 def participant_invite(
     *, cohort: Cohort, email: str, role: str, invited_by: User | None,
 ) -> CohortInviteResult:
@@ -221,18 +266,9 @@ def participant_invite(
     _check_open_for_people(cohort)
     email = email.strip().lower()
     organization = cohort.organization
-    membership = (Membership.objects.filter(organization=organization, user__email__iexact=email)
-                  .select_related("user").first())
-    if membership is not None:
-        participant = Participant.objects.filter(cohort=cohort, membership=membership).first()
-        if participant is not None and participant.status == ParticipantStatus.ACTIVE:
-            raise ValidationError({"email": f"{email} is already in this cohort as "
-                                            f"{participant.get_role_display().lower()}."})
-        if participant is None:
-            participant, _ = participant_enroll(cohort=cohort, membership=membership, role=role)
-        else:
-            _activate(participant, role)
-        participant_send_welcome(participant=participant)
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        participant = participant_enroll_by_email(cohort=cohort, email=email, role=role,
+                                                  actor=invited_by, reenroll=True)
         return CohortInviteResult(participant=participant)
 
     elsewhere = (CohortInvitation.objects
