@@ -14,21 +14,32 @@ answers 429 with ``Retry-After`` (DRF's ``Throttled``). Rates are read from
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
 from allauth import app_settings as allauth_settings
 from allauth.core.internal.httpkit import clean_client_ip
 from allauth.core.internal.ratelimit import truncate_ip
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import BaseCache, caches
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from accounts.models import ApiToken
 
+logger = logging.getLogger(__name__)
+
 _DURATIONS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+#: The cache alias the counters live in when settings define it (else ``"default"``).
+THROTTLE_CACHE = "throttle"
+#: After the throttle cache failed, count in the default cache for this long before trying it
+#: again (one slow request per period at most, not one per request).
+BREAKER_SECONDS = 30.0
+_throttle_cache_down_until = 0.0
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -73,6 +84,30 @@ def parse_rate(rate: str) -> tuple[int, int]:
         ) from error
 
 
+def _increment(store: BaseCache, key: str, timeout: int) -> int:
+    if store.add(key, 1, timeout=timeout):
+        return 1
+    try:
+        return store.incr(key)
+    except ValueError:  # expired between add() and incr()
+        store.set(key, 1, timeout=timeout)
+        return 1
+
+
+def count_request(key: str, *, timeout: int) -> int:
+    """Add one to the counter ``key`` (created for ``timeout`` seconds) and return it: in the
+    throttle cache while it answers, else in the default cache."""
+    global _throttle_cache_down_until
+    if THROTTLE_CACHE in settings.CACHES and time.monotonic() >= _throttle_cache_down_until:
+        try:
+            return _increment(caches[THROTTLE_CACHE], key, timeout)
+        except (RedisError, OSError):
+            _throttle_cache_down_until = time.monotonic() + BREAKER_SECONDS
+            logger.warning("The throttle cache failed; counting in the default cache for "
+                           "%.0f s.", BREAKER_SECONDS, exc_info=True)
+    return _increment(caches["default"], key, timeout)
+
+
 class FixedWindowThrottle(BaseThrottle):
     """Allow ``rate`` requests per window of ``scope``; subclasses say whom a request counts
     against (``ident``), or ``None`` for "not this throttle's business"."""
@@ -90,15 +125,7 @@ class FixedWindowThrottle(BaseThrottle):
         limit, duration = parse_rate(rate)
         now = time.time()
         window = int(now // duration)
-        key = f"throttle:{self.scope}:{ident}:{window}"
-        if cache.add(key, 1, timeout=duration + 1):
-            count = 1
-        else:
-            try:
-                count = cache.incr(key)
-            except ValueError:  # expired between add() and incr()
-                cache.set(key, 1, timeout=duration + 1)
-                count = 1
+        count = count_request(f"throttle:{self.scope}:{ident}:{window}", timeout=duration + 1)
         self._wait = (window + 1) * duration - now
         return count <= limit
 

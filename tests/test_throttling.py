@@ -167,3 +167,95 @@ def test_rates_are_parsed_like_drf(rate, expected):
 def test_a_malformed_rate_names_the_expected_form(rate):
     with pytest.raises(ImproperlyConfigured, match=re.escape("'<requests>/<s|min|hour|day>'")):
         parse_rate(rate)
+
+
+# --- where the counters live: the throttle cache (Redis in production), else the default ---
+
+@pytest.fixture
+def breaker(monkeypatch):
+    """A closed breaker for each test (it is per process)."""
+    import accounts.throttles
+
+    monkeypatch.setattr(accounts.throttles, "_throttle_cache_down_until", 0.0)
+    return accounts.throttles
+
+
+def test_production_counts_in_redis_and_keeps_the_database_cache_as_default():
+    from tests.test_production import _production_env, _production_values
+
+    caches = _production_values(_production_env(REDIS_URL="redis://broker.invalid:6379/3"),
+                                "CACHES")["CACHES"]
+
+    assert caches["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    assert caches["throttle"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert caches["throttle"]["LOCATION"] == "redis://broker.invalid:6379/3"
+    # a frozen Redis costs a request a fraction of a second, never the worker's timeout
+    assert caches["throttle"]["OPTIONS"]["socket_timeout"] <= 0.5
+    assert caches["throttle"]["OPTIONS"]["socket_connect_timeout"] <= 0.5
+
+
+def test_with_a_throttle_cache_the_counters_live_there_and_cost_no_query(
+        client, rates, settings, breaker):
+    from django.core.cache import caches
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                    "LOCATION": "flipside_cache"},
+        "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                     "LOCATION": "throttle-test"},
+    }
+    call_command("createcachetable", verbosity=0)
+    caches["throttle"].clear()
+    rates(user_burst="2/min")
+    key = _token("fast@acme.example")
+
+    with CaptureQueriesContext(connection) as queries:
+        statuses = [client.get(ME, **_bearer(key)).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+    assert not [q for q in queries.captured_queries if "flipside_cache" in q["sql"]]
+    assert any("throttle:user_burst:token-" in made for made in caches["throttle"]._cache)
+
+
+def test_when_redis_is_down_the_api_answers_and_counts_in_the_default_cache(
+        client, rates, settings, breaker, caplog):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                    "LOCATION": "throttle-fallback-test"},
+        # nothing listens on port 1: every call fails at once
+        "throttle": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                     "LOCATION": "redis://127.0.0.1:1/0",
+                     "OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25}},
+    }
+    rates(user_burst="2/min")
+    key = _token("outage@acme.example")
+
+    statuses = [client.get(ME, **_bearer(key)).status_code for _ in range(3)]
+
+    # still limited: the default cache counted every request
+    assert statuses == [200, 200, 429]
+    assert breaker._throttle_cache_down_until > 0
+    assert sum("throttle cache failed" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_after_the_breaker_period_the_throttle_cache_is_tried_again(
+        rates, settings, breaker, monkeypatch):
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                    "LOCATION": "breaker-default"},
+        "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                     "LOCATION": "breaker-throttle"},
+    }
+    clock = [1000.0]
+    monkeypatch.setattr(breaker.time, "monotonic", lambda: clock[0])
+    breaker._throttle_cache_down_until = clock[0] + breaker.BREAKER_SECONDS
+
+    assert breaker.count_request("k", timeout=60) == 1
+    assert caches["default"].get("k") == 1
+    assert caches["throttle"].get("k") is None
+    clock[0] += breaker.BREAKER_SECONDS
+    assert breaker.count_request("k", timeout=60) == 1
+    assert caches["throttle"].get("k") == 1
