@@ -20,7 +20,8 @@ from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 
-from accounts.models import ApiToken, Invitation, Membership, Notification, Organization, User
+from accounts.models import ApiToken, Invitation, Membership, Organization, User
+from core.models import Notification
 
 
 def _is_superuser(request) -> bool:

@@ -9,7 +9,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 
 from accounts.models import Membership, Organization, Role, User
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 
 DEMO_PASSWORD = "flipside-demo"  # noqa: S105  demo-only, printed by `make run`
 

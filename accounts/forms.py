@@ -5,9 +5,10 @@ from allauth.core import context as allauth_context
 from django import forms
 from django.contrib.auth.forms import SetPasswordForm
 
-from accounts.models import NotificationChannel, Organization, Role
-from accounts.notifications import KIND_LABELS
+from accounts.models import Organization, Role
 from accounts.signup_policy import signup_refusal
+from core.models import NotificationChannel
+from core.notifications import KIND_LABELS
 
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
 

@@ -16,7 +16,7 @@ a timestamp) over ``[user id, purpose, target path, nonce, account state]``:
 - **local target only**: the landing page is a path on this site, never another host.
 
 Making one costs one HMAC and no query, so a bulk import can give 10,000 people theirs. Emails
-get theirs when they are *sent* (see ``accounts.notifications``), so no live token is stored in
+get theirs when they are *sent* (see ``core.notifications``), so no live token is stored in
 the outbox and the lifetime counts from delivery.
 """
 
@@ -107,6 +107,14 @@ def login_link_path(*, user, purpose: str, target: str) -> str:
 def login_link_url(*, user, purpose: str, target: str) -> str:
     path = login_link_path(user=user, purpose=purpose, target=target)
     return f"{settings.FLIPSIDE_SITE_URL}{path}"
+
+
+def login_link_url_if_local(*, user, purpose: str, target: str) -> str | None:
+    """:func:`login_link_url`, or ``None`` when ``target`` is not a page of this site. The
+    outbox (core/notifications.py) puts it in the emails it sends (``AccountsConfig.ready``)."""
+    if not is_local_path(target):
+        return None
+    return login_link_url(user=user, purpose=purpose, target=target)
 
 
 def _claim(payload) -> LoginLinkClaim:

@@ -17,12 +17,12 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework import permissions
 
 from accounts.models import Membership, Organization, Role
-from accounts.tenancy import organization_scope
 from accounts.two_factor import (
     two_factor_message,
     two_factor_refusal,
     two_factor_setup_required,
 )
+from core.tenancy import organization_scope
 
 ALL_ROLES = frozenset(Role.values)
 ADMIN_ONLY = frozenset({Role.ADMIN})

@@ -13,16 +13,9 @@ from accounts.login_links import (
     LoginLinkInvalid,
     login_link_read,
 )
-from accounts.models import (
-    ApiToken,
-    Invitation,
-    LoginLinkUse,
-    Membership,
-    Notification,
-    Role,
-    User,
-)
-from accounts.tenancy import scopes_disabled
+from accounts.models import ApiToken, Invitation, LoginLinkUse, Membership, Role, User
+from core.models import Notification
+from core.tenancy import scopes_disabled
 
 
 def memberships_of_user(*, user: User) -> list[Membership]:

@@ -19,15 +19,15 @@ from accounts.models import (
     Invitation,
     LoginLinkUse,
     Membership,
-    Notification,
     Organization,
     Role,
     User,
     hash_token,
 )
-from accounts.notifications import notification_enqueue
 from accounts.signals import invitation_accepted
-from accounts.tenancy import organization_scope
+from core.models import Notification
+from core.notifications import notification_enqueue
+from core.tenancy import organization_scope
 
 
 @transaction.atomic

@@ -20,12 +20,13 @@ from accounts.forms import (
     RoleForm,
     SelfSignupDomainsForm,
 )
-from accounts.home import panels_for
-from accounts.models import Invitation, Membership, NotificationPreference, Role
-from accounts.notifications import notification_preferences_set, notifications_mark_read
+from accounts.models import Invitation, Membership, Role
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
 from accounts.signup_policy import remember_invitation
-from accounts.web import validation_message
+from core.home import panels_for
+from core.models import NotificationPreference
+from core.notifications import notification_preferences_set, notifications_mark_read
+from core.web import validation_message
 
 
 class HomeView(LoginRequiredMixin, View):

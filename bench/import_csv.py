@@ -134,10 +134,11 @@ def run(args, connection, transaction, capture_queries) -> None:
 
     from django.core import mail
 
-    from accounts import notifications
-    from accounts.models import Membership, Notification, Role, User
+    from accounts.models import Membership, Role, User
     from accounts.services import organization_create
-    from accounts.tenancy import organization_scope
+    from core import notifications
+    from core.models import Notification
+    from core.tenancy import organization_scope
     from programs import imports
     from programs.imports import participants_import_csv
     from programs.models import Participant, Topic
@@ -235,8 +236,8 @@ def through_the_views(args, *, admin, organization, cohort, data: bytes) -> None
     from django.test import Client
     from django.urls import reverse
 
-    from accounts.after_response import wait_for_after_response_work
-    from accounts.tenancy import organization_scope
+    from core.after_response import wait_for_after_response_work
+    from core.tenancy import organization_scope
     from programs.imports import import_email_progress
     from programs.models import ImportBatch
 

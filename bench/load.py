@@ -147,7 +147,7 @@ def seed(people: int, *, seed_value: int = 11, match: bool = True, log=print) ->
     from django.utils import timezone
 
     from accounts.models import Membership, Organization, Role, User
-    from accounts.tenancy import organization_scope
+    from core.tenancy import organization_scope
     from matching import services as matching_services
     from matching.models import MatchingRun, Pair, Proposal
     from programs.models import (

@@ -79,7 +79,7 @@ def create_cohort(mentees: int, mentors: int, capacity: int, seed: int):
     from django.contrib.auth.hashers import make_password
 
     from accounts.models import Membership, Organization, Role, User
-    from accounts.tenancy import organization_scope
+    from core.tenancy import organization_scope
     from programs.models import (
         Cohort,
         CohortStatus,
@@ -146,7 +146,7 @@ def create_cohort(mentees: int, mentors: int, capacity: int, seed: int):
 
 
 def time_job(organization, cohort) -> None:
-    from accounts.tenancy import organization_scope
+    from core.tenancy import organization_scope
     from matching import selectors, services
     from matching.models import MatchingRun, Proposal
 

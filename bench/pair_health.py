@@ -77,7 +77,7 @@ def fill(args):
     from django.utils import timezone
 
     from accounts.models import Membership, Organization, Role, User
-    from accounts.tenancy import organization_scope
+    from core.tenancy import organization_scope
     from matching.models import Pair, PairEndReason, PairStatus
     from programs.models import Cohort, CohortStatus, Participant, Profile, Program
     from sessions.models import Commitment, Goal, GoalUpdate, MentoringSession, SessionStatus

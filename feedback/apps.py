@@ -6,7 +6,7 @@ class FeedbackConfig(AppConfig):
     verbose_name = "Surveys and feedback"
 
     def ready(self) -> None:
-        from accounts.notifications import register_notification_kind
+        from core.notifications import register_notification_kind
         from feedback.home import register as register_home_panels
         from feedback.services import SURVEY_OPEN_KIND, SURVEY_REMINDER_KIND
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_ORGS
 from accounts.models import Membership, Organization
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from feedback import selectors, services
 from feedback.models import QuestionKind, Survey, SurveyKind, organization_today
 from programs.models import Cohort, Participant, ParticipantStatus

@@ -23,7 +23,7 @@ and the survey's results aggregate it under the organization's k like any other 
 
 from __future__ import annotations
 
-from accounts.tenancy import organization_scope, scopes_disabled
+from core.tenancy import organization_scope, scopes_disabled
 from feedback import services
 
 

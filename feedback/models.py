@@ -32,7 +32,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.tenancy import TenantModel
+from core.tenancy import TenantModel
 from programs.models import Audience
 
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Membership, Notification, Role
+from accounts.models import Membership, Role
+from core.models import Notification
 from feedback import due, suppression
 from feedback.models import (
     CHOICE_KINDS,

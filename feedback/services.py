@@ -24,9 +24,10 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.after_response import run_after_response
-from accounts.models import Notification, Organization, User
-from accounts.notifications import notification_enqueue
+from accounts.models import Organization, User
+from core.after_response import run_after_response
+from core.models import Notification
+from core.notifications import notification_enqueue
 from feedback import catalog, selectors, suppression
 from feedback.models import (
     CHOICE_KINDS,

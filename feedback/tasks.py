@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from celery import shared_task
 from django.db import transaction
 
-from accounts.broker import publish_task
 from accounts.models import Organization
-from accounts.tenancy import organization_scope, scopes_disabled
+from core.broker import publish_task
+from core.tenancy import organization_scope, scopes_disabled
 from feedback import selectors, services
 from feedback.models import Survey
 

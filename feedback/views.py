@@ -25,7 +25,7 @@ from accounts.permissions import (
     PARTICIPANT_ROLES,
     OrganizationMixin,
 )
-from accounts.web import validation_message
+from core.web import validation_message
 from feedback import catalog, exports, selectors, services
 from feedback.forms import (
     AnswerForm,

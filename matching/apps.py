@@ -13,7 +13,7 @@ class MatchingConfig(AppConfig):
 
         register_home_panels()
 
-        from accounts.notifications import register_notification_kind
+        from core.notifications import register_notification_kind
 
         register_notification_kind("pair_introduction", "Introductions to your mentoring partner")
         register_notification_kind("pair_nudge", "Reminders from HR to meet your partner")

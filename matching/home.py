@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from accounts.home import HomePanel, register_home_panel
 from accounts.permissions import PARTICIPANT_ROLES
+from core.home import HomePanel, register_home_panel
 from matching.selectors import partners_of_user
 
 

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django_scopes import ScopedManager
 
-from accounts.tenancy import TenantModel
+from core.tenancy import TenantModel
 from programs.models import Cohort, Participant
 
 

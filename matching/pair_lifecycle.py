@@ -36,12 +36,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Role, User
-from accounts.notifications import (
+from core.notifications import (
     NotificationDraft,
     notifications_enqueue_bulk,
     notifications_withdraw_pending,
 )
-from accounts.web import optional_url
+from core.web import optional_url
 from matching import services
 from matching.models import (
     LIVE_PAIR_STATUSES,

@@ -17,8 +17,8 @@ from django.db.models import (
     When,
 )
 
-from accounts.models import NotificationChannel, NotificationPreference
 from accounts.names import CodePointOrder, name_key
+from core.models import NotificationChannel, NotificationPreference
 from matching.engine import Mentee, Mentor, Problem, Rules, Weights
 from matching.friendly import Side, availability_in, why_paired
 from matching.models import (

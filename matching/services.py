@@ -12,10 +12,10 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.broker import publish_task
 from accounts.models import Membership, User
-from accounts.notifications import NotificationDraft, notifications_enqueue_bulk
-from accounts.tenancy import scopes_disabled
+from core.broker import publish_task
+from core.notifications import NotificationDraft, notifications_enqueue_bulk
+from core.tenancy import scopes_disabled
 from matching import selectors
 from matching.engine import MatchResult, ProblemError, score_pair, solve
 from matching.models import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django_scopes import scopes_disabled
 
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from matching.models import MatchingRun
 from matching.services import run_execute, runs_recover_stalled
 

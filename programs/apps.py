@@ -15,7 +15,7 @@ class ProgramsConfig(AppConfig):
 
         register_home_panels()
 
-        from accounts.notifications import register_notification_kind
+        from core.notifications import register_notification_kind
 
         register_notification_kind("welcome", "Welcome to a cohort")
         register_notification_kind("application_decision", "Decisions on cohort applications")

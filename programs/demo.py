@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_ORGS, ensure_membership, ensure_user
 from accounts.models import Membership, Organization, Role
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from programs import enrollment, services
 from programs.models import Cohort, CohortStatus, Program, SeniorityLevel, Topic
 

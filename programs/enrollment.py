@@ -11,9 +11,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Invitation, Membership, Notification, Role, User
-from accounts.notifications import notification_enqueue
+from accounts.models import Invitation, Membership, Role, User
 from accounts.services import invitation_create
+from core.models import Notification
+from core.notifications import notification_enqueue
 from programs.availability import availability_normalise, availability_problems
 from programs.completeness import ProfileFacts, profile_completeness
 from programs.models import (

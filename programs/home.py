@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
-from accounts.home import HomePanel, register_home_panel
 from accounts.permissions import ADMIN_AND_EXECUTIVE, PARTICIPANT_ROLES
+from core.home import HomePanel, register_home_panel
 from programs.models import Cohort, CohortStatus, Participant, ParticipantStatus
 
 LIVE_STATUSES = [CohortStatus.ENROLLING, CohortStatus.MATCHING, CohortStatus.ACTIVE]

@@ -31,7 +31,7 @@ Rules an admin can rely on (they are shown next to the upload form):
   filled in); existing participants keep their status (a withdrawn person is not silently
   re-enrolled).
 - Welcome and invitation emails are written to the outbox in bulk with the import and sent
-  after the response (:func:`accounts.after_response.run_after_response`); the import page
+  after the response (:func:`core.after_response.run_after_response`); the import page
   shows how many have gone out.
 - Seniority: the cohort pairs a mentor with a mentee only when the mentor is at least
   ``min_seniority_gap`` levels junior. A row is refused when that can never happen in this
@@ -64,9 +64,10 @@ from django.db.models import Count
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.models import Invitation, Membership, Notification, Role, User
-from accounts.notifications import NotificationDraft, notifications_enqueue_bulk
+from accounts.models import Invitation, Membership, Role, User
 from accounts.services import invitation_accept_url
+from core.models import Notification
+from core.notifications import NotificationDraft, notifications_enqueue_bulk
 from programs.completeness import ProfileFacts, profile_completeness
 from programs.enrollment import _welcome_context, participant_profile_path
 from programs.languages import parse_languages

@@ -13,7 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from accounts.models import Membership, User, validate_time_zone
-from accounts.tenancy import TenantModel
+from core.tenancy import TenantModel
 
 
 class Topic(TenantModel):

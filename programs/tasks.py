@@ -7,8 +7,8 @@ import logging
 from celery import shared_task
 from django.db import transaction
 
-from accounts.broker import publish_task
-from accounts.tenancy import organization_scope, scopes_disabled
+from core.broker import publish_task
+from core.tenancy import organization_scope, scopes_disabled
 from programs.enrollment import cohort_remind_incomplete_profiles
 from programs.models import Cohort
 

@@ -9,7 +9,7 @@ class MentoringSessionsConfig(AppConfig):
     verbose_name = "Mentoring sessions"
 
     def ready(self) -> None:
-        from accounts.notifications import (
+        from core.notifications import (
             register_notification_attachments,
             register_notification_kind,
         )

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_ORGS, ensure_membership, ensure_user
 from accounts.models import Membership, Organization, Role
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from matching.models import Pair, PairStatus
 from programs import enrollment, services
 from programs.models import CohortStatus, Program, SeniorityLevel, Topic

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from accounts.home import HomePanel, register_home_panel
 from accounts.permissions import PARTICIPANT_ROLES
+from core.home import HomePanel, register_home_panel
 from sessions.selectors import home_summaries
 
 

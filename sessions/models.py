@@ -21,7 +21,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from accounts.tenancy import TenantModel
+from core.tenancy import TenantModel
 
 MIN_SESSION_MINUTES = 15
 MAX_SESSION_MINUTES = 240

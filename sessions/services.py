@@ -4,7 +4,7 @@ Every service checks that the acting participant is one of the two people of the
 the pair can still be changed (:func:`sessions.selectors.pair_is_writable`) and that every row
 it links belongs to the pair's organization. Bad input raises Django's ``ValidationError``
 (field keys where there is a field); the web views show it next to the field and the API turns
-it into a 400 (``accounts/api_errors.py``).
+it into a 400 (``core/api_errors.py``).
 
 Calendar invitations: scheduling, rescheduling, changing the details of an upcoming session
 and cancelling it each store a :class:`~sessions.models.CalendarInvite` with the session's next
@@ -23,9 +23,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Notification
-from accounts.notifications import notification_enqueue
-from accounts.tenancy import organization_scope
+from core.models import Notification
+from core.notifications import notification_enqueue
+from core.tenancy import organization_scope
 from matching.models import Pair
 from programs.markdown import render_markdown_text
 from programs.models import Participant, ParticipantRole, Topic

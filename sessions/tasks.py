@@ -14,9 +14,9 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.broker import publish_task
 from accounts.models import Organization
-from accounts.tenancy import organization_scope, scopes_disabled
+from core.broker import publish_task
+from core.tenancy import organization_scope, scopes_disabled
 from sessions import selectors, services
 from sessions.models import Commitment
 

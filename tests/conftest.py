@@ -16,7 +16,7 @@ from hypothesis import settings as settings_profiles
 from rest_framework.test import APIClient
 
 from accounts.models import Role
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from tests.factories.accounts import (
     InvitationFactory,
     MembershipFactory,
@@ -65,8 +65,8 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(autouse=True)
 def _broker_breaker_closed():
-    """Each test starts with the broker circuit breaker closed (see accounts/broker.py)."""
-    from accounts.broker import broker_breaker_reset
+    """Each test starts with the broker circuit breaker closed (see core/broker.py)."""
+    from core.broker import broker_breaker_reset
 
     broker_breaker_reset()
     yield
@@ -82,7 +82,7 @@ def _requests_start_outside_the_tests_scope(monkeypatch):
     from django.test.client import ClientHandler
     from django_scopes.state import state as scope_state
 
-    from accounts.tenancy import open_scope_description
+    from core.tenancy import open_scope_description
 
     handle = ClientHandler.__call__
 

@@ -26,8 +26,9 @@ import pytest
 from django.apps import apps as django_apps
 from django.db import connection, models, transaction
 
-from accounts.models import ApiToken, Notification, Organization, Role, User, hash_token
-from accounts.tenancy import organization_scope, scopes_disabled
+from accounts.models import ApiToken, Organization, Role, User, hash_token
+from core.models import Notification
+from core.tenancy import organization_scope, scopes_disabled
 
 MARKER = "ZZMARKER"
 MARKER_PATTERN = re.compile(rf"{MARKER}-\d+", re.IGNORECASE)

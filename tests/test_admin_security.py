@@ -15,7 +15,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.models import Membership, Role
-from accounts.tenancy import TenantModel
+from core.tenancy import TenantModel
 from tests.factories.accounts import (
     InvitationFactory,
     MembershipFactory,
@@ -32,7 +32,7 @@ ADMIN_LOGIN = "/django-admin/login/"
 #: test_only_reviewed_models_are_registered until it is added here (and is superuser-only).
 REVIEWED_ADMIN_MODELS = {
     "accounts.User", "accounts.Organization", "accounts.Membership", "accounts.Invitation",
-    "accounts.ApiToken", "accounts.Notification", "auth.Group", "account.EmailAddress",
+    "accounts.ApiToken", "core.Notification", "auth.Group", "account.EmailAddress",
     "mfa.Authenticator", "mentoring_sessions.MentoringSession", "feedback.Survey",
 }
 
@@ -209,8 +209,8 @@ def test_superuser_never_sees_invitation_tokens_message_bodies_or_totp_secrets(
 
     pages = [
         client.get(f"{ADMIN_INDEX}accounts/invitation/{invitation.pk}/change/"),
-        client.get(f"{ADMIN_INDEX}accounts/notification/{notification.pk}/change/"),
-        client.get(f"{ADMIN_INDEX}accounts/notification/"),
+        client.get(f"{ADMIN_INDEX}core/notification/{notification.pk}/change/"),
+        client.get(f"{ADMIN_INDEX}core/notification/"),
         client.get(f"{ADMIN_INDEX}mfa/authenticator/{authenticator.pk}/change/"),
     ]
 

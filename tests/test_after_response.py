@@ -1,4 +1,4 @@
-"""Work deferred until the response has gone out (accounts/after_response.py)."""
+"""Work deferred until the response has gone out (core/after_response.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from django.core.signals import request_finished, request_started
 from django.db import connection
 
-from accounts import after_response
+from core import after_response
 
 
 def test_outside_a_request_the_work_runs_at_once():

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.models import ApiToken, Organization, Role
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from tests.factories.accounts import ApiTokenFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
-from accounts.api_errors import validation_error_detail
+from core.api_errors import validation_error_detail
 
 
 class RaisesValidationError(APIView):

@@ -31,10 +31,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from accounts.api_schema import FlipsideAutoSchema
 from accounts.models import Membership, Role
 from accounts.services import api_token_create
-from accounts.tenancy import organization_scope
+from core.api_schema import FlipsideAutoSchema
+from core.tenancy import organization_scope
 from programs.models import Topic
 from programs.services import organization_defaults_ensure
 from tests.factories.accounts import MembershipFactory

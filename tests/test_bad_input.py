@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from accounts.api_parsers import first_nul_path
 from accounts.models import Membership
-from accounts.tenancy import organization_scope
+from core.api_parsers import first_nul_path
+from core.tenancy import organization_scope
 from programs.models import Program
 from tests.factories.programs import CohortFactory, ParticipantFactory, ProgramFactory
 

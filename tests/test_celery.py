@@ -9,10 +9,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import Notification
-from accounts.notifications import notification_dispatch, notification_enqueue
-from accounts.tasks import ping
 from config.celery import app as flipside_app
+from core.models import Notification
+from core.notifications import notification_dispatch, notification_enqueue
+from core.tasks import ping
 from tests.conftest import redis_available
 
 pytestmark = [
@@ -36,8 +36,8 @@ def test_app_reads_the_django_settings():
 
 
 def test_tasks_are_registered():
-    assert {"accounts.tasks.send_notification", "accounts.tasks.drain_notification_outbox",
-            "accounts.tasks.ping"} <= set(flipside_app.tasks)
+    assert {"core.tasks.send_notification", "core.tasks.drain_notification_outbox",
+            "core.tasks.ping"} <= set(flipside_app.tasks)
 
 
 def test_eager_mode_runs_the_task_in_process():
@@ -66,12 +66,12 @@ def test_notification_goes_through_redis_and_a_worker_once(celery_app, celery_wo
                  "expires_at": timezone.now() + timedelta(days=14)},
     )
     # and the broker delivers it a second time
-    assert finished_tasks(1) == [("accounts.tasks.send_notification", "sent")]
+    assert finished_tasks(1) == [("core.tasks.send_notification", "sent")]
     assert notification_dispatch(notification_id=notification.pk) is True
 
     # then the worker sent it once and skipped the duplicate
-    assert finished_tasks(2) == [("accounts.tasks.send_notification", "sent"),
-                                 ("accounts.tasks.send_notification", "skipped")]
+    assert finished_tasks(2) == [("core.tasks.send_notification", "sent"),
+                                 ("core.tasks.send_notification", "skipped")]
     assert [m.to for m in mailoutbox] == [["maya@acme.example"]]
     notification.refresh_from_db()
     assert (notification.status, notification.attempts) == (Notification.Status.SENT, 1)
@@ -83,5 +83,5 @@ def test_notification_goes_through_redis_and_a_worker_once(celery_app, celery_wo
 def test_worker_runs_our_ping_task_from_redis(celery_app, celery_worker, finished_tasks):
     result = ping.delay()
 
-    assert finished_tasks(1) == [("accounts.tasks.ping", "pong")]
+    assert finished_tasks(1) == [("core.tasks.ping", "pong")]
     assert result.id

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.notifications import (
+from core.notifications import (
     NotificationDraft,
     _BulkRenderer,
     _render,
     notification_enqueue,
     notifications_enqueue_bulk,
 )
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from programs.markdown import render_markdown_text
 from tests.factories.accounts import UserFactory
 

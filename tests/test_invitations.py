@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import Invitation, Membership, Role, User
-from accounts.tenancy import organization_scope, scopes_disabled
+from core.tenancy import organization_scope, scopes_disabled
 from tests.factories.accounts import InvitationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -31,7 +31,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from accounts.models import Role
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from tests.isolation_fixtures import ID_PARAMS, response_content
 from tests.org_routes import ALL_ROUTES, ORG_ROUTES, OrgRoute
 from tests.test_route_inventory import PUBLIC_ROUTES, USER_ROUTES
@@ -255,7 +255,7 @@ def test_the_other_org_has_rows_in_every_tenant_table(shared_world):
     its texts) in tests/isolation_fixtures.py, so the sweep above can see it leak."""
     from django.apps import apps
 
-    from accounts.tenancy import TenantModel
+    from core.tenancy import TenantModel
 
     empty = [model._meta.label for model in apps.get_models()
              if issubclass(model, TenantModel)

@@ -27,8 +27,9 @@ from accounts.login_links import (
     login_link_read,
     login_link_token,
 )
-from accounts.models import LoginLinkUse, Notification, Role
-from accounts.tenancy import organization_scope
+from accounts.models import LoginLinkUse, Role
+from core.models import Notification
+from core.tenancy import organization_scope
 from tests.factories.accounts import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -550,7 +551,7 @@ def test_the_introduction_on_publish_signs_each_person_in_on_my_pairs(
 
 def test_a_deactivated_recipient_gets_the_plain_link(organization, ana, mailoutbox,
                                                      django_capture_on_commit_callbacks):
-    from accounts.notifications import notification_enqueue
+    from core.notifications import notification_enqueue
 
     with django_capture_on_commit_callbacks(execute=True):
         notification = notification_enqueue(

@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.context_processors import navigation
-from accounts.models import Membership, Notification, Role
-from accounts.tenancy import organization_scope
+from accounts.models import Membership, Role
+from core.models import Notification
+from core.tenancy import organization_scope
 from tests.factories.accounts import MembershipFactory, OrganizationFactory, UserFactory
 from tests.factories.matching import PairFactory
 from tests.factories.programs import CohortFactory, ParticipantFactory

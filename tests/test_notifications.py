@@ -17,8 +17,10 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Notification, NotificationChannel, NotificationPreference, Role
-from accounts.notifications import (
+from accounts.models import Role
+from config.celery import app as celery_app
+from core.models import Notification, NotificationChannel, NotificationPreference
+from core.notifications import (
     DRAIN_GRACE,
     MAX_ATTEMPTS,
     DeliveryError,
@@ -26,8 +28,7 @@ from accounts.notifications import (
     notification_send,
     notifications_mark_read,
 )
-from accounts.tasks import drain_notification_outbox
-from config.celery import app as celery_app
+from core.tasks import drain_notification_outbox
 from tests.conftest import postgres_available
 from tests.factories.accounts import (
     MembershipFactory,
@@ -241,7 +242,7 @@ def test_drain_sends_only_pending_rows_older_than_the_grace_period(member_user, 
 def test_drain_is_scheduled_by_beat(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["drain-notification-outbox"]
 
-    assert entry["task"] == "accounts.tasks.drain_notification_outbox"
+    assert entry["task"] == "core.tasks.drain_notification_outbox"
     assert entry["task"] in celery_app.tasks
     assert entry["schedule"] <= 60
 
@@ -379,7 +380,7 @@ WELCOME_CONTEXT = {
 
 @pytest.mark.parametrize("name", ["Ana López", "Zoë O'Brien & <Co>", "", "Tom  Double"])
 def test_bulk_rendering_gives_exactly_what_rendering_one_by_one_gives(name):
-    from accounts.notifications import _BulkRenderer, _render
+    from core.notifications import _BulkRenderer, _render
 
     renderer = _BulkRenderer("programs/email/welcome", personal_keys=("name", "link"))
     people = [("First Person", "/o/acme/p/1/"), (name, "/o/acme/p/2/?a=1&b=2")]
@@ -392,7 +393,7 @@ def test_bulk_rendering_gives_exactly_what_rendering_one_by_one_gives(name):
 def test_bulk_rendering_falls_back_when_the_template_transforms_a_personal_value():
     from django.template import engines
 
-    from accounts.notifications import _BulkRenderer
+    from core.notifications import _BulkRenderer
 
     renderer = _BulkRenderer("programs/email/welcome", personal_keys=("name", "link"))
     engine = engines["django"]

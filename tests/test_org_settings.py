@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.models import Membership, Organization, Role
-from accounts.tenancy import organization_scope, scopes_disabled
+from core.tenancy import organization_scope, scopes_disabled
 from tests.conftest import postgres_available
 from tests.factories.accounts import InvitationFactory, MembershipFactory, UserFactory
 

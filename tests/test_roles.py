@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Organization, Role
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from tests.org_routes import ORG_ROUTES
 
 pytestmark = pytest.mark.django_db

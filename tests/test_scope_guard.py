@@ -27,7 +27,7 @@ from django.test import Client, RequestFactory
 from django_scopes import ScopeError, scope
 
 from accounts.models import Role
-from accounts.tenancy import (
+from core.tenancy import (
     TenantScopeGuardMiddleware,
     open_scope_description,
     organization_scope,
@@ -146,7 +146,7 @@ def test_guard_serves_a_clean_request_untouched():
 
 
 def test_guard_is_the_first_middleware():
-    assert settings.MIDDLEWARE[0] == "accounts.tenancy.TenantScopeGuardMiddleware"
+    assert settings.MIDDLEWARE[0] == "core.tenancy.TenantScopeGuardMiddleware"
 
 
 # --- gunicorn, one worker: one process serves both tenants in turn ----------------------------
@@ -155,7 +155,7 @@ SETUP_SCRIPT = """
 import json
 from accounts.models import Membership, Organization, Role, User
 from accounts.services import api_token_create
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from programs.models import Topic
 
 tokens = {}

@@ -19,8 +19,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts import services
-from accounts.middleware import SecurityHeadersMiddleware
-from accounts.tenancy import organization_scope
+from core.middleware import SecurityHeadersMiddleware
+from core.tenancy import organization_scope
 from tests.org_routes import ORG_ROUTES
 
 pytestmark = pytest.mark.django_db

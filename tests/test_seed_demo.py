@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import Membership, Organization, Role
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Membership, Organization, Role, User, split_domains
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from tests.factories.accounts import InvitationFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db

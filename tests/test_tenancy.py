@@ -13,7 +13,7 @@ from django_scopes import ScopeError
 
 from accounts.models import Invitation, Membership, Organization
 from accounts.permissions import OrganizationMixin
-from accounts.tenancy import TenantModel, organization_scope
+from core.tenancy import TenantModel, organization_scope
 from tests.factories.accounts import InvitationFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db

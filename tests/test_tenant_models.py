@@ -1,5 +1,5 @@
 """Every model that can reach an organization through foreign keys is tenant-owned
-(``accounts.tenancy.TenantModel``: its default manager raises outside a tenant scope), or it
+(``core.tenancy.TenantModel``: its default manager raises outside a tenant scope), or it
 stands on the reviewed list below with the reason it is not. A new model fails here until it
 is one or the other."""
 
@@ -13,11 +13,11 @@ from django.db import models
 from django_scopes import ScopeError
 
 from accounts.models import Organization
-from accounts.tenancy import TenantModel
+from core.tenancy import TenantModel
 
 #: Models with a foreign-key path to Organization that are not TenantModels (label → why).
 NOT_TENANT_MODELS: dict[str, str] = {
-    "accounts.Notification": (
+    "core.Notification": (
         "a person's outbox and inbox: account emails (sign-up, password) have no "
         "organization, and every read filters by recipient (accounts.selectors)"),
     "programs.Program_focus_areas": (
@@ -69,7 +69,7 @@ def test_every_model_reaching_an_organization_is_tenant_owned_or_listed():
 
     assert not unclassified, (
         "These models reach an organization through foreign keys but do not inherit "
-        "accounts.tenancy.TenantModel, so a query outside a tenant scope would return every "
+        "core.tenancy.TenantModel, so a query outside a tenant scope would return every "
         "tenant's rows. Make them TenantModels, or add them to NOT_TENANT_MODELS in "
         f"tests/test_tenant_models.py with the reason: {unclassified}")
 

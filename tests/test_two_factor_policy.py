@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.models import Membership, Organization, Role
-from accounts.tenancy import organization_scope
 from accounts.two_factor import two_factor_message, two_factor_setup_required
+from core.tenancy import organization_scope
 
 pytestmark = pytest.mark.django_db
 

@@ -74,9 +74,9 @@ def test_views_and_apis_read_only_inside_the_tenant_scope(path):
 
 
 @pytest.mark.parametrize(("source", "expected"), [
-    ("from accounts.tenancy import scopes_disabled\n"
+    ("from core.tenancy import scopes_disabled\n"
      "def get(request):\n    with scopes_disabled():\n        pass\n",
-     [(1, "from accounts.tenancy import scopes_disabled"), (3, "scopes_disabled")]),
+     [(1, "from core.tenancy import scopes_disabled"), (3, "scopes_disabled")]),
     ("import django_scopes\nx = django_scopes.scopes_disabled()\n",
      [(1, "import django_scopes"), (2, "scopes_disabled")]),
     ("rows = Cohort.objects.with_scopes_disabled().all()\n", [(1, "with_scopes_disabled")]),

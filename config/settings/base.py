@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "core",
     "accounts",
     "programs",
     "matching",
@@ -43,8 +44,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "accounts.tenancy.TenantScopeGuardMiddleware",  # first: no request starts inside a scope
-    "accounts.middleware.HealthCheckMiddleware",  # before host checks and the HTTPS redirect
+    "core.tenancy.TenantScopeGuardMiddleware",  # first: no request starts inside a scope
+    "core.middleware.HealthCheckMiddleware",  # before host checks and the HTTPS redirect
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy (see "security headers")
@@ -52,7 +53,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "accounts.middleware.SecurityHeadersMiddleware",  # Permissions-Policy; no-store signed in
+    "core.middleware.SecurityHeadersMiddleware",  # Permissions-Policy; no-store signed in
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -84,7 +85,7 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 #: SQLite serving pages while another thread writes (embedded mode: the after-response email
-#: sender, accounts/after_response.py): a write-ahead log, so readers never block the writer;
+#: sender, core/after_response.py): a write-ahead log, so readers never block the writer;
 #: commits without an fsync each (a crash can lose the last commits, never corrupt the file:
 #: 0.15 ms a commit instead of 27 ms here); write transactions that queue for the lock
 #: instead of failing. dev.py applies it; bench/import_csv.py too, to measure what it serves.
@@ -191,7 +192,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BEAT_SCHEDULE = {
     "drain-notification-outbox": {
-        "task": "accounts.tasks.drain_notification_outbox",
+        "task": "core.tasks.drain_notification_outbox",
         "schedule": 60.0,
     },
 }
@@ -205,8 +206,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "accounts.api_schema.FlipsideAutoSchema",
-    "EXCEPTION_HANDLER": "accounts.api_errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.api_schema.FlipsideAutoSchema",
+    "EXCEPTION_HANDLER": "core.api_errors.api_exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
 }
 SPECTACULAR_SETTINGS = {
@@ -218,7 +219,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "DEFAULT_GENERATOR_CLASS": "accounts.schema.ScopeFreeSchemaGenerator",
+    "DEFAULT_GENERATOR_CLASS": "core.schema.ScopeFreeSchemaGenerator",
     # Several models have a "role" or "status" with different choices: name each enum.
     "ENUM_NAME_OVERRIDES": {
         "MembershipRoleEnum": "accounts.models.Role",
@@ -256,7 +257,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Powerful browser features this app never uses, denied to every page (Permissions-Policy,
-# set by accounts.middleware.SecurityHeadersMiddleware, with Cache-Control: no-store for every
+# set by core.middleware.SecurityHeadersMiddleware, with Cache-Control: no-store for every
 # signed-in request).
 FLIPSIDE_PERMISSIONS_POLICY = {
     "accelerometer": "()",
@@ -343,7 +344,7 @@ FLIPSIDE_NAV = [
 ]
 REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
-    "accounts.api_parsers.StrictJSONParser",
+    "core.api_parsers.StrictJSONParser",
     "rest_framework.parsers.FormParser",
     "rest_framework.parsers.MultiPartParser",
 ]

@@ -15,7 +15,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
-from accounts.web import validation_message
+from core.web import validation_message
 from matching import selectors, services
 from matching.forms import DecisionForm, ManualPairForm, PublishForm, ReviewFilterForm, SwapForm
 from matching.models import MatchingRun, PairDecision, Proposal, RunStatus

@@ -10,7 +10,7 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
-from accounts.web import optional_url, validation_message
+from core.web import optional_url, validation_message
 from programs import lifecycle, selectors, services
 from programs.forms import CohortForm, TransitionForm
 from programs.models import Cohort, Program

@@ -23,7 +23,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
-from accounts.web import optional_url
+from core.web import optional_url
 from programs.csv_safety import csv_response
 from programs.imports import (
     COLUMNS,

@@ -19,7 +19,7 @@ from django.views.generic import TemplateView, View
 
 from accounts.models import Role
 from accounts.permissions import ADMIN_ONLY, PARTICIPANT_ROLES, OrganizationMixin
-from accounts.web import optional_url, validation_message
+from core.web import optional_url, validation_message
 from programs import enrollment, selectors
 from programs.availability import availability_label
 from programs.completeness import profile_completeness

@@ -10,7 +10,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
-from accounts.web import validation_message
+from core.web import validation_message
 from programs import selectors, services
 from programs.forms import TopicForm, TopicMergeForm
 from programs.models import Topic

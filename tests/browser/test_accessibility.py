@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from tests.browser.helpers import sign_in
 from tests.org_routes import ORG_ROUTES
 

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import Membership, Role
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from tests.browser.helpers import policy_violations, record_policy_violations, sign_in
 from tests.factories.accounts import MembershipFactory, UserFactory
 from tests.factories.matching import MatchingRunFactory

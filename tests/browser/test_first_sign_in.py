@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from programs.imports import participants_import_csv
 from programs.models import Participant
 from programs.services import organization_defaults_ensure

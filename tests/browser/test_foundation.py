@@ -10,7 +10,7 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from accounts.models import Invitation, Role
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from tests.browser.helpers import sign_in
 from tests.factories.accounts import MembershipFactory, UserFactory
 

@@ -16,7 +16,7 @@ from django_scopes import scopes_disabled
 from playwright.sync_api import Page, expect
 
 from accounts.models import Invitation, Membership, User
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from programs.models import Participant
 from programs.services import organization_defaults_ensure
 from tests.browser.helpers import sign_in

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import Role
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from programs.models import Profile
 from tests.browser.helpers import sign_in
 from tests.factories.accounts import MembershipFactory, UserFactory

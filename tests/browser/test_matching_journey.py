@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from matching.models import MatchingRun, Pair, Proposal
 from tests.browser.helpers import sign_in
 from tests.browser.test_accessibility import violations

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from matching import services
 from matching.models import DecisionKind, PairDecision
 from tests.browser.helpers import sign_in

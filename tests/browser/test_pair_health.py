@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from matching.models import Pair, PairEndReason, PairStatus
 from tests.browser.helpers import sign_in
 from tests.factories.matching import PairFactory, live_cohort

@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import Membership
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from sessions.models import (
     ActionItem,
     Commitment,

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import Membership
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from tests.browser.helpers import sign_in
 from tests.factories.programs import (
     CohortFactory,

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import Membership, User
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from programs.models import Cohort, Participant, Program
 from tests.browser.helpers import sign_in
 from tests.factories.accounts import TEST_PASSWORD

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import Membership
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from feedback import services
 from feedback.models import PendingAnswer, QuestionKind, Response, SurveyDraft, organization_today
 from tests.browser.helpers import sign_in

@@ -1,17 +1,8 @@
 import factory
 from allauth.account.models import EmailAddress
 
-from accounts.models import (
-    ApiToken,
-    Invitation,
-    Membership,
-    Notification,
-    NotificationPreference,
-    Organization,
-    Role,
-    User,
-    hash_token,
-)
+from accounts.models import ApiToken, Invitation, Membership, Organization, Role, User, hash_token
+from core.models import Notification, NotificationPreference
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 

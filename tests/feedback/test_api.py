@@ -55,7 +55,7 @@ def test_an_admin_creates_a_survey_from_a_built_in_template(admin_api, scoped, c
 
 
 def test_another_organizations_cohort_is_refused(admin_api, scoped, other_organization):
-    from accounts.tenancy import organization_scope
+    from core.tenancy import organization_scope
 
     with organization_scope(other_organization):
         theirs = CohortFactory(program__organization=other_organization)

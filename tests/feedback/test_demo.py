@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Membership, Organization
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from feedback import selectors, suppression
 from feedback.models import Survey, SurveyKind, SurveyStatus
 

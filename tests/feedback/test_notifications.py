@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from django.core import mail
 
-from accounts.models import Notification, NotificationChannel, NotificationPreference
-from accounts.tenancy import organization_scope
+from core.models import Notification, NotificationChannel, NotificationPreference
+from core.tenancy import organization_scope
 from feedback import due, selectors, services, tasks
 from feedback.models import Answer, QuestionKind, Survey, organization_today
 from tests.factories.feedback import QuestionFactory, SurveyFactory

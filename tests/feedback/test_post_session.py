@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from feedback import hooks, selectors, services
 from feedback.models import AttributedAnswer, Response, Survey, SurveyKind
 from tests.factories.matching import PairFactory

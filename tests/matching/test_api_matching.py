@@ -84,7 +84,7 @@ def test_starting_a_run_for_a_cohort_not_in_matching_is_a_clear_400(scoped, admi
 
 
 def test_starting_a_run_for_another_orgs_cohort_is_unknown(admin_api, other_organization):
-    from accounts.tenancy import organization_scope
+    from core.tenancy import organization_scope
 
     with organization_scope(other_organization):
         foreign = CohortFactory(program__organization=other_organization, status="matching")

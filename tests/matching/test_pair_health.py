@@ -16,8 +16,8 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accounts.models import Notification
-from accounts.tenancy import organization_scope
+from core.models import Notification
+from core.tenancy import organization_scope
 from matching import activity, health
 from matching import pair_lifecycle as lifecycle
 from matching.activity import PairActivity

@@ -13,7 +13,8 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from accounts.models import Notification, NotificationChannel, Role
+from accounts.models import Role
+from core.models import Notification, NotificationChannel
 from matching import pair_lifecycle as lifecycle
 from matching.models import (
     Pair,

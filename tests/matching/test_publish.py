@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.login_links import login_link_read
-from accounts.models import Notification
-from accounts.tenancy import organization_scope
+from core.models import Notification
+from core.tenancy import organization_scope
 from matching import services
 from matching.models import DecisionKind, Pair, PairStatus, Proposal
 from programs import lifecycle

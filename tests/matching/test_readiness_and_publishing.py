@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from accounts.models import NotificationChannel, NotificationPreference
+from core.models import NotificationChannel, NotificationPreference
 from matching.models import DecisionKind, Pair
 from programs.models import Cohort, CohortStatus, Participant, ParticipantRole
 from tests.factories.matching import PairDecisionFactory, matching_participant

@@ -13,7 +13,7 @@ import time
 import pytest
 
 import matching.tasks  # noqa: F401  registers the task with the test app when it finalizes
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from matching import services
 from matching.engine import Weights
 from matching.models import MatchingRun, Proposal, RunStage, RunStatus

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from accounts.models import Notification
 from config.celery import app as celery_app
+from core.models import Notification
 from tests.factories.programs import CohortFactory, ProgramFactory
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.models import Membership, Notification, Role, User
-from accounts.tenancy import organization_scope
+from accounts.models import Membership, Role, User
+from core.models import Notification
+from core.tenancy import organization_scope
 from programs.models import Cohort, Participant, Program
 from programs.services import organization_defaults_ensure
 from tests.factories.accounts import MembershipFactory, UserFactory

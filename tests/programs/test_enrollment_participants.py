@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.login_links import login_link_read
-from accounts.models import Invitation, Membership, Notification
+from accounts.models import Invitation, Membership
 from accounts.services import invitation_accept
+from core.models import Notification
 from programs import enrollment
 from programs.models import CohortInvitation, Participant, ParticipantTopic
 from tests.factories.accounts import MembershipFactory, UserFactory

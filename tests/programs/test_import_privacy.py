@@ -16,8 +16,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from accounts.models import Invitation, Membership, Notification, Role, User
-from accounts.tenancy import organization_scope
+from accounts.models import Invitation, Membership, Role, User
+from core.models import Notification
+from core.tenancy import organization_scope
 from programs.imports import import_email_progress, participants_import_csv
 from programs.models import CohortInvitation, ImportBatch, Participant, Profile
 from programs.services import organization_defaults_ensure

@@ -10,8 +10,9 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accounts.models import Notification, User
-from accounts.tenancy import organization_scope
+from accounts.models import User
+from core.models import Notification
+from core.tenancy import organization_scope
 from programs.imports import content_sha256
 from programs.models import ImportBatch, Participant
 from programs.services import organization_defaults_ensure

@@ -12,7 +12,8 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import Membership, Notification, Role, User
+from accounts.models import Membership, Role, User
+from core.models import Notification
 from programs import imports
 from programs.csv_safety import csv_text, neutralise_cell
 from programs.enrollment import participant_profile_path
@@ -511,7 +512,7 @@ def test_template_csv_imports_cleanly(cohort):
 
 def test_bulk_welcome_respects_preferences_and_existing_keys(
         cohort, django_capture_on_commit_callbacks):
-    from accounts.models import NotificationPreference
+    from core.models import NotificationPreference
 
     quiet = MembershipFactory(organization=cohort.organization,
                               user=UserFactory(email="quiet@acme.example")).user

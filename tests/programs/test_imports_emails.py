@@ -12,9 +12,9 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accounts import after_response
-from accounts.models import Notification
-from accounts.tenancy import organization_scope
+from core import after_response
+from core.models import Notification
+from core.tenancy import organization_scope
 from programs.models import ImportBatch, Participant
 from programs.services import organization_defaults_ensure
 from tests.factories.programs import CohortFactory, ProgramFactory
@@ -42,7 +42,7 @@ def cohort(organization):
 def test_import_answers_before_any_welcome_email_and_the_page_counts_them(admin_client,
                                                                           cohort, monkeypatch):
     # as served from a database file or PostgreSQL (not the in-memory test database, where
-    # the work stays on the request thread: accounts/after_response.py)
+    # the work stays on the request thread: core/after_response.py)
     monkeypatch.setattr(after_response, "runs_on_the_request_thread", lambda: False)
     upload = admin_client.post(url("cohort_import", cohort), {
         "file": SimpleUploadedFile("people.csv", make_csv(GOOD_ROWS), "text/csv")})
@@ -83,7 +83,7 @@ def test_import_answers_before_any_welcome_email_and_the_page_counts_them(admin_
 @pytest.mark.django_db
 def test_progress_counts_people_whose_preferences_turned_the_email_off_as_done(
         admin_client, cohort, django_capture_on_commit_callbacks):
-    from accounts.models import NotificationPreference
+    from core.models import NotificationPreference
     from tests.factories.accounts import MembershipFactory, UserFactory
 
     quiet = MembershipFactory(organization=cohort.organization,

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Membership
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from programs import languages
 from programs.imports import participants_import_csv
 from programs.models import Participant

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accounts.models import Membership, Role
 from accounts.names import name_key
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from programs.models import Profile, SeniorityLevel
 from programs.selectors import MEMBER_PICKER_LIMIT, NAMELESS_MEMBER
 from tests.factories.accounts import MembershipFactory, UserFactory

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import Notification
+from core.models import Notification
 from programs import selectors
 from programs.enrollment import (
     cohort_remind_incomplete_profiles,

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import OrganizationAPIMixin
-from accounts.tenancy import open_scope_description
+from core.tenancy import open_scope_description
 from programs.models import Topic
 
 

@@ -1,5 +1,5 @@
 """The workspace API for the signed-in participant: the same rules and messages as the web
-pages, errors with field keys (accounts/api_errors.py), nothing changed on a refusal."""
+pages, errors with field keys (core/api_errors.py), nothing changed on a refusal."""
 
 from __future__ import annotations
 

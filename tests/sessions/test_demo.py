@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import Organization
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from matching.models import Pair, PairStatus
 from sessions.models import Commitment, CommitmentOutcome, GoalUpdate, MentoringSession
 

@@ -1,5 +1,5 @@
 """Calendar invitations: built with icalendar and parsed back; emailed to both people through
-the outbox with the .ics attached (accounts.notifications attachments); the same file behind
+the outbox with the .ics attached (core.notifications attachments); the same file behind
 the download link. UID stable, SEQUENCE increasing, METHOD right, times in UTC."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from accounts.models import Notification
-from accounts.notifications import notification_attachments
+from core.models import Notification
+from core.notifications import notification_attachments
 from sessions import selectors, services
 from sessions.models import CalendarInvite, InviteMethod, MentoringSession, SessionStatus
 from tests.factories.accounts import NotificationFactory

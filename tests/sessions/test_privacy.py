@@ -23,7 +23,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tenancy import organization_scope
+from core.tenancy import organization_scope
 from sessions import services
 from sessions.models import SessionStatus
 from tests.factories.accounts import UserFactory

@@ -286,7 +286,7 @@ def test_a_cancelled_or_no_show_session_cannot_be_rated(world):
 
 
 def test_topics_of_another_organization_are_refused(world, other_organization):
-    from accounts.tenancy import organization_scope
+    from core.tenancy import organization_scope
 
     with organization_scope(other_organization):
         foreign = TopicFactory(organization=other_organization)

@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from accounts.models import Notification
-from accounts.tenancy import organization_scope
+from core.models import Notification
+from core.tenancy import organization_scope
 from matching.models import PairStatus
 from sessions.models import Commitment, CommitmentOutcome
 from sessions.tasks import ask_commitment_outcome, commitments_due_enqueue

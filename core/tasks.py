@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from accounts.notifications import (
+from core.notifications import (
     DeliveryError,
     notification_dispatch,
     notification_send,

@@ -4,7 +4,7 @@ A feature calls :func:`notification_enqueue` inside its transaction. That writes
 ``Notification`` row whose unique ``key`` (recipient, kind, subject object, period) makes a
 second enqueue of the same message a no-op, then hands the id to Celery *after commit*.
 Handing over never blocks a request on the broker: a publish that fails (Redis down or
-frozen) is logged and the beat task :func:`accounts.tasks.drain_notification_outbox` sends
+frozen) is logged and the beat task :func:`core.tasks.drain_notification_outbox` sends
 the row later. :func:`notification_send` claims the row under a row lock and marks it sent in
 the same transaction, so retries, duplicate deliveries and racing workers send one email.
 
@@ -13,8 +13,12 @@ text: ``don't`` and ``&`` stay as typed; Markdown goes through ``|markdown_text`
 with autoescaping on. The button or link of a message is ``{{ action_url }}``. For the kinds in
 ``settings.FLIPSIDE_LOGIN_LINK_HOURS`` sent to an account, ``action_url`` is a placeholder that
 :func:`notification_send` replaces, when it sends, with the recipient's personal sign-in link to
-``link`` (accounts/login_links.py): no live token is stored in the outbox, the lifetime counts
-from delivery, and a bulk enqueue does no per-person signing at all.
+``link`` (made by accounts/login_links.py, registered with :func:`register_sign_in_link_maker`):
+no live token is stored in the outbox, the lifetime counts from delivery, and a bulk enqueue does
+no per-person signing at all.
+
+Each app declares its notification kinds in its ``AppConfig.ready``
+(:func:`register_notification_kind`); core lists none of them.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -34,24 +39,20 @@ from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.html import conditional_escape
 
-from accounts.broker import publish_task
-from accounts.login_links import is_local_path, login_link_url
-from accounts.models import (
-    Notification,
-    NotificationChannel,
-    NotificationPreference,
-    Organization,
-    User,
-)
+from core.broker import publish_task
+from core.models import Notification, NotificationChannel, NotificationPreference
+
+if TYPE_CHECKING:
+    from accounts.models import Organization, User
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 DRAIN_GRACE = timedelta(seconds=30)
 
-#: Every notification kind, with the label people see on their preferences page. accounts
-#: registers its own; the apps above register theirs in ``AppConfig.ready`` with
-#: :func:`register_notification_kind` (accounts never lists the kinds of apps above it).
+#: Every notification kind, with the label people see on their preferences page. Each app
+#: registers its own in ``AppConfig.ready`` with :func:`register_notification_kind` (core never
+#: lists the kinds of the apps above it).
 KIND_LABELS: dict[str, str] = {}
 
 
@@ -62,8 +63,6 @@ def register_notification_kind(kind: str, label: str) -> None:
                          f"{KIND_LABELS[kind]!r}.")
     KIND_LABELS[kind] = label
 
-
-register_notification_kind("invitation", "Invitations to an organization")
 
 #: A file attached to an email: (filename, content, MIME type).
 Attachment = tuple[str, str | bytes, str]
@@ -99,6 +98,18 @@ def notification_channel_for(*, user: User | None, kind: str) -> str:
 
 #: Stands for the recipient's personal sign-in link in a stored message until it is sent.
 SIGN_IN_LINK = "https://flipside.invalid/personal-sign-in-link"
+
+#: Makes a person's sign-in link to a page of this site, or ``None`` when ``target`` is not a
+#: local path. accounts owns the links (accounts/login_links.py) and registers it in
+#: ``AccountsConfig.ready``; without one, emails carry the plain link.
+SignInLinkMaker = Callable[..., "str | None"]
+_sign_in_link_maker: list[SignInLinkMaker] = []
+
+
+def register_sign_in_link_maker(maker: SignInLinkMaker) -> None:
+    """Set the function that makes personal sign-in links:
+    ``maker(*, user, purpose, target) -> str | None``."""
+    _sign_in_link_maker[:] = [maker]
 
 
 def carries_sign_in_link(*, kind: str, recipient: User | None, link: str) -> bool:
@@ -326,7 +337,7 @@ def notifications_dispatch_many(*, notification_ids: Sequence[int]) -> int:
 
 def notifications_send_after_response(*, notification_ids: Sequence[int]) -> None:
     """Send many pending notifications once the current response has gone out (at once outside
-    a request; see accounts/after_response.py).
+    a request; see core/after_response.py).
 
     With a broker they are handed to Celery (:func:`notifications_dispatch_many`; what cannot
     be handed over is left to the outbox drain). Without one (embedded mode: eager tasks, which
@@ -334,13 +345,13 @@ def notifications_send_after_response(*, notification_ids: Sequence[int]) -> Non
     :func:`notification_send` does, so the import page can count them as they go; a failed
     delivery stays pending for a later drain.
     """
-    from accounts.after_response import run_after_response
-    from accounts.broker import broker_is_eager
+    from core.after_response import run_after_response
+    from core.broker import broker_is_eager
 
     ids = list(notification_ids)
 
     def send() -> None:
-        from accounts.tasks import send_notification
+        from core.tasks import send_notification
 
         if not broker_is_eager(send_notification):
             notifications_dispatch_many(notification_ids=ids)
@@ -370,7 +381,7 @@ def notification_dispatch(*, notification_id: int) -> bool:
 
     Returns whether the hand-over worked; when it did not, the outbox drain sends it later.
     """
-    from accounts.tasks import send_notification
+    from core.tasks import send_notification
 
     return publish_task(send_notification, (notification_id,),
                         what=f"notification {notification_id} (the outbox drain sends it)")
@@ -381,9 +392,11 @@ def personal_action_url(notification: Notification) -> str:
     link when the message is not for an active account or its page is not on this site."""
     recipient = notification.recipient
     link = notification.link
-    if (recipient is not None and recipient.is_active and is_local_path(link)
+    if (_sign_in_link_maker and recipient is not None and recipient.is_active
             and carries_sign_in_link(kind=notification.kind, recipient=recipient, link=link)):
-        return login_link_url(user=recipient, purpose=notification.kind, target=link)
+        url = _sign_in_link_maker[0](user=recipient, purpose=notification.kind, target=link)
+        if url is not None:
+            return url
     return f"{settings.FLIPSIDE_SITE_URL}{link}" if link else settings.FLIPSIDE_SITE_URL
 
 

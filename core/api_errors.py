@@ -3,7 +3,7 @@
 Services raise Django's ``ValidationError`` (field keys when they know the field); views and
 serializers do not catch it. This handler turns it into DRF's 400 with the field keys kept,
 ``non_field_errors`` for the rest: the shape documented in docs/api.md and in the schema
-(``accounts/api_schema.py``). Everything else is DRF's default handling.
+(``core/api_schema.py``). Everything else is DRF's default handling.
 """
 
 from __future__ import annotations

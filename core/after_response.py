@@ -127,6 +127,6 @@ def runs_on_the_request_thread() -> bool:
 
 
 def connect() -> None:
-    """Hook into the request cycle (from ``AccountsConfig.ready``)."""
+    """Hook into the request cycle (from ``CoreConfig.ready``)."""
     request_started.connect(_on_request_started, dispatch_uid="flipside.after_response.start")
     request_finished.connect(_on_request_finished, dispatch_uid="flipside.after_response.end")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.generators import SchemaGenerator
 
-from accounts.tenancy import scopes_disabled
+from core.tenancy import scopes_disabled
 
 
 class ScopeFreeSchemaGenerator(SchemaGenerator):
