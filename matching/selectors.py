@@ -30,8 +30,6 @@ from matching.models import (
     PairStatus,
     Proposal,
 )
-from programs.completeness import profile_completeness
-from programs.enrollment import participant_facts
 from programs.languages import language_match_key
 from programs.models import (
     Cohort,
@@ -43,7 +41,7 @@ from programs.models import (
     Profile,
     TopicInterest,
 )
-from programs.selectors import people_search
+from programs.selectors import participant_completeness, people_search
 
 
 @dataclass(frozen=True)
@@ -458,7 +456,7 @@ def incomplete_profiles(*, cohort: Cohort, limit: int = INCOMPLETE_SHOWN) -> Inc
         .order_by("completeness", CodePointOrder("membership__user__name_key"), "pk")[:limit])
     people = []
     for participant in first:
-        result = profile_completeness(participant_facts(participant))
+        result = participant_completeness(participant=participant)
         people.append(IncompleteProfile(participant=participant,
                                         percent=participant.completeness,
                                         missing=result.missing))

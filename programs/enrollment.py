@@ -16,7 +16,7 @@ from accounts.services import invitation_create
 from core.models import Notification
 from core.notifications import notification_enqueue
 from programs.availability import availability_normalise, availability_problems
-from programs.completeness import ProfileFacts, profile_completeness
+from programs.completeness import Completeness
 from programs.models import (
     Cohort,
     CohortInvitation,
@@ -29,6 +29,7 @@ from programs.models import (
     Topic,
     TopicInterest,
 )
+from programs.selectors import participant_completeness
 from programs.signals import participant_withdrawn
 
 logger = logging.getLogger(__name__)
@@ -42,27 +43,14 @@ def profile_get_or_create(*, membership: Membership) -> Profile:
     return profile
 
 
-def participant_facts(participant: Participant) -> ProfileFacts:
-    """Completeness input; uses prefetched ``topics`` when present (no extra queries)."""
-    profile = participant.profile
-    topics = list(participant.topics.all())
-    return ProfileFacts(
-        role=participant.role, job_title=profile.job_title, department=profile.department,
-        has_level=profile.level_id is not None, time_zone=profile.time_zone,
-        languages=profile.languages,
-        teach_count=sum(1 for t in topics if t.interest == TopicInterest.TEACH),
-        learn_count=sum(1 for t in topics if t.interest == TopicInterest.LEARN),
-        learning_goals=participant.learning_goals,
-        availability_windows=len(participant.availability or []),
-    )
-
-
-def participant_refresh_completeness(*, participant: Participant) -> int:
-    percent = profile_completeness(participant_facts(participant)).percent
-    if percent != participant.completeness:
-        participant.completeness = percent
-        Participant.objects.filter(pk=participant.pk).update(completeness=percent)
-    return percent
+def participant_refresh_completeness(*, participant: Participant) -> Completeness:
+    """Store ``participant``'s completeness (:func:`~programs.selectors.participant_completeness`)
+    when it changed; returns it."""
+    result = participant_completeness(participant=participant)
+    if result.percent != participant.completeness:
+        participant.completeness = result.percent
+        Participant.objects.filter(pk=participant.pk).update(completeness=result.percent)
+    return result
 
 
 def _check_same_tenant(cohort: Cohort, membership: Membership) -> None:
@@ -494,9 +482,7 @@ def cohort_remind_incomplete_profiles(*, cohort: Cohort, today: dt.date | None =
                     .prefetch_related("topics"))
     queued = 0
     for participant in participants:
-        result = profile_completeness(participant_facts(participant))
-        if result.percent != participant.completeness:
-            Participant.objects.filter(pk=participant.pk).update(completeness=result.percent)
+        result = participant_refresh_completeness(participant=participant)
         if result.percent >= 100:
             continue
         user = participant.membership.user

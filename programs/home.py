@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
-
 from accounts.permissions import ADMIN_AND_EXECUTIVE, PARTICIPANT_ROLES
 from core.home import HomePanel, register_home_panel
-from programs.models import Cohort, CohortStatus, Participant, ParticipantStatus
+from programs.models import CohortStatus, Participant, ParticipantStatus
+from programs.selectors import cohorts_with_counts
 
 LIVE_STATUSES = [CohortStatus.ENROLLING, CohortStatus.MATCHING, CohortStatus.ACTIVE]
 
 
 def _cohort_overview(request) -> dict:
-    cohorts = Cohort.objects.filter(status__in=[*LIVE_STATUSES, CohortStatus.DRAFT]) \
-        .select_related("program").annotate(
-            mentors=Count("participants", filter=Q(participants__role="mentor",
-                                                   participants__status="active")),
-            mentees=Count("participants", filter=Q(participants__role="mentee",
-                                                   participants__status="active")),
-            applications=Count("participants", filter=Q(participants__status="applied")),
-        ).order_by("status", "start_date")
+    cohorts = (cohorts_with_counts().filter(status__in=[*LIVE_STATUSES, CohortStatus.DRAFT])
+               .order_by("status", "start_date"))
     return {"cohorts": cohorts, "is_admin": request.membership.is_admin}
 
 

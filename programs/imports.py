@@ -68,7 +68,6 @@ from accounts.models import Invitation, Membership, Role, User
 from accounts.services import invitation_accept_url
 from core.models import Notification
 from core.notifications import NotificationDraft, notifications_enqueue_bulk
-from programs.completeness import ProfileFacts, profile_completeness
 from programs.enrollment import _welcome_context, participant_profile_path
 from programs.languages import parse_languages
 from programs.models import (
@@ -83,6 +82,7 @@ from programs.models import (
     Topic,
     TopicInterest,
 )
+from programs.selectors import participant_completeness
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -1046,8 +1046,9 @@ def _apply(plan: ImportPlan) -> list[Participant]:
             place = Participant(organization=organization, cohort=cohort,
                                 membership=row.membership, profile=row.profile, role=row.role,
                                 status=ParticipantStatus.ACTIVE)
-            place.completeness = _completeness(place, row.profile, len(row.teach or {}),
-                                               len(row.learn or {}))
+            place.completeness = participant_completeness(
+                participant=place, profile=row.profile, teach_count=len(row.teach or {}),
+                learn_count=len(row.learn or {})).percent
             places.append(place)
         placed = _insert(Participant, places, "membership_id", {"cohort": cohort})
         for row in enrolling:
@@ -1182,25 +1183,15 @@ def _apply_topics(plan: ImportPlan, rows: list[PlannedRow]) -> None:
         plan.existing_topics[participant_id] = [t for t in topics if t.pk not in deleted]
 
 
-def _completeness(participant: Participant, profile: Profile, teach_count: int,
-                  learn_count: int) -> int:
-    return profile_completeness(ProfileFacts(
-        role=participant.role, job_title=profile.job_title, department=profile.department,
-        has_level=profile.level_id is not None, time_zone=profile.time_zone,
-        languages=profile.languages, teach_count=teach_count, learn_count=learn_count,
-        learning_goals=participant.learning_goals,
-        availability_windows=len(participant.availability or []))).percent
-
-
 def _refresh_completeness(plan: ImportPlan, rows: list[PlannedRow]) -> None:
     changed = []
     for row in rows:
         participant = row.participant
         topics = plan.existing_topics.get(participant.pk, [])
-        percent = _completeness(
-            participant, row.profile,
-            sum(1 for t in topics if t.interest == TopicInterest.TEACH),
-            sum(1 for t in topics if t.interest == TopicInterest.LEARN))
+        percent = participant_completeness(
+            participant=participant, profile=row.profile,
+            teach_count=sum(1 for t in topics if t.interest == TopicInterest.TEACH),
+            learn_count=sum(1 for t in topics if t.interest == TopicInterest.LEARN)).percent
         if percent != participant.completeness:
             participant.completeness = percent
             changed.append(participant)

@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Membership
 from accounts.names import CodePointOrder, name_key
+from programs.completeness import Completeness, ProfileFacts, profile_completeness
 from programs.guide import prompts_in_phase_order
 from programs.models import (
     Cohort,
@@ -40,23 +41,32 @@ def program_detail(*, pk: int) -> Program:
     ).get(pk=pk)
 
 
+def cohort_participant_counts() -> dict:
+    """The participant counts of a cohort as annotations (the one definition of them):
+    ``mentor_count`` and ``mentee_count`` (enrolled, i.e. active) and ``applied_count``
+    (applications waiting for a decision)."""
+    active = Q(participants__status=ParticipantStatus.ACTIVE)
+    return {
+        "mentor_count": Count("participants", filter=active & Q(
+            participants__role=ParticipantRole.MENTOR)),
+        "mentee_count": Count("participants", filter=active & Q(
+            participants__role=ParticipantRole.MENTEE)),
+        "applied_count": Count("participants", filter=Q(
+            participants__status=ParticipantStatus.APPLIED)),
+    }
+
+
+def cohorts_with_counts() -> QuerySet[Cohort]:
+    """Cohorts with their program and :func:`cohort_participant_counts` (one query)."""
+    return Cohort.objects.select_related("program").annotate(**cohort_participant_counts())
+
+
 def cohorts_of_program(*, program: Program) -> QuerySet[Cohort]:
-    return program.cohorts.annotate(
-        mentor_count=Count("participants", filter=Q(
-            participants__role="mentor", participants__status=ParticipantStatus.ACTIVE)),
-        mentee_count=Count("participants", filter=Q(
-            participants__role="mentee", participants__status=ParticipantStatus.ACTIVE)),
-    ).order_by("-start_date")
+    return program.cohorts.annotate(**cohort_participant_counts()).order_by("-start_date")
 
 
 def cohort_with_counts(*, pk: int) -> Cohort:
-    return Cohort.objects.select_related("program").annotate(
-        mentor_count=Count("participants", filter=Q(
-            participants__role="mentor", participants__status=ParticipantStatus.ACTIVE)),
-        mentee_count=Count("participants", filter=Q(
-            participants__role="mentee", participants__status=ParticipantStatus.ACTIVE)),
-        applied_count=Count("participants", filter=Q(
-            participants__status=ParticipantStatus.APPLIED)),
+    return cohorts_with_counts().annotate(
         complete_count=Count("participants", filter=Q(
             participants__status=ParticipantStatus.ACTIVE, participants__completeness=100)),
     ).get(pk=pk)
@@ -79,6 +89,28 @@ def participants_of_cohort(*, cohort: Cohort) -> QuerySet[Participant]:
 
 
 # --- participants, applications and the roster ---------------------------------------------
+
+def participant_completeness(
+    *, participant: Participant, profile: Profile | None = None,
+    teach_count: int | None = None, learn_count: int | None = None,
+) -> Completeness:
+    """How complete ``participant``'s profile is: the one place that turns a participant into
+    :class:`~programs.completeness.ProfileFacts`. Topic counts come from the participant's
+    ``topics`` (prefetched: no query) unless given (a place not saved yet); ``profile``
+    defaults to ``participant.profile``."""
+    profile = profile or participant.profile
+    if teach_count is None or learn_count is None:
+        topics = list(participant.topics.all())
+        teach_count = sum(1 for t in topics if t.interest == TopicInterest.TEACH)
+        learn_count = sum(1 for t in topics if t.interest == TopicInterest.LEARN)
+    return profile_completeness(ProfileFacts(
+        role=participant.role, job_title=profile.job_title, department=profile.department,
+        has_level=profile.level_id is not None, time_zone=profile.time_zone,
+        languages=profile.languages, teach_count=teach_count, learn_count=learn_count,
+        learning_goals=participant.learning_goals,
+        availability_windows=len(participant.availability or []),
+    ))
+
 
 def participations_of_membership(*, membership) -> QuerySet[Participant]:
     """The member's own places in cohorts, newest cohort first, for "My programs"."""
@@ -438,18 +470,6 @@ def roster_summary(*, cohort: Cohort) -> RosterSummary:
 
 # --- REST API ------------------------------------------------------------------------------
 
-def _cohort_counts() -> dict:
-    active = Q(participants__status=ParticipantStatus.ACTIVE)
-    return {
-        "mentor_count": Count("participants", filter=active & Q(
-            participants__role=ParticipantRole.MENTOR)),
-        "mentee_count": Count("participants", filter=active & Q(
-            participants__role=ParticipantRole.MENTEE)),
-        "applied_count": Count("participants", filter=Q(
-            participants__status=ParticipantStatus.APPLIED)),
-    }
-
-
 def programs_for_api() -> QuerySet[Program]:
     """Programs with their cohort count and focus areas (two queries per page)."""
     return (Program.objects.annotate(cohort_count=Count("cohorts", distinct=True))
@@ -458,8 +478,7 @@ def programs_for_api() -> QuerySet[Program]:
 
 def cohorts_for_api() -> QuerySet[Cohort]:
     """Cohorts with participant counts only (what executives may see): one query per page."""
-    return (Cohort.objects.select_related("program").annotate(**_cohort_counts())
-            .order_by("-start_date", "name", "pk"))
+    return cohorts_with_counts().order_by("-start_date", "name", "pk")
 
 
 def topics_for_api() -> QuerySet[Topic]:

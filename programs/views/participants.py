@@ -22,7 +22,6 @@ from accounts.permissions import ADMIN_ONLY, PARTICIPANT_ROLES, OrganizationMixi
 from core.web import optional_url, validation_message
 from programs import enrollment, selectors
 from programs.availability import availability_label
-from programs.completeness import profile_completeness
 from programs.csv_safety import csv_response
 from programs.models import (
     Cohort,
@@ -227,7 +226,7 @@ class ParticipantProfileView(OrganizationMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         participant = kwargs.get("participant") or self.get_participant()
-        completeness = profile_completeness(enrollment.participant_facts(participant))
+        completeness = selectors.participant_completeness(participant=participant)
         topics = list(participant.topics.all())
         context.update(
             participant=participant, cohort=participant.cohort,
