@@ -222,8 +222,11 @@ def local_day(person: Person, moment: datetime) -> date:
 
 def _due(kind: str, pair: PairFacts, recipient: Person | None, subject: str, period: str,
          due_at: datetime, expires_at: datetime | None, now: datetime,
-         **data) -> Due | None:
-    """A :class:`Due` when it may go out at ``now``, else None."""
+         since: datetime | None = None, **data) -> Due | None:
+    """A :class:`Due` when it may go out at ``now``, else None. ``since`` is when its subject
+    came to be (a session booked inside the 24 hours): nothing is due before it exists."""
+    if since is not None and since > due_at:
+        due_at = since
     if due_at > now:
         return None
     when = deliver_at(recipient, due_at)
@@ -303,7 +306,7 @@ def session_soon_due(pair: PairFacts, now: datetime) -> list[Due]:
         for person in pair.people:
             due = _due(SESSION_SOON, pair, person, f"s{session.id}", _stamp(session.starts_at),
                        session.starts_at - SOON_BEFORE, session.starts_at, now,
-                       session_id=session.id, starts_at=session.starts_at)
+                       since=session.created_at, session_id=session.id, starts_at=session.starts_at)
             if due:
                 found.append(due)
     return found
@@ -462,7 +465,8 @@ def _dated_due(kind: str, pair: PairFacts, items: Iterable[DatedFacts],
             continue
         due_at = local_moment(owner, item.due_date, MORNING)
         due = _due(kind, pair, owner, f"i{item.id}", item.due_date.isoformat(), due_at,
-                   due_at + DATED_STALE_AFTER, now, item_id=item.id, due_date=item.due_date)
+                   due_at + DATED_STALE_AFTER, now, since=item.created_at, item_id=item.id,
+                   due_date=item.due_date)
         if due:
             found.append(due)
     return found
