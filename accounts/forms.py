@@ -57,6 +57,26 @@ class NotificationPreferencesForm(forms.Form):
             )
 
 
+class QuietHoursForm(forms.Form):
+    """The person's quiet hours: reminders that fall inside wait until they end."""
+
+    time_input = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    quiet_hours_start = forms.TimeField(
+        label="Quiet hours from", required=False, widget=time_input,
+        help_text="Reminders that fall in your quiet hours (in your own time zone) wait until "
+                  "they end. Leave both empty for none.")
+    quiet_hours_end = forms.TimeField(label="Quiet hours until", required=False,
+                                      widget=time_input)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("quiet_hours_start"), data.get("quiet_hours_end")
+        if (start is None) != (end is None) and not self.errors:
+            self.add_error("quiet_hours_end" if end is None else "quiet_hours_start",
+                           "Give both ends of your quiet hours, or leave both empty.")
+        return data
+
+
 # --- sign-in links and sign-up policy ------------------------------------------------------
 
 class SelfSignupDomainsForm(forms.ModelForm):

@@ -4,7 +4,7 @@ import hashlib
 import re
 import secrets
 import zoneinfo
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
@@ -93,6 +93,12 @@ class User(AbstractUser):
     full_name = models.CharField(max_length=150, blank=True)
     #: ``accounts.names.name_key(display_name)``: what name search and sorting compare.
     name_key = models.CharField(max_length=400, blank=True, db_index=True, editable=False)
+    #: Reminders that fall between these wall-clock times (in the person's own zone) wait
+    #: until the end; both empty means no quiet hours (``sessions/due.py``).
+    quiet_hours_start = models.TimeField("quiet hours from", null=True, blank=True,
+                                         default=time(20, 0))
+    quiet_hours_end = models.TimeField("quiet hours until", null=True, blank=True,
+                                       default=time(8, 0))
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

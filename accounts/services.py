@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -349,3 +349,13 @@ def organization_set_signup_domains(*, organization: Organization, domains: str
     organization.full_clean()
     organization.save(update_fields=["self_signup_domains"])
     return organization
+
+
+def user_quiet_hours_set(*, user: User, start: time | None, end: time | None) -> User:
+    """Set (or, with both empty, clear) the person's quiet hours for reminders."""
+    if (start is None) != (end is None):
+        raise ValidationError({"quiet_hours_end": "Give both ends of your quiet hours, or "
+                                                  "leave both empty."})
+    user.quiet_hours_start, user.quiet_hours_end = start, end
+    user.save(update_fields=["quiet_hours_start", "quiet_hours_end"])
+    return user

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import login_link_views, views
+from accounts import login_link_views, unsubscribe_views, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -17,6 +17,8 @@ urlpatterns = [
     path("me/api-tokens/", views.ApiTokenListView.as_view(), name="api_tokens"),
     path("me/api-tokens/<int:token_pk>/revoke/", views.ApiTokenRevokeView.as_view(),
          name="api_token_revoke"),
+    path("unsubscribe/<str:token>/", unsubscribe_views.UnsubscribeView.as_view(),
+         name="unsubscribe"),
     path("me/notifications/", views.NotificationListView.as_view(), name="notification_list"),
     path("me/notifications/settings/", views.NotificationPreferencesView.as_view(),
          name="notification_preferences"),

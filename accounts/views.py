@@ -17,6 +17,7 @@ from accounts.forms import (
     InvitationForm,
     NotificationPreferencesForm,
     OrganizationSettingsForm,
+    QuietHoursForm,
     RoleForm,
     SelfSignupDomainsForm,
 )
@@ -255,16 +256,27 @@ class NotificationPreferencesView(LoginRequiredMixin, TemplateView):
         return dict(NotificationPreference.objects.filter(user=self.request.user)
                     .values_list("kind", "channel"))
 
+    def _quiet_form(self, data=None) -> QuietHoursForm:
+        user = self.request.user
+        return QuietHoursForm(data, initial={"quiet_hours_start": user.quiet_hours_start,
+                                             "quiet_hours_end": user.quiet_hours_end})
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", NotificationPreferencesForm(current=self._current()))
+        context.setdefault("quiet_form", self._quiet_form())
         return context
 
     def post(self, request):
         form = NotificationPreferencesForm(request.POST, current=self._current())
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form), status=400)
+        quiet_form = self._quiet_form(request.POST)
+        if not (form.is_valid() & quiet_form.is_valid()):
+            return self.render_to_response(
+                self.get_context_data(form=form, quiet_form=quiet_form), status=400)
         notification_preferences_set(user=request.user, channels=form.cleaned_data)
+        services.user_quiet_hours_set(user=request.user,
+                                      start=quiet_form.cleaned_data["quiet_hours_start"],
+                                      end=quiet_form.cleaned_data["quiet_hours_end"])
         messages.success(request, "Notification settings saved.")
         return HttpResponseRedirect(reverse("notification_preferences"))
 

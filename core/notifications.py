@@ -79,6 +79,22 @@ def register_notification_attachments(
     _ATTACHMENTS[kind] = attachments
 
 
+#: kind -> function(notification) -> extra email headers (a one-click unsubscribe).
+_HEADERS: dict[str, Callable[[Notification], dict[str, str]]] = {}
+
+
+def register_notification_headers(
+        kind: str, headers: Callable[[Notification], dict[str, str]]) -> None:
+    """Add headers to the emails of ``kind`` (``List-Unsubscribe``), computed from the outbox
+    row when it is sent. Registered in the app's ``AppConfig.ready``, like the kind."""
+    _HEADERS[kind] = headers
+
+
+def notification_headers(notification: Notification) -> dict[str, str]:
+    headers = _HEADERS.get(notification.kind)
+    return dict(headers(notification)) if headers is not None else {}
+
+
 def notification_attachments(notification: Notification) -> list[Attachment]:
     """The files the email of ``notification`` carries (none for most kinds)."""
     attachments = _ATTACHMENTS.get(notification.kind)
@@ -191,6 +207,9 @@ class NotificationDraft:
     key: str
     context: dict = field(default_factory=dict)
     link: str = ""
+    #: False: an in-app entry only, whatever the preference (another message of the same
+    #: batch carries the email: a digest).
+    email_allowed: bool = True
 
 
 def _chunks(values: Sequence, size: int = 2000) -> Iterable[Sequence]:
@@ -233,7 +252,7 @@ def notifications_enqueue_bulk(
         context = {"site_url": settings.FLIPSIDE_SITE_URL, **draft.context,
                    **link_context(kind=kind, recipient=draft.recipient, link=draft.link)}
         subject, text, html = renderer.render(context)
-        wants_email = channel == NotificationChannel.EMAIL
+        wants_email = channel == NotificationChannel.EMAIL and draft.email_allowed
         rows.append(Notification(
             organization=organization, recipient=draft.recipient, email=draft.email, kind=kind,
             key=draft.key, subject=subject, body_text=text, body_html=html, link=draft.link,
@@ -408,6 +427,7 @@ def _deliver(notification: Notification) -> None:
     message = EmailMultiAlternatives(
         subject=notification.subject, body=text,
         from_email=settings.DEFAULT_FROM_EMAIL, to=[notification.email],
+        headers=notification_headers(notification),
     )
     if html:
         message.attach_alternative(html, "text/html")

@@ -36,6 +36,9 @@ PUBLIC_ROUTES: dict[str, str] = {
                       "opening it signs nobody in (a POST does)",
     "l/<str:token>/fresh/": "emails a fresh sign-in link to the address on the token's "
                             "account only; the same answer for any token",
+    "unsubscribe/<str:token>/": "one-click stop of one kind of email (RFC 8058): the signed "
+                                "token names one account and kind; GET only confirms, POST "
+                                "can only turn that kind off",
 }
 
 #: User routes an anonymous visitor may open (their own page says what to do next).
