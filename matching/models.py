@@ -146,6 +146,7 @@ class PairEndReason(models.TextChoices):
     COHORT_COMPLETED = "cohort_completed", "Cohort completed"
     RE_PAIRED = "re_paired", "Re-paired"
     PARTICIPANT_WITHDRAWN = "participant_withdrawn", "Participant withdrawn"
+    INACTIVE = "inactive", "Inactive (no activity after a warning)"
     OTHER = "other", "Other"
 
 

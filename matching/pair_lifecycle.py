@@ -673,3 +673,24 @@ def pair_repair(*, pair: Pair, actor: User, new_mentor: Participant | None = Non
               lines=["Your HR team is finding you a new partner."])
     _copy_back(locked, pair)
     return created
+
+
+# --- inactive pairs (the reminder scans of sessions/reminders.py) ------------------------------
+
+@transaction.atomic
+def pair_close_inactive(*, pair: Pair, last_activity: datetime) -> bool:
+    """Close a pair that stayed inactive after its warning (reason "inactive"), unless it is
+    no longer active or someone acted after ``last_activity`` (what the warning was about):
+    the caller passes the activity it saw, and the pair's own lifecycle events since then
+    (a resume, an extension) count as acting. Both people are told. Returns whether it closed.
+    """
+    locked = _lock(pair)
+    if locked.status != PairStatus.ACTIVE:
+        return False
+    if PairEvent.objects.filter(pair=locked, at__gt=last_activity).exclude(
+            kind=PairEventKind.NUDGED).exists():
+        return False
+    _end(locked, reason=PairEndReason.INACTIVE, actor=None, actor_role=PairEventActor.SYSTEM,
+         note="No activity since the warning.")
+    _copy_back(locked, pair)
+    return True
