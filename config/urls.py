@@ -16,7 +16,6 @@ org_web_patterns = [
     path("programs/", include("programs.urls")),
     path("matching/", include("matching.urls")),
     path("pairs/", include("sessions.urls")),
-    path("", include("sessions.checkins.urls")),
     path("surveys/", include("feedback.urls")),
 ]
 
@@ -25,7 +24,6 @@ org_api_patterns = [
     path("", include("programs.api_urls")),
     path("", include("matching.api_urls")),
     path("", include("sessions.api_urls")),
-    path("", include("sessions.checkins.api_urls")),
     path("", include("feedback.api_urls")),
 ]
 

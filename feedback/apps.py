@@ -13,3 +13,8 @@ class FeedbackConfig(AppConfig):
         register_home_panels()
         register_notification_kind(SURVEY_OPEN_KIND, "Surveys to answer")
         register_notification_kind(SURVEY_REMINDER_KIND, "Reminders of surveys about to close")
+
+        from feedback.hooks import on_session_rated
+        from sessions.signals import session_rated
+
+        session_rated.connect(on_session_rated, dispatch_uid="feedback.on_session_rated")

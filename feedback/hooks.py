@@ -15,8 +15,9 @@ So the wiring goes through a signal that ``sessions`` owns and ``feedback`` list
        from sessions.signals import session_rated
        session_rated.connect(on_session_rated, dispatch_uid="feedback.on_session_rated")
 
-Until then nothing is connected and the sessions app keeps its own ``SessionRating`` rows; the
-surveys' store is ready: :func:`feedback.services.post_session_rating_record` writes the rating
+Both are in place (``sessions/signals.py``, ``sessions.services._rate``, ``feedback.apps``). The
+sessions app keeps its own ``SessionRating`` row (the rater's own view) and
+:func:`feedback.services.post_session_rating_record` writes the rating
 as a named answer of the cohort's after-session survey (HR may read it, the partner never),
 and the survey's results aggregate it under the organization's k like any other survey.
 """

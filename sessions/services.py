@@ -14,6 +14,7 @@ is sent (``sessions.apps`` registers the attachment).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
@@ -24,9 +25,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import Notification
-from core.notifications import notification_enqueue
+from core.notifications import notification_enqueue, notifications_withdraw_pending
 from core.tenancy import organization_scope
-from matching.models import Pair
+from matching.models import Pair, PairStatus
 from programs.markdown import render_markdown_text
 from programs.models import Participant, ParticipantRole, Topic
 from sessions import selectors
@@ -51,7 +52,10 @@ from sessions.models import (
     SessionStatus,
     SessionTopic,
 )
+from sessions.signals import session_rated
 from sessions.slots import zone
+
+logger = logging.getLogger(__name__)
 
 INVITATION_KIND = "session_invitation"
 CHECK_IN_KIND = "commitment_check_in"
@@ -177,8 +181,9 @@ def invitation_for(session: MentoringSession, *, method: str,
 
 
 def _invite(session: MentoringSession, *, method: str, what: str,
-            actor: Participant) -> CalendarInvite:
-    """Store the invitation of the session's current sequence and email it to both."""
+            actor: Participant | None, extra: dict | None = None) -> CalendarInvite:
+    """Store the invitation of the session's current sequence and email it to both
+    (``extra`` adds to the email's context)."""
     invite = CalendarInvite.objects.create(
         organization_id=session.organization_id, session=session, sequence=session.sequence,
         method=method, ics=build_ics(invitation_for(session, method=method)))
@@ -193,12 +198,12 @@ def _invite(session: MentoringSession, *, method: str, what: str,
             key=f"{INVITATION_KIND}:{invite.pk}:{me.pk}", template="sessions/email/invitation",
             link=link, context={
                 "name": user.display_name, "partner": partner.membership.user.display_name,
-                "actor": actor.membership.user.display_name, "what": what,
+                "actor": actor.membership.user.display_name if actor else "", "what": what,
                 "cancelled": method == InviteMethod.CANCEL,
                 "when": selectors.local_label(session.starts_at, session.duration_minutes, tz),
                 "format": session.get_format_display(), "location": session.location,
                 "meeting_url": session.meeting_url, "agenda": session.agenda,
-                "program": pair.cohort.program.name,
+                "program": pair.cohort.program.name, **(extra or {}),
             })
     return invite
 
@@ -340,6 +345,98 @@ def session_cancel(*, session: MentoringSession, actor: Participant, reason: str
     return session
 
 
+# --- the pair ended --------------------------------------------------------------------------
+
+def _pending_keys(organization_id: int, kind: str) -> list[tuple[str, int]]:
+    """``(key, subject id)`` of the organization's pending emails of ``kind`` whose key is
+    ``kind:<subject id>:…`` (pending emails are few: the outbox drains them)."""
+    keys = Notification.objects.filter(
+        organization_id=organization_id, kind=kind, status=Notification.Status.PENDING,
+    ).values_list("key", flat=True)
+    found = []
+    for key in keys:
+        parts = key.split(":")
+        if len(parts) >= 3 and parts[1].isdigit():
+            found.append((key, int(parts[1])))
+    return found
+
+
+@transaction.atomic
+def sessions_withdraw_for_ended_pairs(*, pair_ids: Sequence[int], reason: str,
+                                      now: datetime | None = None) -> int:
+    """What is pending for pairs that just ended (``matching.signals.pair_ended``, inside the
+    ending's transaction and tenant scope):
+
+    - their pending session invitations and commitment check-ins are withdrawn from the outbox
+      (they become ``skipped`` with the reason recorded, nobody receives them);
+    - their sessions still ahead are cancelled (no one cancelled them: the pair ended, which
+      the history records); where an invitation already reached someone's calendar, both get
+      the cancellation (METHOD:CANCEL, same UID, higher SEQUENCE) so it leaves their calendars.
+
+    A fixed number of queries for any number of pairs, plus the cancellation emails of the
+    sessions ahead whose invitation was sent. Returns how many sessions were cancelled.
+    """
+    from matching.models import PairEndReason
+
+    pair_ids = list(pair_ids)
+    if not pair_ids:
+        return 0
+    now = now or timezone.now()
+    label = str(PairEndReason(reason).label).lower()
+    why = f"the pair ended ({label})."
+    pairs = list(Pair.objects.filter(pk__in=pair_ids).select_related(*selectors.PAIR_RELATED))
+    if not pairs:
+        return 0
+    organization = pairs[0].cohort.organization
+    by_pk = {pair.pk: pair for pair in pairs}
+
+    invitations = _pending_keys(organization.pk, INVITATION_KIND)
+    of_pairs = set(CalendarInvite.objects.filter(
+        pk__in=[invite_pk for _, invite_pk in invitations], session__pair_id__in=pair_ids,
+    ).values_list("pk", flat=True))
+    check_ins = _pending_keys(organization.pk, CHECK_IN_KIND)
+    commitments = set(Commitment.objects.filter(
+        pk__in=[pk for _, pk in check_ins], pair_id__in=pair_ids).values_list("pk", flat=True))
+    prefixes = sorted({f"{INVITATION_KIND}:{pk}:" for _, pk in invitations if pk in of_pairs}
+                      | {f"{CHECK_IN_KIND}:{pk}:" for _, pk in check_ins if pk in commitments})
+    if prefixes:
+        notifications_withdraw_pending(organization=organization, key_prefixes=prefixes,
+                                       why=why)
+
+    ahead = list(MentoringSession.objects.select_for_update(of=("self",)).filter(
+        pair_id__in=pair_ids, status=SessionStatus.SCHEDULED, starts_at__gt=now))
+    if not ahead:
+        return 0
+    pair_of = {session.pk: by_pk[session.pair_id] for session in ahead}
+    sent_to = {f"{INVITATION_KIND}:{invite_pk}:{person}": session_id
+               for invite_pk, session_id in CalendarInvite.objects.filter(
+                   session__in=ahead).values_list("pk", "session_id")
+               for person in (pair_of[session_id].mentor_id, pair_of[session_id].mentee_id)}
+    reached_sessions = {sent_to[key] for key in Notification.objects.filter(
+        organization=organization, status=Notification.Status.SENT, key__in=list(sent_to),
+    ).values_list("key", flat=True)}
+    for session in ahead:
+        session.pair = by_pk[session.pair_id]
+        session.status, session.cancelled_by = SessionStatus.CANCELLED, None
+        session.cancel_reason, session.updated_at = f"The pair ended ({label}).", now
+        if session.pk in reached_sessions:
+            session.sequence += 1
+    MentoringSession.objects.bulk_update(ahead, ["status", "cancelled_by", "cancel_reason",
+                                                 "sequence", "updated_at"])
+    SessionChange.objects.bulk_create([
+        SessionChange(organization_id=s.organization_id, session=s, actor=None,
+                      kind=ChangeKind.CANCELLED,
+                      changes=[{"field": "status", "old": SessionStatus.SCHEDULED,
+                                "new": SessionStatus.CANCELLED},
+                               {"field": "cancel_reason", "old": "", "new": s.cancel_reason}])
+        for s in ahead])
+    for session in ahead:
+        if session.pk in reached_sessions:
+            _invite(session, method=InviteMethod.CANCEL, what="cancelled", actor=None,
+                    extra={"pair_ended": True})
+    return len(ahead)
+
+
 # --- logging ---------------------------------------------------------------------------------
 
 def _rate(session: MentoringSession, participant: Participant, value: int | None) -> None:
@@ -349,9 +446,30 @@ def _rate(session: MentoringSession, participant: Participant, value: int | None
         raise ValidationError({"rating": "Rate a session once it is logged as happened."})
     if not 1 <= int(value) <= 5:
         raise ValidationError({"rating": "Rate from 1 (not valuable) to 5 (very valuable)."})
+    value = int(value)
+    previous = SessionRating.objects.filter(session=session, participant=participant) \
+        .values_list("value", flat=True).first()
+    if previous == value:
+        return
     SessionRating.objects.update_or_create(
         session=session, participant=participant,
-        defaults={"value": int(value), "organization_id": session.organization_id})
+        defaults={"value": value, "organization_id": session.organization_id})
+    session_id, participant_id = session.pk, participant.pk
+    transaction.on_commit(lambda: _send_session_rated(session_id=session_id,
+                                                      participant_id=participant_id,
+                                                      rating=value))
+
+
+def _send_session_rated(*, session_id: int, participant_id: int, rating: int) -> None:
+    """Tell the apps above (feedback) about a rating, after commit (ids only). Robust: the
+    rating is saved whatever a receiver does; a failure is logged without the answer."""
+    for receiver, result in session_rated.send_robust(
+            sender=MentoringSession, session_id=session_id, participant_id=participant_id,
+            rating=rating, comment=""):
+        if isinstance(result, Exception):
+            logger.error("session_rated receiver %r failed for session %s: %s",
+                         receiver, session_id, type(result).__name__,
+                         exc_info=(type(result), result, result.__traceback__))
 
 
 def _apply_log(session: MentoringSession, *, actor: Participant, status: str,
@@ -727,8 +845,8 @@ def commitment_ask(*, commitment_id: int, now: datetime | None = None) -> bool:
         if commitment is None or commitment.asked_at is not None or not commitment.is_open:
             return False
         pair = commitment.pair
-        if not selectors.pair_is_writable(pair):
-            return False
+        if pair.status != PairStatus.ACTIVE or not selectors.pair_is_writable(pair):
+            return False  # a paused pair is asked once it resumes; an ended one never
         user = commitment.owner.membership.user
         link = reverse("sessions:commitment", kwargs={
             "org_slug": pair.cohort.organization.slug, "pair_pk": pair.pk,
