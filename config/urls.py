@@ -16,6 +16,7 @@ org_web_patterns = [
     path("programs/", include("programs.urls")),
     path("matching/", include("matching.urls")),
     path("pairs/", include("sessions.urls")),
+    path("", include("sessions.checkins.urls")),
     path("surveys/", include("feedback.urls")),
 ]
 
@@ -24,6 +25,7 @@ org_api_patterns = [
     path("", include("programs.api_urls")),
     path("", include("matching.api_urls")),
     path("", include("sessions.api_urls")),
+    path("", include("sessions.checkins.api_urls")),
     path("", include("feedback.api_urls")),
 ]
 

@@ -21,6 +21,13 @@ class MentoringSessionsConfig(AppConfig):
                                    "Mentoring session invitations, changes and cancellations")
         register_notification_kind(CHECK_IN_KIND, "Has your commitment happened? (check-ins)")
         register_notification_attachments(INVITATION_KIND, invitation_attachments)
+        from sessions.checkins import home as check_in_home
+        from sessions.checkins.services import CHECK_IN_DUE_KIND, FIT_CHECK_KIND, HR_ALERT_KIND
+
+        check_in_home.register()
+        register_notification_kind(CHECK_IN_DUE_KIND, "Check-ins: how is your mentoring going?")
+        register_notification_kind(FIT_CHECK_KIND, "Is your pairing working for you?")
+        register_notification_kind(HR_ALERT_KIND, "HR alerts from check-ins and fit checks")
 
         from matching.activity import register_pair_activity_source
         from matching.signals import pair_ended

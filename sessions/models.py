@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -404,3 +405,202 @@ class CalendarInvite(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.method} {self.sequence} of session {self.session_id}"
+
+
+# --- check-ins, fit checks and HR alerts (sessions/checkins/) ------------------------------
+
+#: A cohort without a :class:`CheckInSchedule` asks every four weeks from the first session.
+DEFAULT_CHECK_IN_CADENCE_DAYS = 28
+
+
+class CheckInSchedule(TenantModel):
+    """A cohort's check-in cadence. Kept on the sessions side so that programs never imports
+    sessions (``sessions → matching → programs``); a cohort without one uses
+    :data:`DEFAULT_CHECK_IN_CADENCE_DAYS`."""
+
+    cohort = models.OneToOneField("programs.Cohort", on_delete=models.CASCADE,
+                                  related_name="check_in_schedule")
+    cadence_days = models.PositiveSmallIntegerField(
+        "check-in cadence (days)", default=DEFAULT_CHECK_IN_CADENCE_DAYS,
+        validators=[MinValueValidator(7), MaxValueValidator(91)],
+        help_text="Each person of a pair is asked how it is going every this many days, "
+                  "counted from the pair's first session (7 to 91).")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(
+            condition=models.Q(cadence_days__gte=7, cadence_days__lte=91),
+            name="check_in_cadence_7_to_91")]
+
+    def __str__(self) -> str:
+        return f"Check-ins of cohort {self.cohort_id} every {self.cadence_days} days"
+
+
+class CheckInBlocker(models.TextChoices):
+    SCHEDULING = "scheduling", "Scheduling"
+    UNCLEAR_GOALS = "unclear_goals", "Unclear goals"
+    RELATIONSHIP = "relationship", "The relationship"
+    TIME = "time", "Time"
+    OTHER = "other", "Other"
+
+
+class AgendaSetter(models.TextChoices):
+    ME = "me", "Me"
+    PARTNER = "partner", "My partner"
+    TOGETHER = "together", "Together"
+    NOBODY = "nobody", "Nobody"
+
+
+class CheckInStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for an answer"
+    ANSWERED = "answered", "Answered"
+
+
+class CheckIn(TenantModel):
+    """One person's 30-second pulse on their pair for one period of the cohort's cadence.
+
+    Security boundary: the answers are their author's. Every read filters by ``participant``
+    (``sessions/checkins/selectors.py``); the partner, executives and other tenants never read
+    them, HR sees only the :class:`HRAlert` it raises (reason codes; the free text only when
+    ``share_text_with_hr``). ``__str__`` never includes an answer.
+    """
+
+    pair = models.ForeignKey("matching.Pair", on_delete=models.CASCADE,
+                             related_name="check_ins")
+    participant = models.ForeignKey("programs.Participant", on_delete=models.CASCADE,
+                                    related_name="+")
+    period = models.PositiveSmallIntegerField(
+        help_text="1 for the first cadence after the first session, 2 for the next, …")
+    due_on = models.DateField()
+    status = models.CharField(max_length=10, choices=CheckInStatus.choices,
+                              default=CheckInStatus.PENDING)
+    score = models.PositiveSmallIntegerField(
+        "how is your mentoring going", null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)])
+    blockers = models.JSONField(default=list, blank=True,
+                                help_text="Codes of CheckInBlocker.")
+    blocker_text = models.TextField(blank=True)
+    agenda_set_by = models.CharField(max_length=10, choices=AgendaSetter.choices, blank=True)
+    candour = models.PositiveSmallIntegerField(
+        "able to speak candidly", null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)])
+    wants_hr_contact = models.BooleanField(null=True, blank=True)
+    share_text_with_hr = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-due_on", "-id"]
+        indexes = [models.Index(fields=["organization", "status", "due_on"])]
+        constraints = [
+            models.UniqueConstraint(fields=["pair", "participant", "period"],
+                                    name="one_check_in_per_person_and_period"),
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=5),
+                name="check_in_score_1_to_5"),
+            models.CheckConstraint(
+                condition=models.Q(candour__isnull=True)
+                | models.Q(candour__gte=1, candour__lte=5),
+                name="check_in_candour_1_to_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Check-in {self.period} of {self.participant_id} on pair {self.pair_id}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == CheckInStatus.PENDING
+
+
+class FitAnswer(models.TextChoices):
+    YES = "yes", "Yes"
+    NOT_SURE = "not_sure", "Not sure"
+    NO = "no", "No"
+
+
+class FitCheck(TenantModel):
+    """"Is this pairing working for you?", asked of each person privately 48 hours after the
+    pair's first logged session. Security boundary: read by its participant only; a "no"
+    opens a re-match case (:class:`HRAlert` of kind ``rematch``) without the partner ever
+    seeing the answer."""
+
+    pair = models.ForeignKey("matching.Pair", on_delete=models.CASCADE,
+                             related_name="fit_checks")
+    participant = models.ForeignKey("programs.Participant", on_delete=models.CASCADE,
+                                    related_name="+")
+    answer = models.CharField(max_length=10, choices=FitAnswer.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["pair", "participant"],
+                                               name="one_fit_check_per_person")]
+
+    def __str__(self) -> str:
+        return f"Fit check of {self.participant_id} on pair {self.pair_id}"
+
+    @property
+    def is_pending(self) -> bool:
+        return not self.answer
+
+
+class AlertKind(models.TextChoices):
+    CHECK_IN = "check_in", "Check-in"
+    REMATCH = "rematch", "Re-match case"
+
+
+class AlertReason(models.TextChoices):
+    LOW_SCORE = "low_score", "Says it is going badly (1–2 of 5)"
+    RELATIONSHIP = "relationship", "The relationship is in the way"
+    LOW_CANDOUR = "low_candour", "Did not feel able to speak candidly (1–2 of 5)"
+    WANTS_CONTACT = "wants_contact", "Would like HR to reach out"
+    NOT_WORKING = "not_working", "Says the pairing is not working for them"
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+
+
+class HRAlert(TenantModel):
+    """What HR must look at: raised by a check-in (``reasons``) or a fit check's "no" (a
+    re-match case). Names the pair, who raised it and the reason codes; ``shared_text`` holds
+    the person's free text only when they ticked "share this with HR" (empty otherwise)."""
+
+    cohort = models.ForeignKey("programs.Cohort", on_delete=models.CASCADE,
+                               related_name="+")
+    pair = models.ForeignKey("matching.Pair", on_delete=models.CASCADE,
+                             related_name="hr_alerts")
+    participant = models.ForeignKey("programs.Participant", on_delete=models.CASCADE,
+                                    related_name="+", help_text="Who raised it.")
+    kind = models.CharField(max_length=10, choices=AlertKind.choices)
+    reasons = models.JSONField(default=list, help_text="Codes of AlertReason.")
+    check_in = models.OneToOneField(CheckIn, null=True, blank=True, on_delete=models.CASCADE,
+                                    related_name="hr_alert")
+    fit_check = models.OneToOneField(FitCheck, null=True, blank=True,
+                                     on_delete=models.CASCADE, related_name="hr_alert")
+    shared_text = models.TextField(blank=True)
+    status = models.CharField(max_length=14, choices=AlertStatus.choices,
+                              default=AlertStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["cohort", "status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"HR alert {self.pk} on pair {self.pair_id}"  # never an answer
+
+    @property
+    def reason_labels(self) -> list[str]:
+        labels = dict(AlertReason.choices)
+        return [labels.get(code, code) for code in self.reasons]

@@ -233,7 +233,16 @@ def org_url_kwargs(organization):
         "action_pk": lambda kw: _sample_action_item(kw["pair_pk"]).pk,
         "goal_pk": lambda kw: _sample_goal(kw["pair_pk"]).pk,
         "commitment_pk": lambda kw: _sample_commitment(kw["pair_pk"]).pk,
+        # An open HR alert of a pair of the organization (HR's pages only).
+        "alert_pk": lambda kw: _sample_alert(organization).pk,
     }
+
+
+def _sample_alert(organization):
+    from tests.factories.checkins import HRAlertFactory
+    from tests.factories.matching import PairFactory
+
+    return HRAlertFactory(pair=PairFactory(cohort__program__organization=organization))
 
 
 def _sample_program(organization):

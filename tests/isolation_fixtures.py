@@ -396,6 +396,33 @@ def _fill_records(world: World) -> None:
     AttributedAnswer.objects.create(organization=org, response=response,
                                     survey=question.survey, question=question,
                                     text=mark("attributed answer"))
+    _fill_check_ins(world, pair)
+
+
+def _fill_check_ins(world: World, pair) -> None:
+    """B's pair has a check-in schedule, an answered check-in that raised an HR alert (the
+    person's words shared with HR), a fit check's "no" and its re-match case."""
+    from django.utils import timezone
+
+    from sessions.models import CheckIn, CheckInSchedule, FitCheck, HRAlert
+
+    mark, org = world.mark, world.other_organization
+    CheckInSchedule.objects.create(organization=org, cohort=pair.cohort, cadence_days=21)
+    check_in = CheckIn.objects.create(
+        organization=org, pair=pair, participant=pair.mentee, period=1,
+        due_on=timezone.localdate(), status="answered", score=1, blockers=["relationship"],
+        blocker_text=mark("check-in text"), agenda_set_by="partner", candour=1,
+        wants_hr_contact=True, share_text_with_hr=True, answered_at=timezone.now())
+    fit = FitCheck.objects.create(organization=org, pair=pair, participant=pair.mentor,
+                                  answer="no", answered_at=timezone.now())
+    alert = HRAlert.objects.create(
+        organization=org, cohort=pair.cohort, pair=pair, participant=pair.mentee,
+        kind="check_in", reasons=["low_score", "relationship"], check_in=check_in,
+        shared_text=mark("alert shared text"), resolution_note=mark("alert resolution note"))
+    HRAlert.objects.create(organization=org, cohort=pair.cohort, pair=pair,
+                           participant=pair.mentor, kind="rematch", reasons=["not_working"],
+                           fit_check=fit, resolution_note=mark("re-match note"))
+    world.other_ids.update(alert=alert.pk)
 
 
 @pytest.fixture(scope="module")

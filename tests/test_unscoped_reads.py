@@ -2,7 +2,8 @@
 
 A view that disables scopes, or reads the global ``User`` table, can return another tenant's
 rows through every isolation test that only checks status codes. So views modules
-(``*/views.py``, ``*/views/*.py``) and API modules (``*/api.py``) may not mention
+(``*/views.py``, ``*/views/*.py``, ``*/<package>/views.py``) and API modules (``*/api.py``,
+``*/<package>/api.py``) may not mention
 ``scopes_disabled``/``with_scopes_disabled``, import django-scopes, or query ``User.objects``
 (or ``get_user_model().objects``): such reads belong in a selector or service that filters by
 organization and says why it is safe.
@@ -27,6 +28,9 @@ def view_and_api_modules() -> list[Path]:
         found.update(app.glob("views.py"))
         found.update(app.glob("views/*.py"))
         found.update(app.glob("api.py"))
+        # feature packages inside an app (sessions/checkins/views.py, …/api.py)
+        found.update(app.glob("*/views.py"))
+        found.update(app.glob("*/api.py"))
     return sorted(found)
 
 

@@ -373,3 +373,16 @@ CELERY_BEAT_SCHEDULE["scan-surveys"] = {"task": "feedback.tasks.scan_surveys", "
 FLIPSIDE_LOGIN_LINK_HOURS.update({"survey_open": 14 * 24, "survey_reminder": 7 * 24})
 FLIPSIDE_NAV[-1:-1] = [("Surveys", "feedback:survey_list", {"admin"}),
                        ("My surveys", "feedback:my_surveys", {"admin", "member"})]
+
+# --- check-ins, fit checks and HR alerts (sessions/checkins/) -------------------------------
+# Their emails carry a personal sign-in link to the form (or, for HR, to the alert).
+FLIPSIDE_LOGIN_LINK_HOURS.update({"check_in_due": 7 * 24, "fit_check": 7 * 24,
+                                  "hr_alert": 7 * 24})
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "CheckInStatusEnum": "sessions.models.CheckInStatus",
+    "CheckInBlockerEnum": "sessions.models.CheckInBlocker",
+    "AgendaSetterEnum": "sessions.models.AgendaSetter",
+    "FitAnswerEnum": "sessions.models.FitAnswer",
+    "AlertKindEnum": "sessions.models.AlertKind",
+    "AlertStatusEnum": "sessions.models.AlertStatus",
+})
