@@ -1,7 +1,8 @@
 """Demo data for the workspace: an active cohort, started four months ago, whose pairs have
 a realistic history — sessions every two weeks (a few cancelled or missed), shared summaries,
 topics, action items, ratings, two-way goals with progress, commitments (some done, some
-slipping) — one pair that stopped meeting, one that ended, and an upcoming session.
+slipping) — pairs that stopped meeting (slipping), one that is paused, one that ended (with
+its reason and history), and upcoming sessions.
 
 ``manage.py seed_demo`` calls :func:`seed` after the programs demo (apps in
 ``INSTALLED_APPS`` order). Safe to run again: an organization that has the cohort is left as
@@ -18,7 +19,14 @@ from django.utils import timezone
 from accounts.demo import DEMO_ORGS, ensure_membership, ensure_user
 from accounts.models import Membership, Organization, Role
 from core.tenancy import organization_scope
-from matching.models import Pair, PairStatus
+from matching.models import (
+    Pair,
+    PairEndReason,
+    PairEvent,
+    PairEventActor,
+    PairEventKind,
+    PairStatus,
+)
 from programs import enrollment, services
 from programs.models import CohortStatus, Program, SeniorityLevel, Topic
 from sessions.models import (
@@ -40,14 +48,21 @@ from sessions.models import (
 COHORT_NAME = "Autumn cohort"
 WEEKS_AGO = 17
 
-#: (mentor local part, mentee local part, how the pair is doing)
+#: (mentor local part, mentee local part, how the pair is doing): on track (meets every two
+#: weeks, makes up a missed meeting), slipping (met regularly, nothing for two and a half
+#: weeks), stalled (stopped meeting after its fourth: at risk), paused, ended
 PAIRS = {
-    "acme": [("maya", "grace", "on_track"), ("leo", "tom", "slipping"),
-             ("priya", "sam", "on_track"), ("nina", "omar", "ended")],
+    "acme": [("maya", "grace", "on_track"), ("leo", "tom", "stalled"),
+             ("priya", "sam", "slipping"), ("nina", "omar", "ended"),
+             ("ivy", "raj", "paused")],
     "globex": [("ana", "ben", "on_track"), ("chloe", "dev", "slipping")],
 }
-#: People of a pair that ended (not among the accounts demo's members).
-EXTRA_PEOPLE = {"acme": [("nina", "Nina Park"), ("omar", "Omar Haddad")]}
+#: People of the pairs that ended or paused (not among the accounts demo's members).
+EXTRA_PEOPLE = {"acme": [("nina", "Nina Park"), ("omar", "Omar Haddad"),
+                         ("ivy", "Ivy Chen"), ("raj", "Raj Mehta")]}
+#: The ended pair's reason and the paused pair's note, as their people gave them.
+ENDED_NOTE = "Omar moved to the Singapore office and could no longer meet in our hours."
+PAUSED_NOTE = "Parental leave for Raj; we pick up again when he is back."
 MENTOR_PROFILE = {"job_title": "Graduate Analyst", "department": "Technology",
                   "time_zone": "Europe/London", "level": 2}
 MENTEE_PROFILES = [
@@ -125,20 +140,29 @@ def _history(pair: Pair, health: str, cohort_start: dt.date, topics: dict,
     mentor, mentee = pair.mentor, pair.mentee
     names = {"mentor": mentor.membership.user.display_name.split()[0],
              "mentee": mentee.membership.user.display_name.split()[0]}
-    stop_after = {"slipping": 4, "ended": 3}.get(health, 99)
+    stop_after = {"stalled": 4, "ended": 3, "paused": 6}.get(health, 99)
+    quiet_since = now - dt.timedelta(days=18) if health == "slipping" else now - dt.timedelta(
+        days=2)
     first = dt.datetime.combine(cohort_start + dt.timedelta(days=3), dt.time(14, 0),
                                 tzinfo=dt.UTC)
     held = []
+    plan = []  # (index, start, status, planned ahead)
     for index in range(WEEKS_AGO // 2 + 1):
         starts_at = first + dt.timedelta(days=14 * index)
-        if starts_at > now - dt.timedelta(days=2) or index >= stop_after:
+        if starts_at > quiet_since or index >= stop_after:
             break
         status = SessionStatus.HAPPENED
         if index == 3:
             status = SessionStatus.CANCELLED
         elif index == 6 and health == "on_track":
             status = SessionStatus.NO_SHOW
-        session = MentoringSession.objects.create(
+        plan.append((index, starts_at, status, True))
+        if status != SessionStatus.HAPPENED and health in ("on_track", "slipping"):
+            # the pairs on track make up for a missed meeting a few days later
+            plan.append((index, starts_at + dt.timedelta(days=4, hours=1),
+                         SessionStatus.HAPPENED, False))
+    for index, starts_at, status, was_scheduled in plan:
+        session = MentoringSession.objects.create(was_scheduled=was_scheduled,
             organization_id=organization_id, pair=pair, starts_at=starts_at,
             duration_minutes=45, format=SessionFormat.VIDEO if index % 3 else
             SessionFormat.IN_PERSON, meeting_url="https://meet.example/flipside-demo"
@@ -226,7 +250,7 @@ def _commitments(pair: Pair, health: str, held: list) -> None:
                 CommitmentOutcome.NOT_YET]
     for index, session in enumerate(held[::2][:4]):
         due = session.starts_at.date() + dt.timedelta(days=14)
-        answered = due < today and not (health == "slipping" and index > 0)
+        answered = due < today and not (health in ("slipping", "stalled") and index > 0)
         Commitment.objects.create(
             organization_id=pair.organization_id, pair=pair, owner=pair.mentee,
             session=session, text=COMMITMENTS[index % len(COMMITMENTS)], due_date=due,
@@ -240,6 +264,37 @@ def _commitments(pair: Pair, health: str, held: list) -> None:
             organization_id=pair.organization_id, pair=pair, owner=pair.mentee,
             text="Use the meeting summariser in my staff meeting", shared_with_partner=True,
             due_date=today + dt.timedelta(days=3))
+
+
+def _lifecycle(pair: Pair, health: str, admin: Membership | None) -> None:
+    """The ended pair ended eight weeks ago (asked by the mentee, confirmed by HR, with the
+    reason); the paused pair paused three weeks ago until four weeks from now. The pair's
+    history records both, as the lifecycle services would."""
+    now = timezone.now()
+    hr = admin.user if admin is not None else None
+    if health == "ended":
+        asked, ended = now - dt.timedelta(weeks=8, days=2), now - dt.timedelta(weeks=8)
+        PairEvent.objects.create(
+            organization_id=pair.organization_id, pair=pair, kind=PairEventKind.END_REQUESTED,
+            actor=pair.mentee.membership.user, actor_role=PairEventActor.MENTEE,
+            reason=PairEndReason.NO_LONGER_AVAILABLE, note=ENDED_NOTE, at=asked)
+        PairEvent.objects.create(
+            organization_id=pair.organization_id, pair=pair, kind=PairEventKind.ENDED,
+            actor=hr, actor_role=PairEventActor.ADMIN,
+            reason=PairEndReason.NO_LONGER_AVAILABLE, at=ended,
+            data={"requested_by": pair.mentee_id})
+        pair.status, pair.end_reason, pair.ended_by, pair.ended_at = (
+            PairStatus.ENDED, PairEndReason.NO_LONGER_AVAILABLE, hr, ended)
+        pair.save(update_fields=["status", "end_reason", "ended_by", "ended_at"])
+    elif health == "paused":
+        paused_at = now - dt.timedelta(weeks=3)
+        until = timezone.localdate() + dt.timedelta(weeks=4)
+        PairEvent.objects.create(
+            organization_id=pair.organization_id, pair=pair, kind=PairEventKind.PAUSED,
+            actor=pair.mentee.membership.user, actor_role=PairEventActor.MENTEE,
+            paused_until=until, note=PAUSED_NOTE, at=paused_at)
+        pair.status, pair.paused_at, pair.paused_until = PairStatus.PAUSED, paused_at, until
+        pair.save(update_fields=["status", "paused_at", "paused_until"])
 
 
 def _seed_organization(organization: Organization, slug: str) -> None:
@@ -263,6 +318,7 @@ def _seed_organization(organization: Organization, slug: str) -> None:
     for local, name in EXTRA_PEOPLE.get(slug, []):
         members[local] = ensure_membership(
             organization, ensure_user(f"{local}@{spec.domain}", name), Role.MEMBER)
+    admin = Membership.objects.filter(user__email=f"hr@{spec.domain}").first()
     for index, (mentor_local, mentee_local, health) in enumerate(PAIRS[slug]):
         mentor = _place(organization, cohort, members[mentor_local], "mentor", MENTOR_PROFILE,
                         levels, topics, rng)
@@ -271,10 +327,12 @@ def _seed_organization(organization: Organization, slug: str) -> None:
         pair = Pair.objects.create(
             organization=organization, cohort=cohort, mentor=mentor, mentee=mentee,
             score=round(0.65 + 0.05 * index, 2),
-            explanation=["Shares wanted topics", "Free at the same times"],
-            status=PairStatus.ENDED if health == "ended" else PairStatus.ACTIVE,
-            ended_at=timezone.now() - dt.timedelta(weeks=8) if health == "ended" else None)
+            explanation=["Shares wanted topics", "Free at the same times"])
+        Pair.objects.filter(pk=pair.pk).update(
+            created_at=dt.datetime.combine(start - dt.timedelta(days=3), dt.time(9),
+                                           tzinfo=dt.UTC))
         _history(pair, health, start, topics, rng)
+        _lifecycle(pair, health, admin=admin)
 
 
 def seed(stdout) -> list[tuple[str, str]]:
