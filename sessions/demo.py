@@ -29,6 +29,7 @@ from matching.models import (
 )
 from programs import enrollment, services
 from programs.models import CohortStatus, Program, SeniorityLevel, Topic
+from sessions.checkins.demo import seed_check_ins
 from sessions.models import (
     ActionItem,
     Commitment,
@@ -340,5 +341,8 @@ def seed(stdout) -> list[tuple[str, str]]:
         organization = Organization.objects.get(slug=spec.slug)
         with organization_scope(organization):
             _seed_organization(organization, spec.slug)
+            seed_check_ins(organization=organization, cohort_name=COHORT_NAME,
+                           stalled=next((p[:2] for p in PAIRS[spec.slug] if p[2] == "stalled"),
+                                        None))
     return []
 

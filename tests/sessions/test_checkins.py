@@ -603,3 +603,36 @@ def test_the_alert_list_costs_the_same_for_1_or_20_alerts(world, admin_client,
         response = admin_client.get(url)
 
     assert response.status_code == 200
+
+
+# --- seed_demo -------------------------------------------------------------------------------
+
+def test_seed_demo_has_due_check_ins_and_an_open_hr_alert(client):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from accounts.models import Organization
+
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())  # again: nothing added
+    acme = Organization.objects.get(slug="acme")
+
+    with organization_scope(acme):
+        pending = CheckIn.objects.filter(status=CheckInStatus.PENDING)
+        assert pending.count() == 6  # both people of the three active pairs
+        assert CheckIn.objects.filter(status=CheckInStatus.ANSWERED).count() >= 12
+        alert = HRAlert.objects.get()
+        assert alert.status == AlertStatus.OPEN
+        assert alert.pair.mentee.membership.user.email == "tom@acme.example"
+        assert "relationship" in alert.reasons
+        maya_pair = pending.get(participant__membership__user__email="maya@acme.example").pair
+
+    client.login(email="maya@acme.example", password="flipside-demo")
+    home = client.get("/o/acme/").content.decode()
+    assert reverse("checkins:check_in", kwargs={"org_slug": "acme",
+                                                "pair_pk": maya_pair.pk}) in home
+    client.login(email="hr@acme.example", password="flipside-demo")
+    alerts = client.get(reverse("checkins:hr_alerts", kwargs={
+        "org_slug": "acme", "cohort_pk": alert.cohort_id})).content.decode()
+    assert "Would like HR to reach out" in alerts
