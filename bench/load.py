@@ -148,8 +148,8 @@ def seed(people: int, *, seed_value: int = 11, match: bool = True, log=print) ->
 
     from accounts.models import Membership, Organization, Role, User
     from core.tenancy import organization_scope
-    from matching import services as matching_services
     from matching.models import MatchingRun, Pair, Proposal
+    from matching.services import runs as matching_runs
     from programs.models import (
         Cohort,
         CohortStatus,
@@ -228,7 +228,7 @@ def seed(people: int, *, seed_value: int = 11, match: bool = True, log=print) ->
         pairs = 0
         if match:
             started = time.perf_counter()
-            matching_services.run_execute(run_id=run.pk)
+            matching_runs.run_execute(run_id=run.pk)
             proposals = list(Proposal.objects.filter(run=run))
             Pair.objects.bulk_create([
                 Pair(organization=organization, cohort=cohort, mentor_id=p.mentor_id,

@@ -1,4 +1,4 @@
-"""Benchmark of the Celery matching job (``matching.services.run_execute``) on a real database.
+"""Benchmark of the Celery matching job (``matching.services.runs.run_execute``) on a real database.
 
     .venv/bin/python bench/matching_job.py                    # 1,000 mentees, 1,000 mentors
     .venv/bin/python bench/matching_job.py --mentees 300 --mentors 300
@@ -147,8 +147,9 @@ def create_cohort(mentees: int, mentors: int, capacity: int, seed: int):
 
 def time_job(organization, cohort) -> None:
     from core.tenancy import organization_scope
-    from matching import selectors, services
+    from matching import selectors
     from matching.models import MatchingRun, Proposal
+    from matching.services import runs
 
     stages: dict[str, float] = {}
 
@@ -161,15 +162,15 @@ def time_job(organization, cohort) -> None:
                 stages[name] = stages.get(name, 0.0) + perf_counter() - started
         return wrapper
 
-    services.selectors.cohort_problem = timed("load", selectors.cohort_problem)
-    services._save_result = timed("save", services._save_result)
-    services.solve = timed("solve (score + optimise)", services.solve)
+    runs.selectors.cohort_problem = timed("load", selectors.cohort_problem)
+    runs._save_result = timed("save", runs._save_result)
+    runs.solve = timed("solve (score + optimise)", runs.solve)
 
     with organization_scope(organization):
         run = MatchingRun.objects.create(organization=organization, cohort=cohort, number=1)
         with CaptureQueriesContext(connection) as queries:
             started = perf_counter()
-            outcome = services.run_execute(run_id=run.pk)
+            outcome = runs.run_execute(run_id=run.pk)
             elapsed = perf_counter() - started
         run.refresh_from_db()
         saved = Proposal.objects.filter(run=run).count()

@@ -23,7 +23,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from accounts.permissions import ADMIN_ONLY, PARTICIPANT_ROLES, OrganizationAPIMixin
-from matching import selectors, services
+from matching import selectors
 from matching.models import (
     DecisionKind,
     MatchingRun,
@@ -33,6 +33,9 @@ from matching.models import (
     Proposal,
     RunStatus,
 )
+from matching.services.decisions import decision_set, pair_assess, proposals_swap
+from matching.services.publishing import run_publish
+from matching.services.runs import run_cancel, run_retry, run_start
 from programs.models import Cohort, Participant, TopicInterest
 
 # --- serializers -----------------------------------------------------------------------------
@@ -218,7 +221,7 @@ class RunListView(OrganizationAPIMixin, generics.ListAPIView):
     def post(self, request, *args, **kwargs):
         data = RunStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        run = services.run_start(cohort=data.validated_data["cohort"], actor=request.user)
+        run = run_start(cohort=data.validated_data["cohort"], actor=request.user)
         return Response(RunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -243,7 +246,7 @@ class RunCancelView(RunMixin, generics.GenericAPIView):
     @extend_schema(request=None, responses=RunSerializer,
                    description="Stop a queued or running run; it saves no proposals.")
     def post(self, request, *args, **kwargs):
-        run = services.run_cancel(run=self.get_run())
+        run = run_cancel(run=self.get_run())
         return Response(RunSerializer(run).data)
 
 
@@ -253,7 +256,7 @@ class RunRetryView(RunMixin, generics.GenericAPIView):
     @extend_schema(request=None, responses={202: RunSerializer},
                    description="Queue a failed run (or one whose worker died) again.")
     def post(self, request, *args, **kwargs):
-        run = services.run_retry(run=self.get_run())
+        run = run_retry(run=self.get_run())
         return Response(RunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -266,7 +269,7 @@ class RunPublishView(RunMixin, generics.GenericAPIView):
                                "changes nothing.")
     def post(self, request, *args, **kwargs):
         run = self.get_run()
-        pairs = services.run_publish(run=run, actor=request.user)
+        pairs = run_publish(run=run, actor=request.user)
         run = self.get_run()
         return Response(PublishResultSerializer({"pairs": len(pairs), "run": run}).data)
 
@@ -310,7 +313,7 @@ class ProposalDecideView(ProposalDetailView):
         data = DecisionRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         run = proposal.run
-        decision = services.decision_set(
+        decision = decision_set(
             cohort=run.cohort, mentor=proposal.mentor, mentee=proposal.mentee,
             kind=self.kind, actor=request.user,
             override_reason=data.validated_data["override_reason"])
@@ -392,7 +395,7 @@ class ProposalSwapView(RunMixin, generics.GenericAPIView):
         data.is_valid(raise_exception=True)
         first = get_object_or_404(Proposal, run=run, pk=data.validated_data["first"])
         second = get_object_or_404(Proposal, run=run, pk=data.validated_data["second"])
-        decisions = services.proposals_swap(
+        decisions = proposals_swap(
             run=run, first=first, second=second, actor=request.user,
             override_reason=data.validated_data["override_reason"])
         return Response(DecisionSerializer(decisions, many=True).data)
@@ -437,7 +440,7 @@ class PairAssessView(CohortPairMixin, generics.GenericAPIView):
                                "pair of the cohort (changes nothing).")
     def post(self, request, *args, **kwargs):
         cohort, mentor, mentee, _ = self.pair_people()
-        assessment = services.pair_assess(cohort=cohort, mentor=mentor, mentee=mentee)
+        assessment = pair_assess(cohort=cohort, mentor=mentor, mentee=mentee)
         return Response(AssessmentSerializer(assessment).data)
 
 
@@ -450,7 +453,7 @@ class PairLockView(CohortPairMixin, generics.GenericAPIView):
                                "breaks a rule needs an override reason.")
     def post(self, request, *args, **kwargs):
         cohort, mentor, mentee, data = self.pair_people()
-        decision = services.decision_set(
+        decision = decision_set(
             cohort=cohort, mentor=mentor, mentee=mentee, kind=DecisionKind.LOCK,
             actor=request.user, override_reason=data["override_reason"])
         return Response(DecisionSerializer(decision).data)

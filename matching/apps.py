@@ -5,7 +5,7 @@ class MatchingConfig(AppConfig):
     name = "matching"
 
     def ready(self) -> None:
-        from matching.services import register_lifecycle_checks
+        from matching.services.publishing import register_lifecycle_checks
 
         register_lifecycle_checks()
 

@@ -42,7 +42,6 @@ from core.notifications import (
     notifications_withdraw_pending,
 )
 from core.web import optional_url
-from matching import services
 from matching.models import (
     LIVE_PAIR_STATUSES,
     Pair,
@@ -52,6 +51,7 @@ from matching.models import (
     PairEventKind,
     PairStatus,
 )
+from matching.services import decisions, publishing
 from matching.signals import pair_ended
 from programs.models import Cohort, CohortStatus, Participant
 
@@ -610,11 +610,11 @@ def repair_plan(*, pair: Pair, new_mentor: Participant | None,
 
 def repair_assess(*, pair: Pair, new_mentor: Participant | None,
                   new_mentee: Participant | None
-                  ) -> list[tuple[Participant, Participant, services.PairAssessment]]:
+                  ) -> list[tuple[Participant, Participant, decisions.PairAssessment]]:
     """The live score, explanation and broken rules of each new pair, as the matching review
     shows them (the same assessment as a manual pair). Changes nothing."""
-    return [(mentor, mentee, services.pair_assess(cohort=pair.cohort, mentor=mentor,
-                                                  mentee=mentee))
+    return [(mentor, mentee, decisions.pair_assess(cohort=pair.cohort, mentor=mentor,
+                                                   mentee=mentee))
             for mentor, mentee in repair_plan(pair=pair, new_mentor=new_mentor,
                                               new_mentee=new_mentee)]
 
@@ -654,7 +654,7 @@ def pair_repair(*, pair: Pair, actor: User, new_mentor: Participant | None = Non
     _mark_ended(locked, reason=PairEndReason.RE_PAIRED, actor=actor)
     created = []
     for mentor, mentee, _ in assessed:
-        new_pair = services.pair_create_manual(
+        new_pair = publishing.pair_create_manual(
             cohort=cohort, mentor=mentor, mentee=mentee, actor=actor,
             override_reason=override_reason if broken else "")
         new_pair.repaired_from = locked

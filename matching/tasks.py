@@ -7,7 +7,7 @@ from django_scopes import scopes_disabled
 
 from core.tenancy import organization_scope
 from matching.models import MatchingRun
-from matching.services import run_execute, runs_recover_stalled
+from matching.services.runs import run_execute, runs_recover_stalled
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

@@ -221,7 +221,6 @@ def org_url_kwargs(organization):
         "run_pk": lambda kw: _sample_run(organization, kw.get("cohort_pk")).pk,
         "proposal_pk": lambda kw: _sample_proposal(kw["run_pk"]).pk,
         "decision_pk": lambda kw: _sample_decision(organization, kw["cohort_pk"]).pk,
-        ("matching:run_action", "action"): lambda kw: "cancel",
         # An open survey of a cohort where the member (mentor) and the HR admin (mentee) both
         # have a place: both roles that may answer it can open it.
         "survey_pk": lambda kw: _sample_survey(organization).pk,

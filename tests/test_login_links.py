@@ -520,7 +520,7 @@ def test_an_invitation_to_a_new_person_carries_the_invitation_link_itself(
 def test_the_introduction_on_publish_signs_each_person_in_on_my_pairs(
         client, organization, scoped, mailoutbox, django_capture_on_commit_callbacks):
     from matching.models import Pair
-    from matching.services import _introduce
+    from matching.services.publishing import _introduce
     from tests.factories.matching import PairFactory
     from tests.factories.programs import CohortFactory, ProgramFactory
 

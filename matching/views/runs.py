@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -16,9 +16,17 @@ from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
 from core.web import validation_message
-from matching import selectors, services
+from matching import selectors
 from matching.forms import DecisionForm, ManualPairForm, PublishForm, ReviewFilterForm, SwapForm
-from matching.models import MatchingRun, PairDecision, Proposal, RunStatus
+from matching.models import DecisionKind, MatchingRun, Pair, PairDecision, RunStatus
+from matching.services.decisions import (
+    decision_remove,
+    decision_set,
+    pair_assess,
+    proposals_swap,
+)
+from matching.services.publishing import manual_pair_add, run_publish
+from matching.services.runs import run_cancel, run_retry, run_start
 from programs.models import Cohort, CohortStatus, ParticipantRole
 from programs.tasks import remind_incomplete_profiles_enqueue
 
@@ -80,6 +88,61 @@ def _page_links(page) -> list[int | None]:
     return links
 
 
+# --- what the views share --------------------------------------------------------------------
+
+class CohortMixin(OrganizationMixin):
+    """HR admins' views of one cohort of the organization in the URL (another's is a 404)."""
+
+    allowed_roles = ADMIN_ONLY
+
+    def get_cohort(self) -> Cohort:
+        return get_object_or_404(Cohort.objects.select_related("program"),
+                                 pk=self.kwargs["cohort_pk"])
+
+
+class RunMixin(OrganizationMixin):
+    """HR admins' views of one run of the organization in the URL (another's is a 404)."""
+
+    allowed_roles = ADMIN_ONLY
+
+    def get_run(self) -> MatchingRun:
+        # The snapshot is the whole engine input (megabytes at 5,000 people): never loaded here.
+        return get_object_or_404(
+            MatchingRun.objects.select_related("cohort__program").defer("snapshot"),
+            pk=self.kwargs["run_pk"])
+
+
+class ActionMixin:
+    """An action posted from a page (start a run, lock a pair, remove a decision…): ``act()``
+    calls one service and returns where to go next (or a response of its own); a refusal
+    (the service's ValidationError) is flashed and leads to ``refused_url()``. Action views
+    render no page and are never page views."""
+
+    def act(self) -> str | HttpResponse:
+        raise NotImplementedError
+
+    def refused_url(self) -> str:
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        try:
+            outcome = self.act()
+        except ValidationError as error:
+            messages.error(request, validation_message(error))
+            return redirect(self.refused_url())
+        return outcome if isinstance(outcome, HttpResponse) else redirect(outcome)
+
+
+def _cohort_url(request, cohort_pk: int) -> str:
+    return reverse("matching:cohort_runs", kwargs={"org_slug": request.organization.slug,
+                                                   "cohort_pk": cohort_pk})
+
+
+def _run_url(request, run_pk: int) -> str:
+    return reverse("matching:run_detail", kwargs={"org_slug": request.organization.slug,
+                                                  "run_pk": run_pk})
+
+
 # --- pages --------------------------------------------------------------------------------------
 
 class MatchingHomeView(OrganizationMixin, TemplateView):
@@ -94,16 +157,11 @@ class MatchingHomeView(OrganizationMixin, TemplateView):
         return context
 
 
-class CohortMatchingView(OrganizationMixin, TemplateView):
+class CohortMatchingView(CohortMixin, TemplateView):
     """A cohort's runs (compared as a chart and a table), decisions, published pairs, and
     before a run: how many profiles are incomplete and who, with the reminder button."""
 
     template_name = "matching/cohort.html"
-    allowed_roles = ADMIN_ONLY
-
-    def get_cohort(self) -> Cohort:
-        return get_object_or_404(Cohort.objects.select_related("program"),
-                                 pk=self.kwargs["cohort_pk"])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -120,52 +178,6 @@ class CohortMatchingView(OrganizationMixin, TemplateView):
             readiness=selectors.incomplete_profiles(cohort=cohort),
         )
         return context
-
-
-class RunStartView(CohortMatchingView):
-    http_method_names = ["post"]
-
-    def post(self, request, org_slug, cohort_pk):
-        cohort = self.get_cohort()
-        try:
-            run = services.run_start(cohort=cohort, actor=request.user)
-        except ValidationError as error:
-            messages.error(request, validation_message(error))
-            return redirect("matching:cohort_runs", org_slug=org_slug, cohort_pk=cohort.pk)
-        return redirect("matching:run_detail", org_slug=org_slug, run_pk=run.pk)
-
-
-class CohortRemindView(CohortMatchingView):
-    """Send the "complete your profile" reminder from the matching pages: the roster's own
-    service (Celery, at most one reminder per person per week), then back to the page."""
-
-    http_method_names = ["post"]
-
-    def post(self, request, org_slug, cohort_pk):
-        cohort = self.get_cohort()
-        readiness = selectors.incomplete_profiles(cohort=cohort, limit=0)
-        if readiness.count == 0:
-            messages.info(request, "Every enrolled participant has a complete profile: "
-                                   "nobody to remind.")
-        else:
-            remind_incomplete_profiles_enqueue(cohort=cohort)
-            people = "person" if readiness.count == 1 else "people"
-            messages.success(request, f"Reminders are on their way to {readiness.count:,} "
-                                      f"{people} with an incomplete profile (at most one each "
-                                      "per week).")
-        fallback = reverse("matching:cohort_runs", kwargs={"org_slug": org_slug,
-                                                           "cohort_pk": cohort.pk})
-        return redirect(_safe_next(request, fallback))
-
-
-class RunMixin(OrganizationMixin):
-    allowed_roles = ADMIN_ONLY
-
-    def get_run(self) -> MatchingRun:
-        # The snapshot is the whole engine input (megabytes at 5,000 people): never loaded here.
-        return get_object_or_404(
-            MatchingRun.objects.select_related("cohort__program").defer("snapshot"),
-            pk=self.kwargs["run_pk"])
 
 
 class RunDetailView(RunMixin, TemplateView):
@@ -264,83 +276,7 @@ class RunPublishConfirmView(RunMixin, TemplateView):
         return context
 
 
-class RunActionView(RunMixin, View):
-    """Cancel, retry or publish a run (publishing only with the confirmation page's tick)."""
-
-    def post(self, request, org_slug, run_pk, action):
-        run = self.get_run()
-        try:
-            if action == "cancel":
-                services.run_cancel(run=run)
-                messages.success(request, "Run cancelled.")
-            elif action == "retry":
-                services.run_retry(run=run)
-                messages.success(request, "Run queued again.")
-            elif action == "publish":
-                return self.publish(request, run)
-        except ValidationError as error:
-            messages.error(request, validation_message(error))
-        return redirect("matching:run_detail", org_slug=org_slug, run_pk=run.pk)
-
-    def publish(self, request, run: MatchingRun):
-        form = PublishForm(request.POST)
-        if not form.is_valid():  # not confirmed: show the confirmation again, send nothing
-            return TemplateResponse(request, RunPublishConfirmView.template_name,
-                                    publish_confirm_context(request, run, form), status=400)
-        pairs = services.run_publish(run=run, actor=request.user)
-        people = "person" if len(pairs) == 1 else "people"
-        messages.success(request, f"Published {len(pairs):,} pairs; the cohort is active and "
-                                  f"introduction emails are on their way to the "
-                                  f"{people} paired.")
-        return redirect("matching:cohort_runs", org_slug=request.organization.slug,
-                        cohort_pk=run.cohort_id)
-
-
-class ProposalDecisionView(RunMixin, View):
-    def post(self, request, org_slug, run_pk, proposal_pk):
-        run = self.get_run()
-        proposal = get_object_or_404(Proposal.objects.select_related("mentor", "mentee"),
-                                     pk=proposal_pk, run=run)
-        form = DecisionForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "Choose lock or reject.")
-        else:
-            try:
-                services.decision_set(cohort=run.cohort, mentor=proposal.mentor,
-                                      mentee=proposal.mentee, actor=request.user,
-                                      **form.cleaned_data)
-                verb = "locked" if form.cleaned_data["kind"] == "lock" else "rejected"
-                messages.success(request, f"Pair {verb}. Re-run to rebuild around it.")
-            except ValidationError as error:
-                messages.error(request, validation_message(error))
-        fallback = reverse("matching:run_detail", kwargs={"org_slug": org_slug, "run_pk": run.pk})
-        return redirect(_safe_next(request, fallback))
-
-
-class ProposalSwapView(RunMixin, View):
-    def post(self, request, org_slug, run_pk):
-        run = self.get_run()
-        form = SwapForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "Choose two pairs to swap.")
-            return redirect("matching:run_detail", org_slug=org_slug, run_pk=run.pk)
-        proposals = {p.pk: p for p in Proposal.objects.filter(
-            run=run, pk__in=[form.cleaned_data["first"], form.cleaned_data["second"]])}
-        try:
-            first = proposals.get(form.cleaned_data["first"])
-            second = proposals.get(form.cleaned_data["second"])
-            if first is None or second is None:
-                raise ValidationError("Choose two pairs of this run.")
-            services.proposals_swap(run=run, first=first, second=second, actor=request.user,
-                                    override_reason=form.cleaned_data["override_reason"])
-            messages.success(request, "Mentors swapped and both new pairs locked. Re-run to "
-                                      "rebuild around them.")
-        except ValidationError as error:
-            messages.error(request, validation_message(error))
-        return redirect("matching:run_detail", org_slug=org_slug, run_pk=run.pk)
-
-
-class ManualPairView(CohortMatchingView):
+class ManualPairView(CohortMixin, TemplateView):
     """GET: the manual-pair page (htmx: the live score and broken rules of the chosen pair).
     POST: lock the pair for every later run while matching, or create it directly once the
     cohort is active. A refused pair comes back on this page (400) with the people still
@@ -363,7 +299,7 @@ class ManualPairView(CohortMatchingView):
         assessment = None
         if form.is_bound and form.is_valid():
             try:
-                assessment = services.pair_assess(
+                assessment = pair_assess(
                     cohort=cohort, mentor=form.cleaned_data["mentor"],
                     mentee=form.cleaned_data["mentee"])
             except ValidationError as error:
@@ -377,20 +313,17 @@ class ManualPairView(CohortMatchingView):
         if form.is_valid():
             data = form.pair_data()
             try:
-                if cohort.status == CohortStatus.ACTIVE:
-                    services.pair_create_manual(cohort=cohort, actor=request.user, **data)
-                    messages.success(request, "Pair created and introduced by email.")
-                else:
-                    services.decision_set(cohort=cohort, kind="lock", actor=request.user,
-                                          **data)
-                    messages.success(request, "Manual pair locked: every run keeps it.")
+                made = manual_pair_add(cohort=cohort, actor=request.user, **data)
+                messages.success(request, "Pair created and introduced by email."
+                                 if isinstance(made, Pair) else
+                                 "Manual pair locked: every run keeps it.")
             except ValidationError as error:
                 message = validation_message(error)
                 form.add_error("override_reason" if "override reason" in message else None,
                                message)
                 try:
-                    assessment = services.pair_assess(cohort=cohort, mentor=data["mentor"],
-                                                      mentee=data["mentee"])
+                    assessment = pair_assess(cohort=cohort, mentor=data["mentor"],
+                                             mentee=data["mentee"])
                 except ValidationError:
                     assessment = None
             else:
@@ -400,7 +333,7 @@ class ManualPairView(CohortMatchingView):
         return self.render_form(cohort, form, assessment, refused=True)
 
 
-class ManualPairPeopleView(CohortMatchingView):
+class ManualPairPeopleView(CohortMixin, TemplateView):
     """The picker's matches (an htmx fragment): at most 20 enrolled mentors or mentees whose
     name, email, title or department contains ``q``, with title and department so that
     namesakes can be told apart; the person already chosen stays first."""
@@ -423,16 +356,144 @@ class ManualPairPeopleView(CohortMatchingView):
         return self.render_to_response({"picker": picker, "searched": True})
 
 
-class DecisionRemoveView(CohortMatchingView):
+# --- actions ------------------------------------------------------------------------------------
+
+class RunStartView(CohortMixin, ActionMixin, View):
+    """Queue a run of the cohort and show its progress (a run already in flight is shown)."""
+
     http_method_names = ["post"]
 
-    def post(self, request, org_slug, cohort_pk, decision_pk):
+    def act(self) -> str:
+        run = run_start(cohort=self.get_cohort(), actor=self.request.user)
+        return _run_url(self.request, run.pk)
+
+    def refused_url(self) -> str:
+        return _cohort_url(self.request, self.kwargs["cohort_pk"])
+
+
+class CohortRemindView(CohortMixin, ActionMixin, View):
+    """Send the "complete your profile" reminder from the matching pages: the roster's own
+    service (Celery, at most one reminder per person per week), then back to the page."""
+
+    http_method_names = ["post"]
+
+    def act(self) -> str:
+        cohort = self.get_cohort()
+        readiness = selectors.incomplete_profiles(cohort=cohort, limit=0)
+        if readiness.count == 0:
+            messages.info(self.request, "Every enrolled participant has a complete profile: "
+                                        "nobody to remind.")
+        else:
+            remind_incomplete_profiles_enqueue(cohort=cohort)
+            people = "person" if readiness.count == 1 else "people"
+            messages.success(self.request, f"Reminders are on their way to "
+                                           f"{readiness.count:,} {people} with an incomplete "
+                                           "profile (at most one each per week).")
+        return self.refused_url()
+
+    def refused_url(self) -> str:
+        return _safe_next(self.request, _cohort_url(self.request, self.kwargs["cohort_pk"]))
+
+
+class RunCancelView(RunMixin, ActionMixin, View):
+    def act(self) -> str:
+        run_cancel(run=self.get_run())
+        messages.success(self.request, "Run cancelled.")
+        return self.refused_url()
+
+    def refused_url(self) -> str:
+        return _run_url(self.request, self.kwargs["run_pk"])
+
+
+class RunRetryView(RunMixin, ActionMixin, View):
+    def act(self) -> str:
+        run_retry(run=self.get_run())
+        messages.success(self.request, "Run queued again.")
+        return self.refused_url()
+
+    def refused_url(self) -> str:
+        return _run_url(self.request, self.kwargs["run_pk"])
+
+
+class RunPublishView(RunMixin, ActionMixin, View):
+    """Publish a run, only with the confirmation page's tick (without it the confirmation
+    comes back, 400, and nothing is sent)."""
+
+    def act(self) -> str | HttpResponse:
+        run = self.get_run()
+        form = PublishForm(self.request.POST)
+        if not form.is_valid():
+            return TemplateResponse(self.request, RunPublishConfirmView.template_name,
+                                    publish_confirm_context(self.request, run, form), status=400)
+        pairs = run_publish(run=run, actor=self.request.user)
+        people = "person" if len(pairs) == 1 else "people"
+        messages.success(self.request, f"Published {len(pairs):,} pairs; the cohort is active "
+                                       f"and introduction emails are on their way to the "
+                                       f"{people} paired.")
+        return _cohort_url(self.request, run.cohort_id)
+
+    def refused_url(self) -> str:
+        return _run_url(self.request, self.kwargs["run_pk"])
+
+
+class ProposalDecisionView(RunMixin, ActionMixin, View):
+    """Lock or reject a proposed pair for every later run."""
+
+    def act(self) -> str:
+        run = self.get_run()
+        # The run's proposal with the cohort's decision on it: the selector the API reads too.
+        proposal = get_object_or_404(selectors.proposals_with_decisions(run=run),
+                                     pk=self.kwargs["proposal_pk"])
+        form = DecisionForm(self.request.POST)
+        if not form.is_valid():
+            raise ValidationError("Choose lock or reject.")
+        decision_set(cohort=run.cohort, mentor=proposal.mentor, mentee=proposal.mentee,
+                     actor=self.request.user, **form.cleaned_data)
+        verb = "locked" if form.cleaned_data["kind"] == DecisionKind.LOCK else "rejected"
+        messages.success(self.request, f"Pair {verb}. Re-run to rebuild around it.")
+        return self.refused_url()
+
+    def refused_url(self) -> str:
+        return _safe_next(self.request, _run_url(self.request, self.kwargs["run_pk"]))
+
+
+class ProposalSwapView(RunMixin, ActionMixin, View):
+    """Exchange the mentors of two proposals and lock both new pairs."""
+
+    def act(self) -> str:
+        run = self.get_run()
+        form = SwapForm(self.request.POST)
+        if not form.is_valid():
+            raise ValidationError("Choose two pairs to swap.")
+        chosen = [form.cleaned_data["first"], form.cleaned_data["second"]]
+        proposals = {p.pk: p for p in selectors.proposals_with_decisions(run=run)
+                     .filter(pk__in=chosen)}
+        first, second = proposals.get(chosen[0]), proposals.get(chosen[1])
+        if first is None or second is None:
+            raise ValidationError("Choose two pairs of this run.")
+        proposals_swap(run=run, first=first, second=second, actor=self.request.user,
+                       override_reason=form.cleaned_data["override_reason"])
+        messages.success(self.request, "Mentors swapped and both new pairs locked. Re-run to "
+                                       "rebuild around them.")
+        return self.refused_url()
+
+    def refused_url(self) -> str:
+        return _run_url(self.request, self.kwargs["run_pk"])
+
+
+class DecisionRemoveView(CohortMixin, ActionMixin, View):
+    http_method_names = ["post"]
+
+    def act(self) -> str:
         cohort = self.get_cohort()
         # A decision of another cohort (or none) is a 404, not a "removed" that did nothing.
-        decision = get_object_or_404(PairDecision, cohort=cohort, pk=decision_pk)
-        services.decision_remove(cohort=cohort, decision_id=decision.pk)
-        messages.success(request, "Decision removed.")
-        return redirect("matching:cohort_runs", org_slug=org_slug, cohort_pk=cohort.pk)
+        decision = get_object_or_404(PairDecision, cohort=cohort, pk=self.kwargs["decision_pk"])
+        decision_remove(cohort=cohort, decision_id=decision.pk)
+        messages.success(self.request, "Decision removed.")
+        return _cohort_url(self.request, cohort.pk)
+
+    def refused_url(self) -> str:
+        return _cohort_url(self.request, self.kwargs["cohort_pk"])
 
 
 urlpatterns = [
@@ -452,5 +513,7 @@ urlpatterns = [
     path("runs/<int:run_pk>/swap/", ProposalSwapView.as_view(), name="proposal_swap"),
     path("runs/<int:run_pk>/proposals/<int:proposal_pk>/decide/",
          ProposalDecisionView.as_view(), name="proposal_decide"),
-    path("runs/<int:run_pk>/<str:action>/", RunActionView.as_view(), name="run_action"),
+    path("runs/<int:run_pk>/cancel/", RunCancelView.as_view(), name="run_cancel"),
+    path("runs/<int:run_pk>/retry/", RunRetryView.as_view(), name="run_retry"),
+    path("runs/<int:run_pk>/publish/", RunPublishView.as_view(), name="run_publish"),
 ]

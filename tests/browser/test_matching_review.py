@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.tenancy import organization_scope
-from matching import services
 from matching.models import DecisionKind, PairDecision
+from matching.services.runs import run_start
 from tests.browser.helpers import sign_in
 from tests.browser.test_accessibility import violations
 from tests.factories.matching import matching_ready_cohort
@@ -73,7 +73,7 @@ def test_hr_filters_the_review_and_the_filter_stays_in_the_address(
     with organization_scope(organization):
         cohort = matching_ready_cohort(organization).cohort
         with django_capture_on_commit_callbacks(execute=True):
-            run = services.run_start(cohort=cohort, actor=admin_user)
+            run = run_start(cohort=cohort, actor=admin_user)
 
     sign_in(page, live_server.url, admin_user.email)
     page.goto(f"{live_server.url}/o/acme/matching/runs/{run.pk}/")

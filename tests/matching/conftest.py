@@ -28,11 +28,11 @@ def built(scoped):
 @pytest.fixture
 def start_run(admin_user, django_capture_on_commit_callbacks):
     """Start a run as the HR admin and let it compute (eagerly, after commit)."""
-    from matching import services
+    from matching.services.runs import run_start
 
     def start(cohort):
         with django_capture_on_commit_callbacks(execute=True):
-            run = services.run_start(cohort=cohort, actor=admin_user)
+            run = run_start(cohort=cohort, actor=admin_user)
         run.refresh_from_db()
         return run
 

@@ -12,9 +12,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from matching import services
 from matching.friendly import FALLBACK, Side, availability_in, why_paired
 from matching.models import Pair
+from matching.services import publishing as publishing_services
 from programs.models import CohortStatus, ParticipantRole
 from tests.factories.matching import matching_participant
 from tests.factories.programs import CohortFactory, ProgramFactory
@@ -136,8 +136,9 @@ def tokyo_pair(scoped, admin_user, django_capture_on_commit_callbacks):
                                  level=1, department="Data")
     lars.requested_partners.add(other)  # private: never shown to Mina
     with django_capture_on_commit_callbacks(execute=True):
-        pair = services.pair_create_manual(cohort=cohort, mentor=mina, mentee=lars,
-                                           actor=admin_user, override_reason="Same floor")
+        pair = publishing_services.pair_create_manual(
+            cohort=cohort, mentor=mina, mentee=lars, actor=admin_user,
+            override_reason="Same floor")
     Pair.objects.filter(pk=pair.pk).update(explanation=[
         "Locked by an admin", "Breaks rule: same department (Technology)",
         "Availability: 0 h weekly overlap (full marks at 3 h)"])

@@ -14,8 +14,9 @@ from django.urls import reverse
 from accounts.login_links import login_link_read
 from core.models import Notification
 from core.tenancy import organization_scope
-from matching import services
 from matching.models import DecisionKind, Pair, PairStatus, Proposal
+from matching.services import decisions as decision_services
+from matching.services import publishing as publishing_services
 from programs import lifecycle
 from programs.models import Cohort, CohortStatus
 from programs.services import cohort_transition
@@ -30,7 +31,7 @@ def publish(admin_user, django_capture_on_commit_callbacks):
 
     def run_publish(run):
         with django_capture_on_commit_callbacks(execute=True):
-            return services.run_publish(run=run, actor=admin_user)
+            return publishing_services.run_publish(run=run, actor=admin_user)
 
     return run_publish
 
@@ -88,8 +89,9 @@ def test_a_pair_rejected_after_the_run_is_not_published(built, start_run, publis
                                                         mailoutbox):
     run = start_run(built.cohort)
     rejected = Proposal.objects.filter(run=run).order_by("pk").first()
-    services.decision_set(cohort=built.cohort, mentor=rejected.mentor, mentee=rejected.mentee,
-                          kind=DecisionKind.REJECT, actor=admin_user)
+    decision_services.decision_set(cohort=built.cohort, mentor=rejected.mentor,
+                                   mentee=rejected.mentee, kind=DecisionKind.REJECT,
+                                   actor=admin_user)
 
     pairs = publish(run)
 
@@ -124,7 +126,7 @@ def test_an_older_run_cannot_be_published_once_the_cohort_is_active(built, start
 
 
 def test_the_cohort_cannot_go_active_without_published_pairs(built, admin_user):
-    assert services._has_published_pairs in lifecycle._activation_checks
+    assert publishing_services._has_published_pairs in lifecycle._activation_checks
 
     with pytest.raises(ValidationError) as raised:
         cohort_transition(cohort=built.cohort, to_status=CohortStatus.ACTIVE, actor=admin_user)
@@ -136,8 +138,7 @@ def test_the_cohort_cannot_go_active_without_published_pairs(built, admin_user):
 def test_publish_from_the_review_page(built, start_run, admin_client, mailoutbox,
                                       django_capture_on_commit_callbacks):
     run = start_run(built.cohort)
-    url = reverse("matching:run_action", kwargs={"org_slug": "acme", "run_pk": run.pk,
-                                                 "action": "publish"})
+    url = reverse("matching:run_publish", kwargs={"org_slug": "acme", "run_pk": run.pk})
 
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(url, {"confirm": "on"}, follow=True)
@@ -213,9 +214,9 @@ def test_a_run_that_misses_a_pair_locked_after_it_is_refused(built, start_run, p
     proposal = Proposal.objects.filter(run=run).first()
     other_mentor = next(m for m in built.mentors if m.pk != proposal.mentor_id)
     # given a lock, made after the run, on a pair the run did not propose
-    services.decision_set(cohort=built.cohort, mentor=other_mentor, mentee=proposal.mentee,
-                          kind=DecisionKind.LOCK, actor=admin_user,
-                          override_reason="Asked for each other")
+    decision_services.decision_set(cohort=built.cohort, mentor=other_mentor, mentee=proposal.mentee,
+                                   kind=DecisionKind.LOCK, actor=admin_user,
+                                   override_reason="Asked for each other")
 
     # when the admin publishes that older run, then it is refused and nothing changes
     with pytest.raises(ValidationError, match=r"1 locked pair\(s\) are not in this run"):
@@ -230,15 +231,15 @@ def test_decisions_need_the_matching_phase(built, admin_user):
     built.cohort.save(update_fields=["status"])
 
     with pytest.raises(ValidationError, match="matching phase; it is enrolling"):
-        services.decision_set(cohort=built.cohort, mentor=built.mentors[0],
-                              mentee=built.mentees[0], kind=DecisionKind.REJECT,
-                              actor=admin_user)
+        decision_services.decision_set(cohort=built.cohort, mentor=built.mentors[0],
+                                       mentee=built.mentees[0], kind=DecisionKind.REJECT,
+                                       actor=admin_user)
 
 
 def test_a_manual_pair_is_created_directly_only_in_an_active_cohort(built, admin_user):
     with pytest.raises(ValidationError, match="lock the pair instead"):
-        services.pair_create_manual(cohort=built.cohort, mentor=built.mentors[0],
-                                    mentee=built.mentees[0], actor=admin_user)
+        publishing_services.pair_create_manual(cohort=built.cohort, mentor=built.mentors[0],
+                                               mentee=built.mentees[0], actor=admin_user)
     assert Pair.objects.filter(cohort=built.cohort).count() == 0
 
 
@@ -253,7 +254,7 @@ def test_publishing_uses_the_same_number_of_queries_for_2_and_6_pairs(
             run = start_run(cohort)
             with django_capture_on_commit_callbacks(execute=False), \
                     CaptureQueriesContext(connection) as queries:
-                pairs = services.run_publish(run=run, actor=admin_user)
+                pairs = publishing_services.run_publish(run=run, actor=admin_user)
             counts.append((len(pairs), len(queries.captured_queries)))
 
     assert [n for n, _ in counts] == [2, 6]

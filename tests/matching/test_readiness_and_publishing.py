@@ -28,8 +28,7 @@ def confirm_url(run) -> str:
 
 
 def publish_url(run) -> str:
-    return reverse("matching:run_action", kwargs={"org_slug": "acme", "run_pk": run.pk,
-                                                  "action": "publish"})
+    return reverse("matching:run_publish", kwargs={"org_slug": "acme", "run_pk": run.pk})
 
 
 def add_incomplete(cohort, count: int) -> list[Participant]:

@@ -12,7 +12,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from matching import services
 from matching.engine import COMPONENTS, Weights
 from matching.models import (
     DecisionKind,
@@ -22,7 +21,10 @@ from matching.models import (
     RunStage,
     RunStatus,
 )
-from matching.services import RunCancelled
+from matching.problem import issue
+from matching.services import decisions as decision_services
+from matching.services import runs as run_services
+from matching.services.runs import RunCancelled
 from tests.factories.matching import (
     READY_COHORT_PAIR_COMPONENTS,
     MatchingRunFactory,
@@ -90,8 +92,8 @@ def test_run_started_in_a_matching_cohort_is_computed_and_stored(built, start_ru
 def test_starting_twice_while_a_run_is_queued_returns_the_same_run(built, admin_user,
                                                                   django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
-        first = services.run_start(cohort=built.cohort, actor=admin_user)
-        second = services.run_start(cohort=built.cohort, actor=admin_user)
+        first = run_services.run_start(cohort=built.cohort, actor=admin_user)
+        second = run_services.run_start(cohort=built.cohort, actor=admin_user)
 
     assert second.pk == first.pk
     assert MatchingRun.objects.filter(cohort=built.cohort).count() == 1
@@ -102,7 +104,7 @@ def test_a_cohort_outside_the_matching_phase_cannot_be_run(built, admin_user):
     built.cohort.save()
 
     with pytest.raises(ValidationError) as raised:
-        services.run_start(cohort=built.cohort, actor=admin_user)
+        run_services.run_start(cohort=built.cohort, actor=admin_user)
 
     assert raised.value.messages == [
         "Matching runs need the cohort in the matching phase; it is enrolling."]
@@ -116,7 +118,7 @@ def test_a_redelivered_task_after_success_keeps_the_one_set_of_proposals(built, 
     before = sorted(Proposal.objects.filter(run=run).values_list("pk", flat=True))
 
     # when the broker delivers the task a second time
-    outcome = services.run_execute(run_id=run.pk)
+    outcome = run_services.run_execute(run_id=run.pk)
 
     # then it is skipped and nothing changed
     assert outcome == "skipped"
@@ -128,22 +130,22 @@ def test_a_redelivered_task_after_success_keeps_the_one_set_of_proposals(built, 
 def test_a_worker_killed_while_saving_leaves_no_half_set_and_the_redelivery_saves_one(
         built, admin_user, django_capture_on_commit_callbacks, monkeypatch):
     with django_capture_on_commit_callbacks(execute=False):
-        run = services.run_start(cohort=built.cohort, actor=admin_user)
+        run = run_services.run_start(cohort=built.cohort, actor=admin_user)
 
     # given a worker that dies after writing the proposals, inside the saving transaction
     def die(*args, **kwargs):
         raise WorkerLost
 
-    monkeypatch.setattr(services, "_topic_coverage", die)
+    monkeypatch.setattr(run_services, "_topic_coverage", die)
     with pytest.raises(WorkerLost):
-        services.run_execute(run_id=run.pk)
+        run_services.run_execute(run_id=run.pk)
     run.refresh_from_db()
     assert (run.status, run.stage, run.attempts) == (RunStatus.RUNNING, RunStage.SAVING, 1)
     assert Proposal.objects.filter(run=run).count() == 0
 
     # when the broker redelivers the task (acks_late) to a healthy worker
     monkeypatch.undo()
-    outcome = services.run_execute(run_id=run.pk)
+    outcome = run_services.run_execute(run_id=run.pk)
 
     # then the run succeeds with exactly one set of proposals
     assert outcome == "succeeded"
@@ -157,23 +159,23 @@ def test_a_stalled_run_retried_by_the_admin_runs_clean(built, admin_user,
                                                       django_capture_on_commit_callbacks,
                                                       monkeypatch):
     with django_capture_on_commit_callbacks(execute=False):
-        run = services.run_start(cohort=built.cohort, actor=admin_user)
-    real_solve = services.solve
+        run = run_services.run_start(cohort=built.cohort, actor=admin_user)
+    real_solve = run_services.solve
 
     def die_while_solving(problem, progress=None):
         progress("solving", 0.5)
         raise WorkerLost
 
-    monkeypatch.setattr(services, "solve", die_while_solving)
+    monkeypatch.setattr(run_services, "solve", die_while_solving)
     with pytest.raises(WorkerLost):
-        services.run_execute(run_id=run.pk)
+        run_services.run_execute(run_id=run.pk)
     run.refresh_from_db()
     assert (run.status, run.stage, run.progress) == (RunStatus.RUNNING, RunStage.SOLVING, 67)
 
     # when the admin retries the stalled run
-    monkeypatch.setattr(services, "solve", real_solve)
+    monkeypatch.setattr(run_services, "solve", real_solve)
     with django_capture_on_commit_callbacks(execute=True):
-        services.run_retry(run=run)
+        run_services.run_retry(run=run)
 
     run.refresh_from_db()
     assert (run.status, run.progress, run.attempts) == (RunStatus.SUCCEEDED, 100, 2)
@@ -189,28 +191,28 @@ def test_a_run_whose_worker_died_is_recovered_by_the_beat_scan(
     from matching.tasks import dispatch_stalled_runs
 
     with django_capture_on_commit_callbacks(execute=False):
-        run = services.run_start(cohort=built.cohort, actor=admin_user)
-    real_solve = services.solve
+        run = run_services.run_start(cohort=built.cohort, actor=admin_user)
+    real_solve = run_services.solve
 
     def die_while_solving(problem, progress=None):
         progress("solving", 0.5)
         raise WorkerLost
 
-    monkeypatch.setattr(services, "solve", die_while_solving)
+    monkeypatch.setattr(run_services, "solve", die_while_solving)
     with pytest.raises(WorkerLost):
-        services.run_execute(run_id=run.pk)
-    monkeypatch.setattr(services, "solve", real_solve)
+        run_services.run_execute(run_id=run.pk)
+    monkeypatch.setattr(run_services, "solve", real_solve)
     run.refresh_from_db()
     assert run.heartbeat_at is not None
 
     # a worker that still shows signs of life is left alone …
-    assert services.runs_recover_stalled(now=run.heartbeat_at + timedelta(minutes=4)) == []
+    assert run_services.runs_recover_stalled(now=run.heartbeat_at + timedelta(minutes=4)) == []
     run.refresh_from_db()
     assert run.status == RunStatus.RUNNING
 
     # … one silent for longer than STALL_AFTER is queued again and computed once (eagerly)
     MatchingRun.objects.filter(pk=run.pk).update(
-        heartbeat_at=timezone.now() - services.STALL_AFTER - timedelta(seconds=1))
+        heartbeat_at=timezone.now() - run_services.STALL_AFTER - timedelta(seconds=1))
     assert dispatch_stalled_runs() == 1
 
     run.refresh_from_db()
@@ -229,7 +231,7 @@ def test_a_run_the_broker_never_got_is_dispatched_by_the_beat_scan(
 
     # given a run whose hand-over to the broker never happened
     with django_capture_on_commit_callbacks(execute=False):
-        run = services.run_start(cohort=built.cohort, actor=admin_user)
+        run = run_services.run_start(cohort=built.cohort, actor=admin_user)
     assert dispatch_stalled_runs() == 0  # not yet a minute old
 
     MatchingRun.objects.filter(pk=run.pk).update(
@@ -245,7 +247,7 @@ def test_a_finished_run_cannot_be_retried(built, start_run):
     run = start_run(built.cohort)
 
     with pytest.raises(ValidationError) as raised:
-        services.run_retry(run=run)
+        run_services.run_retry(run=run)
 
     assert raised.value.messages == ["Only a failed or stalled run can be retried."]
 
@@ -255,8 +257,8 @@ def test_a_finished_run_cannot_be_retried(built, start_run):
 def test_a_run_cancelled_while_queued_is_never_computed(built, admin_user,
                                                        django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        run = services.run_start(cohort=built.cohort, actor=admin_user)
-    services.run_cancel(run=run)
+        run = run_services.run_start(cohort=built.cohort, actor=admin_user)
+    run_services.run_cancel(run=run)
 
     # when the worker gets the task
     for callback in callbacks:
@@ -265,18 +267,18 @@ def test_a_run_cancelled_while_queued_is_never_computed(built, admin_user,
     run.refresh_from_db()
     assert (run.status, run.progress, run.attempts) == (RunStatus.CANCELLED, 0, 0)
     assert Proposal.objects.filter(run=run).count() == 0
-    assert services.run_execute(run_id=run.pk) == "skipped"
+    assert run_services.run_execute(run_id=run.pk) == "skipped"
 
 
 def test_a_run_cancelled_while_computing_stops_at_the_next_progress_report(
         built, admin_user, django_capture_on_commit_callbacks, monkeypatch):
     with django_capture_on_commit_callbacks(execute=False):
-        run = services.run_start(cohort=built.cohort, actor=admin_user)
-    real_solve = services.solve
+        run = run_services.run_start(cohort=built.cohort, actor=admin_user)
+    real_solve = run_services.solve
     reports: list[str] = []
 
     def cancel_then_solve(problem, progress=None):
-        services.run_cancel(run=MatchingRun.objects.get(pk=run.pk))  # the admin clicks Cancel
+        run_services.run_cancel(run=MatchingRun.objects.get(pk=run.pk))  # the admin clicks Cancel
 
         def report(stage, fraction):
             reports.append(stage)
@@ -284,9 +286,9 @@ def test_a_run_cancelled_while_computing_stops_at_the_next_progress_report(
 
         return real_solve(problem, progress=report)
 
-    monkeypatch.setattr(services, "solve", cancel_then_solve)
+    monkeypatch.setattr(run_services, "solve", cancel_then_solve)
 
-    outcome = services.run_execute(run_id=run.pk)
+    outcome = run_services.run_execute(run_id=run.pk)
 
     assert outcome == "cancelled"
     assert reports == ["scoring"]  # the first report raised RunCancelled: nothing more ran
@@ -300,17 +302,17 @@ def test_a_run_cancelled_just_before_saving_saves_nothing(built, admin_user,
                                                           django_capture_on_commit_callbacks,
                                                           monkeypatch):
     with django_capture_on_commit_callbacks(execute=False):
-        run = services.run_start(cohort=built.cohort, actor=admin_user)
-    real_set_stage = services._set_stage
+        run = run_services.run_start(cohort=built.cohort, actor=admin_user)
+    real_set_stage = run_services._set_stage
 
     def cancel_when_saving(the_run, stage, fraction=0.0):
         real_set_stage(the_run, stage, fraction)
         if stage == RunStage.SAVING:
-            services.run_cancel(run=MatchingRun.objects.get(pk=the_run.pk))
+            run_services.run_cancel(run=MatchingRun.objects.get(pk=the_run.pk))
 
-    monkeypatch.setattr(services, "_set_stage", cancel_when_saving)
+    monkeypatch.setattr(run_services, "_set_stage", cancel_when_saving)
 
-    assert services.run_execute(run_id=run.pk) == "cancelled"
+    assert run_services.run_execute(run_id=run.pk) == "cancelled"
     assert Proposal.objects.filter(run=run).count() == 0
     assert MatchingRun.objects.get(pk=run.pk).status == RunStatus.CANCELLED
 
@@ -319,7 +321,7 @@ def test_a_finished_run_cannot_be_cancelled(built, start_run):
     run = start_run(built.cohort)
 
     with pytest.raises(ValidationError) as raised:
-        services.run_cancel(run=run)
+        run_services.run_cancel(run=run)
 
     assert raised.value.messages == ["Only a queued or running run can be cancelled."]
     assert MatchingRun.objects.get(pk=run.pk).status == RunStatus.SUCCEEDED
@@ -329,7 +331,7 @@ def test_run_cancelled_exception_is_raised_by_progress_of_a_cancelled_run(built)
     run = MatchingRunFactory(cohort=built.cohort, status=RunStatus.CANCELLED)
 
     with pytest.raises(RunCancelled):
-        services._set_stage(run, RunStage.SCORING, 0.5)
+        run_services._set_stage(run, RunStage.SCORING, 0.5)
 
 
 # --- failures ------------------------------------------------------------------------------------
@@ -376,7 +378,7 @@ def test_a_failed_run_retried_after_the_data_is_fixed_succeeds(built, start_run,
     second.profile.save()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.run_retry(run=run)
+        run_services.run_retry(run=run)
 
     run.refresh_from_db()
     assert (run.status, run.error, run.attempts, run.matched_count) == (
@@ -386,9 +388,10 @@ def test_a_failed_run_retried_after_the_data_is_fixed_succeeds(built, start_run,
 def test_problem_messages_name_people_instead_of_ids(built):
     mentor = built.mentors[0]
 
-    messages = services.problem_messages_with_names([
-        f"participant '{mentor.membership_id}': manager_id '999999' conflicts with "
-        "org_managers '999998'", "mentor 'x' has capacity 0"])
+    messages = run_services.problem_issues_described(issues=[
+        issue("manager_conflict", "participant {0}: manager_id {1} conflicts with "
+              "org_managers {2}", str(mentor.membership_id), "999999", "999998"),
+        issue("capacity", "mentor {0} has capacity 0", "x")])
 
     assert messages == [
         f"participant Mentor 1 (#{mentor.membership_id}): manager_id '999999' conflicts with "
@@ -402,8 +405,8 @@ def test_a_locked_pair_is_kept_by_the_next_run(built, start_run, admin_user):
     first = start_run(built.cohort)
     mentor, mentee = built.mentors[0], built.mentees[1]
     assert (names(mentor), names(mentee)) not in pairs_of(first)
-    services.decision_set(cohort=built.cohort, mentor=mentor, mentee=mentee,
-                          kind=DecisionKind.LOCK, actor=admin_user)
+    decision_services.decision_set(cohort=built.cohort, mentor=mentor, mentee=mentee,
+                                   kind=DecisionKind.LOCK, actor=admin_user)
 
     # when the admin re-runs
     second = start_run(built.cohort)
@@ -418,8 +421,9 @@ def test_a_locked_pair_is_kept_by_the_next_run(built, start_run, admin_user):
 def test_a_rejected_pair_is_never_proposed_again(built, start_run, admin_user):
     first = start_run(built.cohort)
     rejected = Proposal.objects.filter(run=first).order_by("pk").first()
-    services.decision_set(cohort=built.cohort, mentor=rejected.mentor, mentee=rejected.mentee,
-                          kind=DecisionKind.REJECT, actor=admin_user)
+    decision_services.decision_set(cohort=built.cohort, mentor=rejected.mentor,
+                                   mentee=rejected.mentee, kind=DecisionKind.REJECT,
+                                   actor=admin_user)
 
     second = start_run(built.cohort)
 
@@ -481,11 +485,11 @@ def test_locking_a_rule_breaking_pair_with_a_reason_records_the_broken_rule(
 
 def test_locking_a_previously_rejected_pair_replaces_the_rejection(built, admin_user):
     mentor, mentee = built.mentors[0], built.mentees[0]
-    services.decision_set(cohort=built.cohort, mentor=mentor, mentee=mentee,
-                          kind=DecisionKind.REJECT, actor=admin_user)
+    decision_services.decision_set(cohort=built.cohort, mentor=mentor, mentee=mentee,
+                                   kind=DecisionKind.REJECT, actor=admin_user)
 
-    decision = services.decision_set(cohort=built.cohort, mentor=mentor, mentee=mentee,
-                                     kind=DecisionKind.LOCK, actor=admin_user)
+    decision = decision_services.decision_set(cohort=built.cohort, mentor=mentor, mentee=mentee,
+                                              kind=DecisionKind.LOCK, actor=admin_user)
 
     assert (decision.kind, decision.broken_rules) == (DecisionKind.LOCK, [])
     assert PairDecision.objects.count() == 1
@@ -495,8 +499,9 @@ def test_locking_with_broken_profile_data_is_a_message_not_a_crash(built, admin_
     _cycle_managers(built.mentors[2], built.mentors[3])
 
     with pytest.raises(ValidationError) as raised:
-        services.decision_set(cohort=built.cohort, mentor=built.mentors[0],
-                              mentee=built.mentees[0], kind=DecisionKind.LOCK, actor=admin_user)
+        decision_services.decision_set(cohort=built.cohort, mentor=built.mentors[0],
+                                       mentee=built.mentees[0], kind=DecisionKind.LOCK,
+                                       actor=admin_user)
 
     assert re.match(r"The cohort's data cannot be matched: cyclic manager chain: "
                     r"Mentor [34] \(#\d+\) → Mentor [34]", raised.value.messages[0])
@@ -625,8 +630,8 @@ def test_members_and_executives_cannot_start_runs_or_see_proposals(role_user, re
     decide = client.post(reverse("matching:proposal_decide", kwargs={
         "org_slug": "acme", "run_pk": run.pk,
         "proposal_pk": Proposal.objects.filter(run=run).first().pk}), {"kind": "reject"})
-    publish = client.post(reverse("matching:run_action", kwargs={
-        "org_slug": "acme", "run_pk": run.pk, "action": "publish"}))
+    publish = client.post(reverse("matching:run_publish", kwargs={
+        "org_slug": "acme", "run_pk": run.pk}))
 
     assert (start.status_code, review.status_code, decide.status_code,
             publish.status_code) == (403, 403, 403, 403)

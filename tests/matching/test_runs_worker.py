@@ -14,9 +14,9 @@ import pytest
 
 import matching.tasks  # noqa: F401  registers the task with the test app when it finalizes
 from core.tenancy import organization_scope
-from matching import services
 from matching.engine import Weights
 from matching.models import MatchingRun, Proposal, RunStage, RunStatus
+from matching.services import runs as run_services
 from tests.conftest import redis_available
 from tests.factories.matching import matching_ready_cohort, ready_cohort_pair_score
 
@@ -54,7 +54,7 @@ def test_a_run_is_computed_by_a_real_worker_and_a_duplicate_delivery_is_skipped(
         built = matching_ready_cohort(organization)
 
         # when the admin starts a run (committed at once: the task goes to Redis)
-        run = services.run_start(cohort=built.cohort, actor=admin_user)
+        run = run_services.run_start(cohort=built.cohort, actor=admin_user)
 
     # then a worker took it from the broker and finished it
     assert finished_tasks(1, timeout=30) == [(TASK, "succeeded")]
@@ -69,7 +69,7 @@ def test_a_run_is_computed_by_a_real_worker_and_a_duplicate_delivery_is_skipped(
     assert len(first) == 6
 
     # when the broker delivers the same task again
-    assert services.run_dispatch(run_id=run.pk) is True
+    assert run_services.run_dispatch(run_id=run.pk) is True
 
     # then the worker skips it and the proposals are untouched
     assert finished_tasks(2, timeout=30) == [(TASK, "succeeded"), (TASK, "skipped")]
@@ -86,7 +86,7 @@ def test_a_run_with_broken_data_fails_on_the_worker_with_a_readable_error(
         first.manager, second.manager = second.membership, first.membership
         first.save()
         second.save()
-        run = services.run_start(cohort=built.cohort, actor=admin_user)
+        run = run_services.run_start(cohort=built.cohort, actor=admin_user)
 
     assert finished_tasks(1, timeout=30) == [(TASK, "failed")]
     run, _ = _wait_until_finished(run.pk, organization)
