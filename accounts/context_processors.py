@@ -2,7 +2,11 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 
-from accounts.selectors import nav_memberships_of_user, unread_notification_count
+from accounts.selectors import (
+    nav_memberships_of,
+    nav_memberships_of_user,
+    unread_notification_count,
+)
 
 
 def _nav_items(request, organization, membership) -> list[dict]:
@@ -26,14 +30,19 @@ def navigation(request) -> dict:
     """Navigation for the signed-in user: their organizations, role-based links, unread count.
 
     Lazy: the query behind the switcher, and the one behind the unread count, run only when
-    a template shows them (a full page does; an htmx fragment does not)."""
+    a template shows them (a full page does; an htmx fragment does not). Pages of an
+    organization have the switcher's memberships already (accounts.permissions)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     organization = getattr(request, "organization", None)
     membership = getattr(request, "membership", None)
     context = {
-        "nav_memberships": SimpleLazyObject(lambda: nav_memberships_of_user(user=user)),
+        # Pages of an organization loaded the user's memberships already (to resolve it).
+        "nav_memberships": SimpleLazyObject(
+            lambda: nav_memberships_of(request.user_memberships)
+            if getattr(request, "user_memberships", None) is not None
+            else nav_memberships_of_user(user=user)),
         "nav_unread_count": SimpleLazyObject(lambda: unread_notification_count(user=user)),
         "nav_organization": organization,
     }

@@ -17,6 +17,7 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework import permissions
 
 from accounts.models import Membership, Organization, Role
+from accounts.selectors import organization_memberships_of_user
 from accounts.two_factor import (
     two_factor_message,
     two_factor_refusal,
@@ -30,19 +31,29 @@ ADMIN_AND_EXECUTIVE = frozenset({Role.ADMIN, Role.EXECUTIVE})
 PARTICIPANT_ROLES = frozenset({Role.ADMIN, Role.MEMBER})
 
 
-def resolve_membership(user, org_slug: str) -> tuple[Organization, Membership] | None:
-    """The organization and the user's membership in it, or ``None`` when either is missing."""
+def resolve_membership(user, org_slug: str, *, memberships: list[Membership] | None = None,
+                       ) -> tuple[Organization, Membership] | None:
+    """The organization and the user's membership in it, or ``None`` when either is missing.
+
+    One query: the user's memberships with their organizations (``memberships``, when the
+    caller loaded them already), among which the URL's organization is picked; a slug that
+    names no organization of the user is the same ``None`` as an unknown one."""
     if not user.is_authenticated:
         return None
-    organization = Organization.objects.filter(slug=org_slug).first()
-    if organization is None:
-        return None
-    with organization_scope(organization):
-        membership = Membership.objects.filter(user=user).first()
-    if membership is None:
-        return None
-    membership.organization = organization
-    return organization, membership
+    if memberships is None:
+        memberships = organization_memberships_of_user(user=user)
+    for membership in memberships:
+        if membership.organization.slug == org_slug:
+            return membership.organization, membership
+    return None
+
+
+def _resolve_for_request(request, org_slug: str) -> tuple[Organization, Membership] | None:
+    """:func:`resolve_membership`, keeping the user's memberships on the request for the
+    switcher (accounts.context_processors.navigation), which then needs no query."""
+    memberships = organization_memberships_of_user(user=request.user)
+    request.user_memberships = memberships
+    return resolve_membership(request.user, org_slug, memberships=memberships)
 
 
 class OrganizationMixin(AccessMixin):
@@ -55,7 +66,7 @@ class OrganizationMixin(AccessMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        resolved = resolve_membership(request.user, kwargs["org_slug"])
+        resolved = _resolve_for_request(request, kwargs["org_slug"])
         if resolved is None:
             raise Http404("No such organization.")
         request.organization, request.membership = resolved

@@ -85,6 +85,25 @@ class NavMembership:
         return Role(self.role).label
 
 
+def organization_memberships_of_user(*, user: User) -> list[Membership]:
+    """Every membership of the user with its organization, in the switcher's order: the one
+    query behind a page under ``/o/<org_slug>/``, which picks the URL's organization among
+    them (accounts.permissions) and fills the switcher from them (no second query).
+
+    Unscoped on purpose, like :func:`memberships_of_user`: the user's own rows only.
+    """
+    with scopes_disabled():
+        return list(Membership.objects.filter(user=user).select_related("organization")
+                    .order_by("organization__name", "organization_id"))
+
+
+def nav_memberships_of(memberships: list[Membership]) -> list[NavMembership]:
+    """What the switcher shows of memberships already loaded (with their organizations)."""
+    return [NavMembership(organization=NavOrganization(slug=m.organization.slug,
+                                                       name=m.organization.name),
+                          role=m.role) for m in memberships]
+
+
 def nav_memberships_of_user(*, user: User) -> list[NavMembership]:
     """The user's organizations for the switcher: one plain query, no model instances.
 

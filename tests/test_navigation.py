@@ -64,6 +64,34 @@ def test_the_switcher_and_the_count_cost_a_query_each_and_only_when_shown(
         assert context["nav_unread_count"] == 4
 
 
+def test_an_organization_page_resolves_the_member_and_fills_the_switcher_in_one_query(
+        client, member_user, organization):
+    for index in range(3):
+        MembershipFactory(organization=OrganizationFactory(slug=f"more-{index}"),
+                          user=member_user)
+    client.force_login(member_user)
+    url = reverse("org_home", kwargs={"org_slug": organization.slug})
+    client.get(url)  # warm-up
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+
+    reads = [q["sql"] for q in queries.captured_queries
+             if 'FROM "accounts_membership"' in q["sql"]
+             or 'FROM "accounts_organization"' in q["sql"]]
+    assert len(reads) == 1, reads
+    assert 'JOIN "accounts_user"' not in reads[0]  # no join for Membership's default order
+    names = [m.organization.name for m in response.context["nav_memberships"]]
+    assert len(names) == 4
+    assert names == sorted(names)
+    assert organization.name in names
+    assert response.context["request"].membership.organization == organization
+    # an organization the user is not a member of is a missing one
+    other = OrganizationFactory(slug="not-mine")
+    assert client.get(reverse("org_home", kwargs={"org_slug": other.slug})).status_code == 404
+    assert client.get(reverse("org_home", kwargs={"org_slug": "nobody"})).status_code == 404
+
+
 def test_a_user_in_no_organization_still_gets_a_count(rf: RequestFactory, db):
     user = UserFactory()
     unread(user, 1)
