@@ -63,3 +63,20 @@ def pair_activity(pairs: QuerySet) -> dict[int, PairActivity]:
     if not _source:
         return {}
     return dict(_source[0](pairs))
+
+
+#: Pages about a cohort that apps above matching add to pair health's header, as
+#: ``(label, url_name)``; the URL takes ``org_slug`` and ``cohort_pk`` (admins only, like
+#: pair health).
+_cohort_pages: list[tuple[str, str]] = []
+
+
+def register_pair_health_page(*, label: str, url_name: str) -> None:
+    """Link a page of another app (``sessions:cohort_commitments``) from pair health
+    (registering the same URL name again replaces its label)."""
+    _cohort_pages[:] = [page for page in _cohort_pages if page[1] != url_name]
+    _cohort_pages.append((label, url_name))
+
+
+def pair_health_pages() -> list[tuple[str, str]]:
+    return list(_cohort_pages)

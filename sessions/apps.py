@@ -29,10 +29,11 @@ class MentoringSessionsConfig(AppConfig):
         register_notification_kind(FIT_CHECK_KIND, "Is your pairing working for you?")
         register_notification_kind(HR_ALERT_KIND, "HR alerts from check-ins and fit checks")
 
-        from matching.activity import register_pair_activity_source
+        from matching.activity import register_pair_activity_source, register_pair_health_page
         from matching.signals import pair_ended
         from sessions.activity import pair_activity_of_sessions
         from sessions.receivers import withdraw_for_ended_pairs
 
         register_pair_activity_source(pair_activity_of_sessions)
+        register_pair_health_page(label="Commitments", url_name="sessions:cohort_commitments")
         pair_ended.connect(withdraw_for_ended_pairs, dispatch_uid="sessions.withdraw_for_ended")

@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from sessions import views
+from sessions import hr_views, views
 
 app_name = "sessions"
 
 urlpatterns = [
+    path("cohorts/<int:cohort_pk>/commitments/", hr_views.CohortCommitmentsView.as_view(),
+         name="cohort_commitments"),
     path("<int:pair_pk>/", views.WorkspaceView.as_view(), name="workspace"),
     path("<int:pair_pk>/sessions/", views.SessionListView.as_view(), name="session_list"),
     path("<int:pair_pk>/sessions/new/", views.SessionScheduleView.as_view(),

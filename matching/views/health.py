@@ -18,7 +18,7 @@ from django.urls import path, reverse
 from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, PARTICIPANT_ROLES, OrganizationMixin
-from matching import pair_health
+from matching import activity, pair_health
 from matching import pair_lifecycle as lifecycle
 from matching.lifecycle_forms import (
     DeclineForm,
@@ -107,6 +107,9 @@ class CohortPairHealthView(OrganizationMixin, TemplateView):
             export_query=query.urlencode(),
             health_filters=[(key, label, listing.counts[key])
                             for key, label in pair_health.HEALTH_FILTERS.items()],
+            more_pages=[(label, reverse(name, kwargs={"org_slug": self.request.organization.slug,
+                                                      "cohort_pk": cohort.pk}))
+                        for label, name in activity.pair_health_pages()],
         )
         return context
 
