@@ -139,10 +139,10 @@ def run(args, connection, transaction, capture_queries) -> None:
     from core import notifications
     from core.models import Notification
     from core.tenancy import organization_scope
-    from programs import imports
-    from programs.imports import participants_import_csv
+    from programs.imports.services import participants_import_csv
     from programs.models import Participant, Topic
     from programs.services import cohort_create, program_create
+    from programs.services import participants as participant_services
 
     admin = User.objects.create_user("hr@bench.example")
     organization = organization_create(name="Bench Corp", slug="bench", admin=admin)
@@ -158,7 +158,7 @@ def run(args, connection, transaction, capture_queries) -> None:
     figures = []
     handed_over = []
     welcome_seconds = []
-    send_welcome = imports.participants_send_welcome_bulk
+    send_welcome = participant_services.participants_send_welcome_bulk
 
     def timed_welcome(**kwargs):
         started = perf_counter()
@@ -167,7 +167,7 @@ def run(args, connection, transaction, capture_queries) -> None:
         finally:
             welcome_seconds.append(perf_counter() - started)
 
-    imports.participants_send_welcome_bulk = timed_welcome
+    participant_services.participants_send_welcome_bulk = timed_welcome
     send_after_response = notifications.notifications_send_after_response
     if not args.send_eagerly:
         def count_only(*, notification_ids):
@@ -216,7 +216,7 @@ def run(args, connection, transaction, capture_queries) -> None:
         print(f"\nparticipants: {Participant.objects.count():,}; members: {members:,}; "
               f"welcome notifications: {Notification.objects.filter(kind='welcome').count():,}")
 
-    imports.participants_send_welcome_bulk = send_welcome
+    participant_services.participants_send_welcome_bulk = send_welcome
     notifications.notifications_send_after_response = send_after_response
     if not args.skip_views:
         with organization_scope(organization):
@@ -238,7 +238,7 @@ def through_the_views(args, *, admin, organization, cohort, data: bytes) -> None
 
     from core.after_response import wait_for_after_response_work
     from core.tenancy import organization_scope
-    from programs.imports import import_email_progress
+    from programs.imports.services import import_email_progress
     from programs.models import ImportBatch
 
     mail.outbox = []

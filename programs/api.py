@@ -29,8 +29,8 @@ from accounts.permissions import (
     PARTICIPANT_ROLES,
     OrganizationAPIMixin,
 )
-from programs import enrollment, selectors, services
-from programs.imports import participants_import_csv
+from programs import selectors, services
+from programs.imports.services import participants_import_csv
 from programs.languages import LANGUAGE_CHOICES
 from programs.models import (
     Cohort,
@@ -41,6 +41,7 @@ from programs.models import (
     Topic,
     TopicInterest,
 )
+from programs.services import participants as participant_services
 
 
 class TenantPrimaryKeyField(serializers.PrimaryKeyRelatedField):
@@ -397,7 +398,7 @@ class ParticipantViewSet(OrganizationAPIMixin, mixins.ListModelMixin,
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        participant = enrollment.participant_enroll_by_email(
+        participant = participant_services.participant_enroll_by_email(
             cohort=data["cohort"], email=data["membership"]["user"]["email"],
             role=data["role"], actor=self.request.user,
             status=data.get("status", ParticipantStatus.ACTIVE), capacity=data.get("capacity"),
@@ -409,5 +410,6 @@ class ParticipantViewSet(OrganizationAPIMixin, mixins.ListModelMixin,
         participant = serializer.instance
         fields = {key: data[key] for key in ("role", "status", "capacity", "learning_goals")
                   if key in data}
-        enrollment.participant_update(participant=participant, actor=self.request.user, **fields)
+        participant_services.participant_update(participant=participant,
+                                                actor=self.request.user, **fields)
         serializer.instance = self.get_queryset().get(pk=participant.pk)

@@ -10,8 +10,9 @@ from django.utils import timezone
 from accounts.demo import DEMO_ORGS, ensure_membership, ensure_user
 from accounts.models import Membership, Organization, Role
 from core.tenancy import organization_scope
-from programs import enrollment, services
+from programs import services
 from programs.models import Cohort, CohortStatus, Program, SeniorityLevel, Topic
+from programs.services import participants as participant_services
 
 FIRST = ["Ava", "Ben", "Chloe", "Dan", "Ella", "Finn", "Gia", "Hugo", "Isla", "Jack", "Kai",
          "Lena", "Milo", "Nora", "Omar", "Pia", "Quinn", "Rosa", "Theo", "Uma", "Vik", "Wren",
@@ -47,7 +48,7 @@ def _person(rng: random.Random, index: int, domain: str) -> tuple[str, str]:
 
 
 def _enroll(organization, cohort, membership, role, rng, levels, topics, manager):
-    profile = enrollment.profile_get_or_create(membership=membership)
+    profile = participant_services.profile_get_or_create(membership=membership)
     if not profile.job_title:
         junior = role == "mentor"
         profile.job_title = rng.choice(JUNIOR_TITLES if junior else SENIOR_TITLES)
@@ -59,7 +60,7 @@ def _enroll(organization, cohort, membership, role, rng, levels, topics, manager
                             "America/New_York": "New York"}[profile.time_zone]
         profile.languages = ["en"] + (["de"] if profile.time_zone == "Europe/Berlin" else [])
         profile.save()
-    participant, created = enrollment.participant_enroll(
+    participant, created = participant_services.participant_enroll(
         cohort=cohort, membership=membership, role=role,
         capacity=rng.choice([1, 1, 2]) if role == "mentor" else None)
     if created:
@@ -70,7 +71,7 @@ def _enroll(organization, cohort, membership, role, rng, levels, topics, manager
             else "Use AI tools confidently and understand what younger customers expect.")
         participant.availability = _availability(rng)
         participant.save(update_fields=["learning_goals", "availability"])
-        enrollment.participant_set_topics(
+        participant_services.participant_set_topics(
             participant=participant,
             teach={topics[n]: rng.randint(1, 3) for n in rng.sample(teach_pool, 3)},
             learn={topics[n]: rng.randint(1, 3) for n in rng.sample(learn_pool, 3)},

@@ -9,6 +9,6 @@ def enroll_on_invitation_accepted(sender, *, invitation: Invitation, membership:
                                   **kwargs) -> None:
     """An accepted invitation that names a cohort enrolls the person there (same
     transaction and tenant scope as the acceptance)."""
-    from programs.enrollment import cohort_invitation_accepted
+    from programs.services.participants import cohort_invitation_accepted
 
     cohort_invitation_accepted(invitation=invitation, membership=membership)

@@ -9,8 +9,8 @@ from django.db import transaction
 
 from core.broker import publish_task
 from core.tenancy import organization_scope, scopes_disabled
-from programs.enrollment import cohort_remind_incomplete_profiles
 from programs.models import Cohort
+from programs.services.participants import cohort_remind_incomplete_profiles
 
 logger = logging.getLogger(__name__)
 

@@ -27,8 +27,9 @@ from matching.models import (
     PairEventKind,
     PairStatus,
 )
-from programs import enrollment, services
+from programs import services
 from programs.models import CohortStatus, Program, SeniorityLevel, Topic
+from programs.services import participants as participant_services
 from sessions.checkins.demo import seed_check_ins
 from sessions.models import (
     ActionItem,
@@ -106,7 +107,7 @@ COMMITMENTS = ["Try an AI assistant for my weekly report",
 
 def _place(organization: Organization, cohort, membership: Membership, role: str,
            profile: dict, levels: dict, topics: dict, rng: random.Random):
-    record = enrollment.profile_get_or_create(membership=membership)
+    record = participant_services.profile_get_or_create(membership=membership)
     if not record.job_title:
         record.job_title, record.department = profile["job_title"], profile["department"]
         record.time_zone = profile["time_zone"]
@@ -116,8 +117,8 @@ def _place(organization: Organization, cohort, membership: Membership, role: str
                       else "Twenty years in the business; keen to learn how our youngest "
                            "customers think.")
         record.save()
-    participant, created = enrollment.participant_enroll(cohort=cohort, membership=membership,
-                                                         role=role)
+    participant, created = participant_services.participant_enroll(
+        cohort=cohort, membership=membership, role=role)
     if created:
         hour = 14 if role == "mentor" else 9
         participant.availability = [{"weekday": day, "start": f"{hour:02d}:00",
@@ -125,7 +126,7 @@ def _place(organization: Organization, cohort, membership: Membership, role: str
         participant.save(update_fields=["availability"])
         teach, learn = (TOPICS[:5], TOPICS[5:]) if role == "mentor" else (TOPICS[5:],
                                                                           TOPICS[:5])
-        enrollment.participant_set_topics(
+        participant_services.participant_set_topics(
             participant=participant,
             teach={topics[name]: rng.randint(2, 3) for name in rng.sample(teach, 2)
                    if name in topics},

@@ -449,7 +449,7 @@ def _links_in(message) -> list[str]:
 
 def test_the_welcome_email_of_a_csv_import_signs_the_person_in_on_their_profile(
         client, organization, scoped, mailoutbox, django_capture_on_commit_callbacks):
-    from programs.imports import participants_import_csv
+    from programs.imports.services import participants_import_csv
     from programs.models import Participant
     from programs.services import organization_defaults_ensure
     from tests.factories.programs import CohortFactory, ProgramFactory

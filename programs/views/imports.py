@@ -25,16 +25,9 @@ from django.views.generic import TemplateView
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
 from core.web import optional_url
 from programs.csv_safety import csv_response
-from programs.imports import (
-    COLUMNS,
-    MAX_BYTES,
-    MAX_ROWS,
-    ImportIssue,
-    ImportReport,
-    import_email_progress,
-    participants_import_csv,
-    template_csv_rows,
-)
+from programs.imports.columns import COLUMNS, MAX_BYTES, MAX_ROWS, template_csv_rows
+from programs.imports.report import ImportIssue, ImportReport
+from programs.imports.services import import_email_progress, participants_import_csv
 from programs.models import Cohort, ImportBatch, SeniorityLevel, Topic
 
 PREVIEW_ROWS = 100

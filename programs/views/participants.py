@@ -20,7 +20,7 @@ from django.views.generic import TemplateView, View
 from accounts.models import Role
 from accounts.permissions import ADMIN_ONLY, PARTICIPANT_ROLES, OrganizationMixin
 from core.web import optional_url, validation_message
-from programs import enrollment, selectors
+from programs import selectors
 from programs.availability import availability_label
 from programs.csv_safety import csv_response
 from programs.models import (
@@ -43,6 +43,7 @@ from programs.participant_forms import (
     availability_formset,
     language_name,
 )
+from programs.services import participants as participant_services
 from programs.tasks import remind_incomplete_profiles_enqueue
 
 
@@ -103,7 +104,7 @@ class CohortInviteView(CohortAdminMixin, TemplateView):
         form = CohortInviteForm(request.POST)
         if form.is_valid():
             try:
-                result = enrollment.participant_invite(
+                result = participant_services.participant_invite(
                     cohort=cohort, invited_by=request.user, **form.cleaned_data)
             except ValidationError as error:
                 _add_errors(form, error)
@@ -141,7 +142,7 @@ class CohortApplyView(OrganizationMixin, TemplateView):
                                               membership=self.request.membership).first()
         context.update(
             cohort=cohort, program=cohort.program, existing=existing,
-            closed_reason=enrollment.enrollment_window_error(cohort=cohort),
+            closed_reason=participant_services.enrollment_window_error(cohort=cohort),
         )
         if existing is not None and existing.status != ParticipantStatus.WITHDRAWN:
             context["closed_reason"] = None  # their status says more than the window
@@ -153,7 +154,7 @@ class CohortApplyView(OrganizationMixin, TemplateView):
         form = ApplicationForm(request.POST, topics=selectors.active_topics())
         if form.is_valid():
             try:
-                participant = enrollment.participant_apply(
+                participant = participant_services.participant_apply(
                     cohort=cohort, membership=request.membership,
                     role=form.cleaned_data["role"], note=form.cleaned_data["note"],
                     teach=list(form.cleaned_data["teach"]),
@@ -264,7 +265,7 @@ class ParticipantProfileView(OrganizationMixin, TemplateView):
                                       forms["topics_form"])
         if all([form.is_valid(), formset.is_valid(), topics_form.is_valid()]):
             try:
-                enrollment.participant_profile_update(
+                participant_services.participant_profile_update(
                     participant=participant, profile_fields=form.profile_fields(),
                     capacity=form.cleaned_data.get("capacity"),
                     learning_goals=form.cleaned_data["learning_goals"],
@@ -461,7 +462,7 @@ class ParticipantDecideView(OrganizationMixin, View):
         else:
             approve = form.cleaned_data["decision"] == "approve"
             try:
-                enrollment.participant_decide_application(
+                participant_services.participant_decide_application(
                     participant=participant, approve=approve, actor=request.user,
                     reason=form.cleaned_data["reason"])
             except ValidationError as error:

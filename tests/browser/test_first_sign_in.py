@@ -11,7 +11,7 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from core.tenancy import organization_scope
-from programs.imports import participants_import_csv
+from programs.imports.services import participants_import_csv
 from programs.models import Participant
 from programs.services import organization_defaults_ensure
 from tests.browser.test_accessibility import violations

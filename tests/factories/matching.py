@@ -31,7 +31,6 @@ from matching.models import (
     RunStatus,
 )
 from matching.scoring import SCALE
-from programs.enrollment import participant_refresh_completeness
 from programs.models import (
     Cohort,
     CohortStatus,
@@ -42,6 +41,7 @@ from programs.models import (
     Topic,
     TopicInterest,
 )
+from programs.services.participants import participant_refresh_completeness
 from tests.factories.accounts import MembershipFactory, UserFactory
 from tests.factories.programs import CohortFactory, ParticipantFactory, ProgramFactory
 

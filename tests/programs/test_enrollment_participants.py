@@ -14,8 +14,8 @@ from accounts.login_links import login_link_read
 from accounts.models import Invitation, Membership
 from accounts.services import invitation_accept
 from core.models import Notification
-from programs import enrollment
 from programs.models import CohortInvitation, Participant, ParticipantTopic
+from programs.services import participants as participant_services
 from tests.factories.accounts import MembershipFactory, UserFactory
 from tests.factories.programs import CohortFactory, ParticipantFactory, TopicFactory
 from tests.programs.conftest import notifications
@@ -88,20 +88,20 @@ def test_existing_member_is_enrolled_at_once_and_welcomed_once(admin_client, coh
 
 def test_invite_with_pending_invitation_to_another_cohort_is_refused(cohort, admin_user):
     other = CohortFactory(program=cohort.program, organization=cohort.organization)
-    enrollment.participant_invite(cohort=other, email="x@acme.example", role="mentor",
-                                  invited_by=admin_user)
+    participant_services.participant_invite(cohort=other, email="x@acme.example",
+                                            role="mentor", invited_by=admin_user)
 
     with pytest.raises(ValidationError, match="pending invitation to the cohort"):
-        enrollment.participant_invite(cohort=cohort, email="x@acme.example", role="mentor",
-                                      invited_by=admin_user)
+        participant_services.participant_invite(cohort=cohort, email="x@acme.example",
+                                                role="mentor", invited_by=admin_user)
 
     assert CohortInvitation.objects.count() == 1
     assert Invitation.objects.get().revoked_at is None
 
 
 def test_cohort_closed_before_acceptance_still_lets_the_person_join(cohort, admin_user):
-    result = enrollment.participant_invite(cohort=cohort, email="late@acme.example",
-                                           role="mentor", invited_by=admin_user)
+    result = participant_services.participant_invite(cohort=cohort, email="late@acme.example",
+                                                     role="mentor", invited_by=admin_user)
     cohort.status = "completed"
     cohort.save()
 
@@ -115,8 +115,8 @@ def test_cohort_closed_before_acceptance_still_lets_the_person_join(cohort, admi
 def test_welcome_email_is_idempotent_per_participant(cohort, outbox):
     participant = ParticipantFactory(cohort=cohort)
     with outbox() as sent:
-        enrollment.participant_send_welcome(participant=participant)
-        enrollment.participant_send_welcome(participant=participant)
+        participant_services.participant_send_welcome(participant=participant)
+        participant_services.participant_send_welcome(participant=participant)
 
     assert len(sent) == 1
     assert len(notifications("welcome")) == 1
@@ -267,8 +267,9 @@ def test_withdrawn_member_can_apply_again(member_user, cohort, organization):
     participant = ParticipantFactory(cohort=cohort, membership=membership, status="withdrawn")
     topic = TopicFactory(organization=organization)
 
-    again = enrollment.participant_apply(cohort=cohort, membership=membership, role="mentee",
-                                         note="Back again", learn=[topic])
+    again = participant_services.participant_apply(cohort=cohort, membership=membership,
+                                                   role="mentee", note="Back again",
+                                                   learn=[topic])
 
     assert again.pk == participant.pk
     assert (again.status, again.role) == ("applied", "mentee")
@@ -280,8 +281,8 @@ def test_invited_existing_applicant_is_approved_by_the_invitation(admin_user, co
                                      role="mentee")
 
     with outbox() as sent:
-        result = enrollment.participant_invite(cohort=cohort, email=membership.user.email,
-                                               role="mentor", invited_by=admin_user)
+        result = participant_services.participant_invite(
+            cohort=cohort, email=membership.user.email, role="mentor", invited_by=admin_user)
 
     assert result.participant.pk == participant.pk
     participant.refresh_from_db()

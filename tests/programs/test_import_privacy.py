@@ -19,7 +19,7 @@ from django_scopes import scopes_disabled
 from accounts.models import Invitation, Membership, Role, User
 from core.models import Notification
 from core.tenancy import organization_scope
-from programs.imports import import_email_progress, participants_import_csv
+from programs.imports.services import import_email_progress, participants_import_csv
 from programs.models import CohortInvitation, ImportBatch, Participant, Profile
 from programs.services import organization_defaults_ensure
 from tests.factories.accounts import MembershipFactory, UserFactory

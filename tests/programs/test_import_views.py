@@ -13,7 +13,7 @@ from django.urls import reverse
 from accounts.models import User
 from core.models import Notification
 from core.tenancy import organization_scope
-from programs.imports import content_sha256
+from programs.imports.reading import content_sha256
 from programs.models import ImportBatch, Participant
 from programs.services import organization_defaults_ensure
 from tests.factories.programs import CohortFactory, ProgramFactory

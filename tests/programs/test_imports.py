@@ -14,10 +14,11 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership, Role, User
 from core.models import Notification
-from programs import imports
 from programs.csv_safety import csv_text, neutralise_cell
-from programs.enrollment import participant_profile_path
-from programs.imports import participants_import_csv
+from programs.imports.cells import parse_topic_list
+from programs.imports.columns import MAX_BYTES, MAX_ROWS, template_csv_rows
+from programs.imports.services import participants_import_csv
+from programs.languages import parse_languages
 from programs.models import (
     Participant,
     ParticipantStatus,
@@ -27,6 +28,7 @@ from programs.models import (
     Topic,
 )
 from programs.services import organization_defaults_ensure
+from programs.services.participants import participant_profile_path
 from tests.factories.accounts import MembershipFactory, UserFactory
 from tests.factories.programs import CohortFactory, ParticipantFactory, ProgramFactory
 
@@ -348,7 +350,7 @@ def test_withdrawn_participant_is_updated_but_not_reenrolled(cohort):
 # --- file-level problems ----------------------------------------------------------------------
 
 def test_oversized_file_is_rejected(cohort):
-    data = make_csv(GOOD_ROWS) + b"#" * imports.MAX_BYTES
+    data = make_csv(GOOD_ROWS) + b"#" * MAX_BYTES
 
     report = run(cohort, data)
 
@@ -359,7 +361,7 @@ def test_oversized_file_is_rejected(cohort):
 
 
 def test_too_many_rows_is_rejected(cohort):
-    rows = [[f"p{n}@acme.example", f"P {n}", "mentor"] for n in range(imports.MAX_ROWS + 1)]
+    rows = [[f"p{n}@acme.example", f"P {n}", "mentor"] for n in range(MAX_ROWS + 1)]
 
     report = run(cohort, make_csv(rows, header=["email", "name", "role"]))
 
@@ -477,14 +479,14 @@ def test_neutralise_cell(value, expected):
     (":2", [], 1),
 ])
 def test_parse_topic_list(value, items, problems):
-    parsed, issues = imports.parse_topic_list(value)
+    parsed, issues = parse_topic_list(value)
     assert parsed == items
     assert len(issues) == problems
 
 
 def test_parse_languages():
-    assert imports.parse_languages("en; German;pt-BR;en") == (["en", "de", "pt-br"], [])
-    assert imports.parse_languages("en;Klingon") == (["en"], ["Klingon"])
+    assert parse_languages("en; German;pt-BR;en") == (["en", "de", "pt-br"], [])
+    assert parse_languages("en;Klingon") == (["en"], ["Klingon"])
 
 
 def test_query_count_does_not_grow_with_rows(cohort):
@@ -500,7 +502,7 @@ def test_query_count_does_not_grow_with_rows(cohort):
 
 
 def test_template_csv_imports_cleanly(cohort):
-    header, rows = imports.template_csv_rows(
+    header, rows = template_csv_rows(
         organization_levels=list(SeniorityLevel.objects.values_list("name", flat=True)),
         topic_names=list(Topic.objects.values_list("name", flat=True)))
 

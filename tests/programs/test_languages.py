@@ -9,7 +9,7 @@ from django.urls import reverse
 from accounts.models import Membership
 from core.tenancy import organization_scope
 from programs import languages
-from programs.imports import participants_import_csv
+from programs.imports.services import participants_import_csv
 from programs.models import Participant
 from programs.services import organization_defaults_ensure
 from tests.factories.programs import CohortFactory, ParticipantFactory, ProgramFactory

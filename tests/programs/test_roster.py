@@ -13,11 +13,11 @@ from django.urls import reverse
 
 from core.models import Notification
 from programs import selectors
-from programs.enrollment import (
+from programs.models import Participant
+from programs.services.participants import (
     cohort_remind_incomplete_profiles,
     participant_refresh_completeness,
 )
-from programs.models import Participant
 from programs.tasks import remind_incomplete_profiles
 from tests.factories.accounts import MembershipFactory, UserFactory
 from tests.factories.programs import (

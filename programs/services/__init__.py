@@ -1,5 +1,6 @@
-"""Writes for topics, programs and cohorts. Participant enrollment lives in
-``programs/enrollment.py`` and CSV import in ``programs/imports.py``."""
+"""Writes for topics, programs and cohorts. Participants (enrollment, profiles, invitations,
+the welcome email) live in ``programs/services/participants.py``, the CSV import in
+``programs/imports/``."""
 
 from __future__ import annotations
 

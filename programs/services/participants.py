@@ -1,4 +1,5 @@
-"""Writes for participants: enrollment, profiles, topics, invitations into cohorts."""
+"""Writes for participants: enrollment, profiles, topics, invitations into cohorts, the
+welcome email."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ from django.utils import timezone
 from accounts.models import Invitation, Membership, Role, User
 from accounts.services import invitation_create
 from core.models import Notification
-from core.notifications import notification_enqueue
+from core.notifications import (
+    NotificationDraft,
+    notification_enqueue,
+    notifications_enqueue_bulk,
+)
 from programs.availability import availability_normalise, availability_problems
 from programs.completeness import Completeness
 from programs.models import (
@@ -119,11 +124,10 @@ def participant_profile_path(participant: Participant) -> str:
         "org_slug": participant.cohort.organization.slug, "participant_pk": participant.pk})
 
 
-def _welcome_context(participant: Participant) -> dict:
-    cohort = participant.cohort
+def _cohort_context(cohort: Cohort) -> dict:
+    """What the emails of a cohort's participants say about the cohort and its program."""
     program = cohort.program
     return {
-        "name": participant.membership.user.display_name,
         "organization": cohort.organization.name,
         "program_name": program.name,
         "purpose": program.purpose,
@@ -133,26 +137,73 @@ def _welcome_context(participant: Participant) -> dict:
         "start_date": cohort.start_date,
         "end_date": cohort.end_date,
         "cadence_days": cohort.cadence_days,
+    }
+
+
+def _person_context(participant: Participant) -> dict:
+    return {
+        "name": participant.membership.user.display_name,
         "role": participant.get_role_display(),
         "is_mentor": participant.role == ParticipantRole.MENTOR,
     }
 
 
+def _welcome_context(participant: Participant) -> dict:
+    return {**_cohort_context(participant.cohort), **_person_context(participant)}
+
+
+WELCOME_KIND = "welcome"
+WELCOME_TEMPLATE = "programs/email/welcome"
+
+
+def welcome_key(participant: Participant) -> str:
+    """The welcome's idempotency key: one per place in a cohort, whichever way the person
+    came in (invited, approved, re-enrolled, imported), so nobody is welcomed twice."""
+    return f"welcome:participant:{participant.pk}"
+
+
 def participant_send_welcome(*, participant: Participant):
     """Queue the welcome email (program purpose, guidelines, link to complete the profile).
 
-    Idempotent: the key is per participant, so enrolling, approving or re-inviting the same
-    person again never sends a second welcome. Only enrolled (active) participants get one.
+    Idempotent (:func:`welcome_key`): enrolling, approving or re-inviting the same person
+    again never sends a second welcome. Only enrolled (active) participants get one.
     """
     if participant.status != ParticipantStatus.ACTIVE:
         return None
     user = participant.membership.user
     return notification_enqueue(
         organization=participant.cohort.organization, recipient=user, email=user.email,
-        kind="welcome", key=f"welcome:participant:{participant.pk}",
-        template="programs/email/welcome", context=_welcome_context(participant),
-        link=participant_profile_path(participant),
+        kind=WELCOME_KIND, key=welcome_key(participant), template=WELCOME_TEMPLATE,
+        context=_welcome_context(participant), link=participant_profile_path(participant),
     )
+
+
+def participants_send_welcome_bulk(*, participants: list[Participant], cohort: Cohort
+                                   ) -> list[str]:
+    """:func:`participant_send_welcome` for many new participants of one cohort through the
+    bulk outbox: the same kind, template, context, link and idempotency key, a constant number
+    of queries. Returns the notification keys of the emails asked for."""
+    program = cohort.program
+    drafts = []
+    shared: dict | None = None
+    path_prefix = path_suffix = ""
+    for participant in participants:
+        if participant.status != ParticipantStatus.ACTIVE:
+            continue
+        participant.cohort = cohort
+        cohort.program = program
+        user = participant.membership.user
+        if shared is None:  # the same for everyone of the cohort: built (and reversed) once
+            shared = _cohort_context(cohort)
+            path_prefix, path_suffix = participant_profile_path(participant).rsplit(
+                f"/{participant.pk}/", 1)
+        drafts.append(NotificationDraft(
+            recipient=user, email=user.email, key=welcome_key(participant),
+            context={**shared, **_person_context(participant)},
+            link=f"{path_prefix}/{participant.pk}/{path_suffix}"))
+    notifications_enqueue_bulk(organization=cohort.organization, kind=WELCOME_KIND,
+                               template=WELCOME_TEMPLATE, drafts=drafts)
+    return [draft.key for draft in drafts]
 
 
 # --- invitations into a cohort -------------------------------------------------------------
