@@ -188,6 +188,16 @@ def surveys_for_admin(*, cohort: Cohort | None = None) -> QuerySet[Survey]:
     return surveys.order_by("-opens_on", "-created_at", "-id")
 
 
+def surveys_with_results() -> QuerySet[Survey]:
+    """Surveys whose results may be read (admins and executives): sent ones and the
+    after-session surveys, never drafts or templates, newest opening first. No counts here:
+    each survey's results page applies the k rules to every figure."""
+    return (Survey.objects.filter(is_template=False)
+            .filter(Q(published_at__isnull=False) | Q(kind=SurveyKind.POST_SESSION))
+            .select_related("organization", "cohort__program")
+            .order_by("-opens_on", "-created_at", "-id"))
+
+
 def templates_for_admin() -> QuerySet[Survey]:
     return (Survey.objects.filter(is_template=True).select_related("organization")
             .annotate(question_count=Count("questions")).order_by("title", "id"))

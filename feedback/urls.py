@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.SurveyCreateView.as_view(), name="survey_create"),
     path("templates/copy/", views.TemplateCopyView.as_view(), name="template_copy"),
     path("mine/", views.MySurveysView.as_view(), name="my_surveys"),
+    path("results/", views.ResultsListView.as_view(), name="results_list"),
     path("<int:survey_pk>/", views.SurveyDetailView.as_view(), name="survey_detail"),
     path("<int:survey_pk>/edit/", views.SurveyEditView.as_view(), name="survey_edit"),
     path("<int:survey_pk>/publish/", views.SurveyPublishView.as_view(), name="survey_publish"),

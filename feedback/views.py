@@ -329,6 +329,18 @@ class ResultsMixin(SurveyAdminMixin):
                                               viewer_role=self.request.membership.role)
 
 
+class ResultsListView(OrganizationMixin, TemplateView):
+    """The surveys whose results admins and executives read (the executive's way in)."""
+
+    template_name = "feedback/results_list.html"
+    allowed_roles = ADMIN_AND_EXECUTIVE
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["surveys"] = list(selectors.surveys_with_results())
+        return context
+
+
 class ResultsView(ResultsMixin, TemplateView):
     template_name = "feedback/results.html"
 

@@ -372,6 +372,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
 CELERY_BEAT_SCHEDULE["scan-surveys"] = {"task": "feedback.tasks.scan_surveys", "schedule": 900.0}
 FLIPSIDE_LOGIN_LINK_HOURS.update({"survey_open": 14 * 24, "survey_reminder": 7 * 24})
 FLIPSIDE_NAV[-1:-1] = [("Surveys", "feedback:survey_list", {"admin"}),
+                       ("Survey results", "feedback:results_list", {"executive"}),
                        ("My surveys", "feedback:my_surveys", {"admin", "member"})]
 
 # --- check-ins, fit checks and HR alerts (sessions/checkins/) -------------------------------
@@ -386,3 +387,16 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
     "AlertKindEnum": "sessions.models.AlertKind",
     "AlertStatusEnum": "sessions.models.AlertStatus",
 })
+
+# --- reminders (sessions/reminders.py): one beat scan per kind ------------------------------
+# Every 15 minutes: "session soon" 24 h ahead and "the morning of" land within a quarter of an
+# hour; a scan that finds nothing new costs a fixed number of queries.
+for _kind in ("session_soon", "session_log", "session_rate", "pair_restart", "pair_at_risk",
+              "pair_inactive", "check_in_due", "commitment_due", "action_item_due"):
+    CELERY_BEAT_SCHEDULE[f"reminders-{_kind}"] = {
+        "task": "sessions.reminders.scan_reminders", "schedule": 900.0, "args": (_kind,)}
+# The commitment reminder (owner's zone, quiet hours, daily cap) replaces the older scan.
+CELERY_BEAT_SCHEDULE.pop("scan-due-commitments", None)
+FLIPSIDE_LOGIN_LINK_HOURS.update(dict.fromkeys(
+    ("session_soon", "session_log", "session_rate", "pair_restart", "pair_at_risk",
+     "pair_inactive", "commitment_due", "action_item_due"), 7 * 24))
