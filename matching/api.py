@@ -36,7 +36,7 @@ from matching.models import (
 from matching.services.decisions import decision_set, pair_assess, proposals_swap
 from matching.services.publishing import run_publish
 from matching.services.runs import run_cancel, run_retry, run_start
-from programs.models import Cohort, Participant, TopicInterest
+from programs.models import Cohort, Participant, ParticipantRole, TopicInterest
 
 # --- serializers -----------------------------------------------------------------------------
 
@@ -173,7 +173,7 @@ class MyPairSerializer(serializers.ModelSerializer):
         return pair.mentor.membership.user_id == self.context["request"].user.pk
 
     def get_my_role(self, pair) -> str:
-        return "mentor" if self._is_mentor(pair) else "mentee"
+        return ParticipantRole.MENTOR if self._is_mentor(pair) else ParticipantRole.MENTEE
 
     def _people(self, pair: Pair) -> tuple[Participant, Participant]:
         return (pair.mentor, pair.mentee) if self._is_mentor(pair) else (pair.mentee, pair.mentor)
@@ -426,9 +426,10 @@ class CohortPairMixin(OrganizationAPIMixin):
         people = {
             role: get_object_or_404(Participant, cohort=cohort, role=role,
                                     pk=data.validated_data[role])
-            for role in ("mentor", "mentee")
+            for role in (ParticipantRole.MENTOR, ParticipantRole.MENTEE)
         }
-        return cohort, people["mentor"], people["mentee"], data.validated_data
+        return (cohort, people[ParticipantRole.MENTOR], people[ParticipantRole.MENTEE],
+                data.validated_data)
 
 
 class PairAssessView(CohortPairMixin, generics.GenericAPIView):

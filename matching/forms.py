@@ -1,5 +1,6 @@
 from django import forms
 
+from matching.models import DecisionKind
 from matching.selectors import REVIEW_DECISIONS, REVIEW_SORTS
 from programs.models import Participant
 
@@ -72,7 +73,8 @@ class PublishForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    kind = forms.ChoiceField(choices=[("lock", "Lock"), ("reject", "Reject")])
+    kind = forms.ChoiceField(choices=[(DecisionKind.LOCK, "Lock"),
+                                      (DecisionKind.REJECT, "Reject")])
     override_reason = forms.CharField(required=False, max_length=1000)
 
 

@@ -23,7 +23,7 @@ from django.db.models import Count, Q, QuerySet
 
 from matching import health
 from matching.activity import NO_ACTIVITY, PairActivity, pair_activity
-from matching.models import Pair, PairEndReason, PairEvent, PairStatus
+from matching.models import LIVE_PAIR_STATUSES, Pair, PairEndReason, PairEvent, PairStatus
 from matching.pair_lifecycle import iso_week, organization_today
 from programs.models import Cohort, Participant, ParticipantStatus
 from programs.selectors import people_search
@@ -268,7 +268,7 @@ def repair_options(*, cohort: Cohort, role: str, q: str = "", selected: int | No
     base = Participant.objects.filter(cohort=cohort, role=role,
                                       status=ParticipantStatus.ACTIVE).select_related(
         "membership__user", "profile").annotate(
-        live=Count(relation, filter=Q(**{f"{relation}__status__in": ["active", "paused"]})))
+        live=Count(relation, filter=Q(**{f"{relation}__status__in": LIVE_PAIR_STATUSES})))
     if exclude:
         base = base.exclude(pk=exclude)
     people = []
