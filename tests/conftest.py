@@ -142,10 +142,16 @@ def users_by_role(admin_user, executive_user, member_user):
 
 
 @pytest.fixture
-def scoped(organization):
-    """Open the first organization's tenant scope for the test body."""
+def scoped_organization(organization):
+    """The first organization, with its tenant scope open for the test body."""
     with organization_scope(organization):
         yield organization
+
+
+@pytest.fixture
+def scoped(scoped_organization):
+    """The old name of ``scoped_organization``, for the test folders not yet renamed."""
+    return scoped_organization
 
 
 @pytest.fixture
@@ -275,7 +281,7 @@ def _sample_cohort(organization):
 
 
 def _sample_import_batch(organization, cohort_pk):
-    from programs.imports.reading import content_sha256
+    from programs.imports import content_sha256
     from programs.models import ImportBatch
 
     content = "email,name,role\nsample@acme.example,Sample,mentor\n"

@@ -19,10 +19,10 @@ def _eager_celery():
 
 
 @pytest.fixture
-def built(scoped):
+def matching_cohort(scoped_organization):
     """Acme's "Spring pilot" cohort in the matching phase: 6 mentors and 6 leaders who can all
     be paired, each leader wanting a topic that exactly one or two mentors teach best."""
-    return matching_ready_cohort(scoped)
+    return matching_ready_cohort(scoped_organization)
 
 
 @pytest.fixture

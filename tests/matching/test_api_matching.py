@@ -26,7 +26,7 @@ from tests.factories.programs import (
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/o/acme/matching/"
-PAIR_SCORE = ready_cohort_pair_score(Weights())  # any pair of the built cohort: 0.783
+PAIR_SCORE = ready_cohort_pair_score(Weights())  # any pair of the matching_cohort cohort: 0.783
 
 
 @pytest.fixture
@@ -49,17 +49,19 @@ def _same_queries(client, url, grow, django_assert_num_queries):
 
 # --- runs ----------------------------------------------------------------------------------------
 
-def test_post_starts_a_run_and_get_polls_it_to_the_finish(built, admin_api, admin_user,
+def test_post_starts_a_run_and_get_polls_it_to_the_finish(matching_cohort, admin_api, admin_user,
                                                           django_capture_on_commit_callbacks):
     # when the admin starts a run through the API
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_api.post(f"{API}runs/", {"cohort": built.cohort.pk}, format="json")
+        response = admin_api.post(f"{API}runs/", {"cohort": matching_cohort.cohort.pk},
+                                  format="json")
 
     # then it is accepted (queued at that moment) …
     assert response.status_code == 202
     body = response.json()
     assert (body["cohort"], body["number"], body["status"], body["progress"],
-            body["started_by"]) == (built.cohort.pk, 1, "queued", 0, admin_user.display_name)
+            body["started_by"]) == (matching_cohort.cohort.pk, 1, "queued", 0,
+                                    admin_user.display_name)
     # … and polling shows it finished with its figures
     polled = admin_api.get(f"{API}runs/{body['id']}/").json()
     assert (polled["status"], polled["stage"], polled["stage_label"], polled["progress"],
@@ -72,8 +74,8 @@ def test_post_starts_a_run_and_get_polls_it_to_the_finish(built, admin_api, admi
     assert "snapshot" not in polled
 
 
-def test_starting_a_run_for_a_cohort_not_in_matching_is_a_clear_400(scoped, admin_api):
-    cohort = CohortFactory(program__organization=scoped, status="enrolling")
+def test_starting_a_run_for_a_cohort_not_in_matching_is_a_clear_400(scoped_organization, admin_api):
+    cohort = CohortFactory(program__organization=scoped_organization, status="enrolling")
 
     response = admin_api.post(f"{API}runs/", {"cohort": cohort.pk}, format="json")
 
@@ -95,21 +97,21 @@ def test_starting_a_run_for_another_orgs_cohort_is_unknown(admin_api, other_orga
     assert response.json() == {"cohort": ["No cohort with this id."]}
 
 
-def test_runs_list_filters_by_cohort_and_status(built, scoped, admin_api):
-    mine = MatchingRunFactory(cohort=built.cohort, succeeded=True)
-    MatchingRunFactory(cohort=built.cohort, status=RunStatus.FAILED)
-    MatchingRunFactory(cohort__program__organization=scoped, succeeded=True)
+def test_runs_list_filters_by_cohort_and_status(matching_cohort, scoped_organization, admin_api):
+    mine = MatchingRunFactory(cohort=matching_cohort.cohort, succeeded=True)
+    MatchingRunFactory(cohort=matching_cohort.cohort, status=RunStatus.FAILED)
+    MatchingRunFactory(cohort__program__organization=scoped_organization, succeeded=True)
 
-    by_cohort = admin_api.get(f"{API}runs/", {"cohort": built.cohort.pk}).json()
-    by_both = admin_api.get(f"{API}runs/", {"cohort": built.cohort.pk,
+    by_cohort = admin_api.get(f"{API}runs/", {"cohort": matching_cohort.cohort.pk}).json()
+    by_both = admin_api.get(f"{API}runs/", {"cohort": matching_cohort.cohort.pk,
                                             "status": "succeeded"}).json()
 
     assert by_cohort["count"] == 2
     assert [r["id"] for r in by_both["results"]] == [mine.pk]
 
 
-def test_cancel_stops_a_queued_run(built, admin_api):
-    run = MatchingRunFactory(cohort=built.cohort)
+def test_cancel_stops_a_queued_run(matching_cohort, admin_api):
+    run = MatchingRunFactory(cohort=matching_cohort.cohort)
 
     response = admin_api.post(f"{API}runs/{run.pk}/cancel/")
 
@@ -121,8 +123,9 @@ def test_cancel_stops_a_queued_run(built, admin_api):
         "Only a queued or running run can be cancelled."]}
 
 
-def test_retry_requeues_a_failed_run(built, admin_api, django_capture_on_commit_callbacks):
-    run = MatchingRunFactory(cohort=built.cohort, status=RunStatus.FAILED, error="boom")
+def test_retry_requeues_a_failed_run(matching_cohort, admin_api,
+                                     django_capture_on_commit_callbacks):
+    run = MatchingRunFactory(cohort=matching_cohort.cohort, status=RunStatus.FAILED, error="boom")
 
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_api.post(f"{API}runs/{run.pk}/retry/")
@@ -134,11 +137,12 @@ def test_retry_requeues_a_failed_run(built, admin_api, django_capture_on_commit_
 
 # --- proposals and decisions -----------------------------------------------------------------
 
-def test_proposals_list_gives_score_components_explanation_and_decision(built, start_run,
+def test_proposals_list_gives_score_components_explanation_and_decision(matching_cohort, start_run,
                                                                         admin_api, admin_user):
-    run = start_run(built.cohort)
+    run = start_run(matching_cohort.cohort)
     rejected = Proposal.objects.filter(run=run).order_by("pk").first()
-    PairDecision.objects.create(organization=built.cohort.organization, cohort=built.cohort,
+    PairDecision.objects.create(organization=matching_cohort.cohort.organization,
+                                cohort=matching_cohort.cohort,
                                 mentor=rejected.mentor, mentee=rejected.mentee,
                                 kind=DecisionKind.REJECT, decided_by=admin_user)
 
@@ -161,8 +165,8 @@ def test_proposals_list_gives_score_components_explanation_and_decision(built, s
     assert [p["decision"] for p in body["results"]].count(None) == 5
 
 
-def test_lock_through_the_api_is_kept_by_the_next_run(built, start_run, admin_api):
-    run = start_run(built.cohort)
+def test_lock_through_the_api_is_kept_by_the_next_run(matching_cohort, start_run, admin_api):
+    run = start_run(matching_cohort.cohort)
     proposal = Proposal.objects.filter(run=run).order_by("pk").first()
 
     response = admin_api.post(f"{API}runs/{run.pk}/proposals/{proposal.pk}/lock/", {},
@@ -172,25 +176,26 @@ def test_lock_through_the_api_is_kept_by_the_next_run(built, start_run, admin_ap
     assert {k: response.json()[k] for k in ("mentor", "mentee", "kind", "broken_rules")} == {
         "mentor": proposal.mentor_id, "mentee": proposal.mentee_id, "kind": "lock",
         "broken_rules": []}
-    second = start_run(built.cohort)
+    second = start_run(matching_cohort.cohort)
     assert Proposal.objects.get(run=second, mentee=proposal.mentee).locked is True
 
 
-def test_reject_through_the_api_excludes_the_pair(built, start_run, admin_api):
-    run = start_run(built.cohort)
+def test_reject_through_the_api_excludes_the_pair(matching_cohort, start_run, admin_api):
+    run = start_run(matching_cohort.cohort)
     proposal = Proposal.objects.filter(run=run).order_by("pk").first()
 
     response = admin_api.post(f"{API}runs/{run.pk}/proposals/{proposal.pk}/reject/")
 
     assert response.status_code == 200
     assert response.json()["kind"] == "reject"
-    second = start_run(built.cohort)
+    second = start_run(matching_cohort.cohort)
     assert Proposal.objects.get(run=second, mentee=proposal.mentee).mentor_id != \
         proposal.mentor_id
 
 
-def test_lock_of_a_rule_breaking_pair_needs_a_reason(built, start_run, admin_api, db_snapshot):
-    run = start_run(built.cohort)
+def test_lock_of_a_rule_breaking_pair_needs_a_reason(matching_cohort, start_run, admin_api,
+                                                     db_snapshot):
+    run = start_run(matching_cohort.cohort)
     proposal = Proposal.objects.filter(run=run).order_by("pk").first()
     proposal.mentor.profile.department = "Finance"
     proposal.mentor.profile.save()
@@ -212,9 +217,9 @@ def test_lock_of_a_rule_breaking_pair_needs_a_reason(built, start_run, admin_api
         ["same department (Finance)"], "Requested by both")
 
 
-def test_a_proposal_of_another_run_is_404(built, start_run, admin_api):
-    run = start_run(built.cohort)
-    other = MatchingRunFactory(cohort=built.cohort, succeeded=True)
+def test_a_proposal_of_another_run_is_404(matching_cohort, start_run, admin_api):
+    run = start_run(matching_cohort.cohort)
+    other = MatchingRunFactory(cohort=matching_cohort.cohort, succeeded=True)
     proposal = Proposal.objects.filter(run=run).first()
 
     assert admin_api.get(f"{API}runs/{other.pk}/proposals/{proposal.pk}/").status_code == 404
@@ -224,9 +229,9 @@ def test_a_proposal_of_another_run_is_404(built, start_run, admin_api):
         proposal.pk
 
 
-def test_proposals_list_uses_the_same_queries_for_1_and_20(scoped, admin_api,
+def test_proposals_list_uses_the_same_queries_for_1_and_20(scoped_organization, admin_api,
                                                            django_assert_num_queries):
-    run = MatchingRunFactory(cohort__program__organization=scoped, succeeded=True)
+    run = MatchingRunFactory(cohort__program__organization=scoped_organization, succeeded=True)
     ProposalFactory(run=run)
 
     small, large = _same_queries(admin_api, f"{API}runs/{run.pk}/proposals/",
@@ -238,9 +243,9 @@ def test_proposals_list_uses_the_same_queries_for_1_and_20(scoped, admin_api,
 
 # --- pairs ---------------------------------------------------------------------------------------
 
-def test_pairs_list_for_admins_filters_by_cohort(scoped, admin_api):
-    pair = PairFactory(cohort__program__organization=scoped)
-    PairFactory(cohort__program__organization=scoped)
+def test_pairs_list_for_admins_filters_by_cohort(scoped_organization, admin_api):
+    pair = PairFactory(cohort__program__organization=scoped_organization)
+    PairFactory(cohort__program__organization=scoped_organization)
 
     everything = admin_api.get(f"{API}pairs/").json()
     one_cohort = admin_api.get(f"{API}pairs/", {"cohort": pair.cohort_id}).json()
@@ -250,9 +255,9 @@ def test_pairs_list_for_admins_filters_by_cohort(scoped, admin_api):
     assert one_cohort["results"][0]["mentor"]["participant_id"] == pair.mentor_id
 
 
-def test_pairs_list_uses_the_same_queries_for_1_and_20(scoped, admin_api,
+def test_pairs_list_uses_the_same_queries_for_1_and_20(scoped_organization, admin_api,
                                                        django_assert_num_queries):
-    cohort = CohortFactory(program__organization=scoped, status="active")
+    cohort = CohortFactory(program__organization=scoped_organization, status="active")
     PairFactory(cohort=cohort)
 
     small, large = _same_queries(admin_api, f"{API}pairs/",
@@ -263,12 +268,12 @@ def test_pairs_list_uses_the_same_queries_for_1_and_20(scoped, admin_api,
 
 
 def test_my_pairs_gives_only_my_pairs_with_the_partners_public_profile(
-        scoped, api_client, member_user, django_assert_num_queries):
+        scoped_organization, api_client, member_user, django_assert_num_queries):
     from accounts.models import Membership
 
     membership = Membership.objects.get(user=member_user)
     mine = PairFactory(
-        cohort__program__organization=scoped, mentor__membership=membership,
+        cohort__program__organization=scoped_organization, mentor__membership=membership,
         mentor__availability=[{"weekday": 0, "start": "09:00", "end": "10:00"}],
         mentee__profile__job_title="CFO", mentee__profile__department="Finance",
         mentee__profile__bio="Twenty years in retail finance.",
@@ -307,8 +312,8 @@ def test_my_pairs_gives_only_my_pairs_with_the_partners_public_profile(
     assert "email" not in response.json()["results"][0]["partner"]
 
 
-def test_my_pairs_is_empty_for_someone_without_a_pair(scoped, api_client, member_user):
-    PairFactory(cohort__program__organization=scoped)
+def test_my_pairs_is_empty_for_someone_without_a_pair(scoped_organization, api_client, member_user):
+    PairFactory(cohort__program__organization=scoped_organization)
     api_client.force_login(member_user)
 
     assert api_client.get(f"{API}pairs/mine/").json()["results"] == []
@@ -317,16 +322,17 @@ def test_my_pairs_is_empty_for_someone_without_a_pair(scoped, api_client, member
 # --- who may use it ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("role_user", ["member_user", "executive_user"])
-def test_members_and_executives_get_403_on_runs_and_proposals(role_user, request, built,
+def test_members_and_executives_get_403_on_runs_and_proposals(role_user, request, matching_cohort,
                                                               start_run, api_client,
                                                               db_snapshot):
-    run = start_run(built.cohort)
+    run = start_run(matching_cohort.cohort)
     proposal = Proposal.objects.filter(run=run).first()
     api_client.force_login(request.getfixturevalue(role_user))
     before = db_snapshot()
 
     statuses = [
-        api_client.post(f"{API}runs/", {"cohort": built.cohort.pk}, format="json").status_code,
+        api_client.post(f"{API}runs/", {"cohort": matching_cohort.cohort.pk},
+                        format="json").status_code,
         api_client.get(f"{API}runs/").status_code,
         api_client.get(f"{API}runs/{run.pk}/").status_code,
         api_client.get(f"{API}runs/{run.pk}/proposals/").status_code,
@@ -347,8 +353,8 @@ def test_executives_get_nothing_from_my_pairs(api_client, executive_user):
 
 # --- swaps and manual pairs ------------------------------------------------------------------
 
-def test_swap_through_the_api_locks_both_new_pairs(built, start_run, admin_api):
-    run = start_run(built.cohort)
+def test_swap_through_the_api_locks_both_new_pairs(matching_cohort, start_run, admin_api):
+    run = start_run(matching_cohort.cohort)
     first, second = Proposal.objects.filter(run=run).order_by("pk")[:2]
 
     response = admin_api.post(f"{API}runs/{run.pk}/swap/",
@@ -361,10 +367,10 @@ def test_swap_through_the_api_locks_both_new_pairs(built, start_run, admin_api):
         (second.mentor_id, first.mentee_id), (first.mentor_id, second.mentee_id)}
 
 
-def test_assess_gives_the_live_score_and_changes_nothing(built, admin_api):
-    mentor, mentee = built.mentors[0], built.mentees[0]
+def test_assess_gives_the_live_score_and_changes_nothing(matching_cohort, admin_api):
+    mentor, mentee = matching_cohort.mentors[0], matching_cohort.mentees[0]
 
-    response = admin_api.post(f"{API}cohorts/{built.cohort.pk}/assess/",
+    response = admin_api.post(f"{API}cohorts/{matching_cohort.cohort.pk}/assess/",
                               {"mentor": mentor.pk, "mentee": mentee.pk}, format="json")
 
     body = response.json()
@@ -375,12 +381,12 @@ def test_assess_gives_the_live_score_and_changes_nothing(built, admin_api):
     assert not PairDecision.objects.exists()
 
 
-def test_a_manual_lock_that_breaks_a_rule_needs_a_reason(built, admin_api):
-    mentor, mentee = built.mentors[0], built.mentees[0]
+def test_a_manual_lock_that_breaks_a_rule_needs_a_reason(matching_cohort, admin_api):
+    mentor, mentee = matching_cohort.mentors[0], matching_cohort.mentees[0]
     mentee.profile.department = mentor.profile.department = "Finance"
     mentee.profile.save()
     mentor.profile.save()
-    url = f"{API}cohorts/{built.cohort.pk}/locks/"
+    url = f"{API}cohorts/{matching_cohort.cohort.pk}/locks/"
 
     refused = admin_api.post(url, {"mentor": mentor.pk, "mentee": mentee.pk}, format="json")
     assert refused.status_code == 400
@@ -395,12 +401,13 @@ def test_a_manual_lock_that_breaks_a_rule_needs_a_reason(built, admin_api):
     assert decision.broken_rules != []
 
 
-def test_a_participant_of_another_cohort_is_not_found(built, admin_api, scoped):
-    stranger = CohortFactory(program=built.cohort.program, status="matching")
+def test_a_participant_of_another_cohort_is_not_found(matching_cohort, admin_api,
+                                                      scoped_organization):
+    stranger = CohortFactory(program=matching_cohort.cohort.program, status="matching")
     outsider = ParticipantFactory(cohort=stranger, role="mentee")
 
-    response = admin_api.post(f"{API}cohorts/{built.cohort.pk}/assess/",
-                              {"mentor": built.mentors[0].pk, "mentee": outsider.pk},
+    response = admin_api.post(f"{API}cohorts/{matching_cohort.cohort.pk}/assess/",
+                              {"mentor": matching_cohort.mentors[0].pk, "mentee": outsider.pk},
                               format="json")
 
     assert response.status_code == 404

@@ -114,11 +114,11 @@ def test_an_unknown_time_zone_falls_back_to_utc():
 # --- My pairs and the introduction email ---------------------------------------------------------
 
 @pytest.fixture
-def tokyo_pair(scoped, admin_user, django_capture_on_commit_callbacks):
+def tokyo_pair(scoped_organization, admin_user, django_capture_on_commit_callbacks):
     """An active cohort's pair, published through the manual-pair service (an introduction
     for both): Mina (mentor, Tokyo) and Lars (mentee, London), whose admin explanation carries
     a lock and a broken rule."""
-    program = ProgramFactory(organization=scoped, name="Digital skills")
+    program = ProgramFactory(organization=scoped_organization, name="Digital skills")
     cohort = CohortFactory(program=program, status=CohortStatus.ACTIVE,
                            start_date=dt.date(2027, 1, 11), end_date=dt.date(2027, 6, 30))
     mina = matching_participant(
@@ -209,8 +209,8 @@ def test_the_introduction_email_gives_each_person_the_friendly_reasons(tokyo_pai
 
 @pytest.mark.django_db
 def test_my_pairs_uses_the_same_number_of_queries_for_one_and_three_pairs(
-        scoped, client, django_assert_num_queries):
-    program = ProgramFactory(organization=scoped)
+        scoped_organization, client, django_assert_num_queries):
+    program = ProgramFactory(organization=scoped_organization)
     cohort = CohortFactory(program=program, status=CohortStatus.ACTIVE)
     mentor = matching_participant(cohort, role=ParticipantRole.MENTOR, name="Busy Mentor",
                                   level=1, department="Tech", teaches=[("AI tools", 3)])
@@ -218,7 +218,8 @@ def test_my_pairs_uses_the_same_number_of_queries_for_one_and_three_pairs(
     def add_pair(k: int) -> None:
         mentee = matching_participant(cohort, role=ParticipantRole.MENTEE, name=f"Lead {k}",
                                       level=5, department="Ops", learns=[("AI tools", 2)])
-        Pair.objects.create(organization=scoped, cohort=cohort, mentor=mentor, mentee=mentee)
+        Pair.objects.create(organization=scoped_organization, cohort=cohort, mentor=mentor,
+                            mentee=mentee)
 
     client.force_login(mentor.membership.user)
     url = reverse("matching:my_pairs", kwargs={"org_slug": "acme"})

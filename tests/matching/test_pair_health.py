@@ -111,8 +111,8 @@ def test_the_source_registered_last_is_read_and_the_previous_one_is_returned():
 # --- the page -----------------------------------------------------------------------------------
 
 @pytest.fixture
-def built(scoped):
-    return live_cohort(scoped, mentors=4, mentees=4, started_days_ago=45)
+def active_cohort(scoped_organization):
+    return live_cohort(scoped_organization, mentors=4, mentees=4, started_days_ago=45)
 
 
 def since_the_start(cohort, pairs: list[Pair]) -> list[Pair]:
@@ -126,9 +126,10 @@ def since_the_start(cohort, pairs: list[Pair]) -> list[Pair]:
 
 
 @pytest.fixture
-def pairs(built):
-    return since_the_start(built.cohort, [
-        PairFactory(cohort=built.cohort, mentor=built.mentors[i], mentee=built.mentees[i])
+def pairs(active_cohort):
+    return since_the_start(active_cohort.cohort, [
+        PairFactory(cohort=active_cohort.cohort, mentor=active_cohort.mentors[i],
+                    mentee=active_cohort.mentees[i])
         for i in range(3)])
 
 
@@ -142,9 +143,9 @@ def rows_of(response) -> list[tuple[int, str]]:
     return [(row.pair_id, row.health.status) for row in response.context["rows"]]
 
 
-def test_without_sessions_every_pair_shows_no_sessions_yet(admin_client, built, pairs):
+def test_without_sessions_every_pair_shows_no_sessions_yet(admin_client, active_cohort, pairs):
     with activity_source(fixed_activity({})):
-        response = admin_client.get(health_url(built.cohort))
+        response = admin_client.get(health_url(active_cohort.cohort))
 
     assert response.status_code == 200
     body = response.content.decode()
@@ -154,8 +155,8 @@ def test_without_sessions_every_pair_shows_no_sessions_yet(admin_client, built, 
     assert "0 / 3" in body
 
 
-def test_each_pair_shows_its_counts_from_the_sessions(admin_client, built, pairs):
-    today = lifecycle.organization_today(built.cohort.organization)
+def test_each_pair_shows_its_counts_from_the_sessions(admin_client, active_cohort, pairs):
+    today = lifecycle.organization_today(active_cohort.cohort.organization)
     on_track, slipping, _ = pairs
     source = fixed_activity({
         on_track.pk: PairActivity(sessions_held=3, last_session=today - dt.timedelta(days=2),
@@ -163,7 +164,7 @@ def test_each_pair_shows_its_counts_from_the_sessions(admin_client, built, pairs
         slipping.pk: PairActivity(sessions_held=2, last_session=today - dt.timedelta(days=5)),
     })
     with activity_source(source):
-        response = admin_client.get(health_url(built.cohort, sort="attention"))
+        response = admin_client.get(health_url(active_cohort.cohort, sort="attention"))
 
     statuses = dict(rows_of(response))
     assert statuses == {on_track.pk: health.ON_TRACK, slipping.pk: health.SLIPPING,
@@ -177,19 +178,19 @@ def test_each_pair_shows_its_counts_from_the_sessions(admin_client, built, pairs
         "end_requested": 0}
 
 
-def test_filters_and_sort_live_in_the_query_string(admin_client, built, pairs, admin_user):
+def test_filters_and_sort_live_in_the_query_string(admin_client, active_cohort, pairs, admin_user):
     lifecycle.pair_pause(pair=pairs[0], actor=admin_user, as_admin=True,
-                         until=lifecycle.organization_today(built.cohort.organization)
+                         until=lifecycle.organization_today(active_cohort.cohort.organization)
                          + dt.timedelta(days=9))
     lifecycle.pair_end(pair=pairs[1], actor=admin_user, reason=PairEndReason.GOALS_COMPLETED)
     mentee_name = pairs[2].mentee.membership.user.display_name
 
     with activity_source(fixed_activity({})):
-        paused = admin_client.get(health_url(built.cohort, health="paused"))
-        ended = admin_client.get(health_url(built.cohort, health="ended"))
-        found = admin_client.get(health_url(built.cohort, q=mentee_name.split()[1]))
-        by_mentee = admin_client.get(health_url(built.cohort, sort="-mentee"))
-        bad = admin_client.get(health_url(built.cohort, health="great"))
+        paused = admin_client.get(health_url(active_cohort.cohort, health="paused"))
+        ended = admin_client.get(health_url(active_cohort.cohort, health="ended"))
+        found = admin_client.get(health_url(active_cohort.cohort, q=mentee_name.split()[1]))
+        by_mentee = admin_client.get(health_url(active_cohort.cohort, sort="-mentee"))
+        bad = admin_client.get(health_url(active_cohort.cohort, health="great"))
 
     assert rows_of(paused) == [(pairs[0].pk, health.PAUSED)]
     assert rows_of(ended) == [(pairs[1].pk, health.ENDED)]
@@ -199,11 +200,11 @@ def test_filters_and_sort_live_in_the_query_string(admin_client, built, pairs, a
     assert by_mentee.status_code == 400  # "-mentee" is not a sort: refused, not guessed
 
 
-def test_fifty_pairs_a_page(admin_client, scoped):
-    built = live_cohort(scoped, mentors=1, mentees=0)
-    cohort = built.cohort
+def test_fifty_pairs_a_page(admin_client, scoped_organization):
+    active_cohort = live_cohort(scoped_organization, mentors=1, mentees=0)
+    cohort = active_cohort.cohort
     for _ in range(51):
-        PairFactory(cohort=cohort, mentor=built.mentors[0],
+        PairFactory(cohort=cohort, mentor=active_cohort.mentors[0],
                     mentee=ParticipantFactory(cohort=cohort, role=ParticipantRole.MENTEE))
 
     with activity_source(fixed_activity({})):
@@ -225,13 +226,13 @@ def _page_queries(client, url) -> int:
     return len(queries.captured_queries)
 
 
-def test_the_page_uses_the_same_queries_for_1_and_20_pairs(admin_client, scoped,
+def test_the_page_uses_the_same_queries_for_1_and_20_pairs(admin_client, scoped_organization,
                                                            django_assert_num_queries):
-    built = live_cohort(scoped, mentors=1, mentees=0)
-    cohort = built.cohort
+    active_cohort = live_cohort(scoped_organization, mentors=1, mentees=0)
+    cohort = active_cohort.cohort
 
     def add_pair():
-        return PairFactory(cohort=cohort, mentor=built.mentors[0],
+        return PairFactory(cohort=cohort, mentor=active_cohort.mentors[0],
                            mentee=ParticipantFactory(cohort=cohort, role=ParticipantRole.MENTEE))
 
     with activity_source(sessions_activity):
@@ -258,7 +259,8 @@ SENTINELS = {"summary": "SENTINEL-SUMMARY-7f3a", "note": "SENTINEL-NOTE-91bc",
              "outcome": "SENTINEL-OUTCOME-3d3d", "action item": "SENTINEL-ACTION-6f6f"}
 
 
-def test_pair_health_never_shows_what_the_pair_wrote_or_a_rating(admin_client, built, pairs):
+def test_pair_health_never_shows_what_the_pair_wrote_or_a_rating(admin_client, active_cohort,
+                                                                 pairs):
     from tests.factories.sessions import (
         ActionItemFactory,
         CommitmentFactory,
@@ -278,13 +280,13 @@ def test_pair_health_never_shows_what_the_pair_wrote_or_a_rating(admin_client, b
                       outcome_note=SENTINELS["outcome"])
     ActionItemFactory(session=session, text=SENTINELS["action item"])
     SessionRatingFactory(session=session, value=2)
-    slug = built.cohort.organization.slug
-    urls = [health_url(built.cohort), health_url(built.cohort, q="Leader"),
+    slug = active_cohort.cohort.organization.slug
+    urls = [health_url(active_cohort.cohort), health_url(active_cohort.cohort, q="Leader"),
             reverse("matching:pair_health_csv", kwargs={"org_slug": slug,
-                                                         "cohort_pk": built.cohort.pk}),
+                                                         "cohort_pk": active_cohort.cohort.pk}),
             reverse("matching:pair_hr", kwargs={"org_slug": slug, "pair_pk": pair.pk}),
             reverse("api_matching_pair_health", kwargs={"org_slug": slug,
-                                                         "cohort_pk": built.cohort.pk}),
+                                                         "cohort_pk": active_cohort.cohort.pk}),
             reverse("api_matching_pair", kwargs={"org_slug": slug, "pair_pk": pair.pk})]
 
     with activity_source(registered_or_sessions_activity()):
@@ -306,7 +308,8 @@ def test_pair_health_never_shows_what_the_pair_wrote_or_a_rating(admin_client, b
 
 # --- the CSV export -----------------------------------------------------------------------------
 
-def test_the_export_has_every_filtered_pair_with_formula_cells_neutralised(admin_client, built,
+def test_the_export_has_every_filtered_pair_with_formula_cells_neutralised(admin_client,
+                                                                           active_cohort,
                                                                            pairs):
     user = pairs[0].mentor.membership.user
     user.full_name = '=HYPERLINK("https://evil.example","Click")'
@@ -315,7 +318,8 @@ def test_the_export_has_every_filtered_pair_with_formula_cells_neutralised(admin
     with activity_source(fixed_activity({})):
         response = admin_client.get(
             reverse("matching:pair_health_csv", kwargs={
-                "org_slug": built.cohort.organization.slug, "cohort_pk": built.cohort.pk})
+                "org_slug": active_cohort.cohort.organization.slug,
+                "cohort_pk": active_cohort.cohort.pk})
             + "?sort=mentor")
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -334,9 +338,9 @@ def pair_url(pair, name="matching:pair_hr") -> str:
     return reverse(name, kwargs={"org_slug": pair.organization.slug, "pair_pk": pair.pk})
 
 
-def test_hr_nudges_a_pair_from_the_list_once_a_week(admin_client, built, pairs, mailoutbox,
+def test_hr_nudges_a_pair_from_the_list_once_a_week(admin_client, active_cohort, pairs, mailoutbox,
                                                     django_capture_on_commit_callbacks):
-    back = health_url(built.cohort, health="at_risk")
+    back = health_url(active_cohort.cohort, health="at_risk")
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(pair_url(pairs[0], "matching:pair_hr_nudge"),
                                      {"next": back})
@@ -409,52 +413,53 @@ def test_hr_ends_a_pair_with_a_reason_on_the_web(admin_client, pairs, mailoutbox
     assert len(mailoutbox) == 2
 
 
-def test_hr_repairs_with_the_live_score_and_broken_rules(admin_client, built, pairs,
+def test_hr_repairs_with_the_live_score_and_broken_rules(admin_client, active_cohort, pairs,
                                                          mailoutbox,
                                                          django_capture_on_commit_callbacks):
     same_department = matching_participant(
-        built.cohort, role=ParticipantRole.MENTOR, name="Fin Junior", level=1,
+        active_cohort.cohort, role=ParticipantRole.MENTOR, name="Fin Junior", level=1,
         department="Finance", teaches=[("AI tools", 3)], learns=[("Strategy", 2)])
     url = pair_url(pairs[0], "matching:pair_hr_repair")
 
     found = admin_client.get(url, {"mentor_q": "Fin Jun"})
     assert "Fin Junior" in found.content.decode()
-    checked = admin_client.get(url, {"mentor": same_department.pk, "mentee": built.mentees[3].pk})
+    checked = admin_client.get(url, {"mentor": same_department.pk,
+                                     "mentee": active_cohort.mentees[3].pk})
     body = checked.content.decode()
     assessed = checked.context["assessments"]
     assert [(m.pk, e.pk) for m, e, _ in assessed] == [
-        (same_department.pk, pairs[0].mentee_id), (pairs[0].mentor_id, built.mentees[3].pk)]
+        (same_department.pk, pairs[0].mentee_id), (pairs[0].mentor_id, active_cohort.mentees[3].pk)]
     assert f"Score {assessed[0][2].score:.2f}" in body
     assert "Breaks a rule:" in body
     assert assessed[0][2].broken_rules
     assert assessed[1][2].broken_rules == []
 
     refused = admin_client.post(url, {"mentor": same_department.pk,
-                                      "mentee": built.mentees[3].pk})
+                                      "mentee": active_cohort.mentees[3].pk})
     assert refused.status_code == 400
     assert "Give an override reason to re-pair anyway." in refused.content.decode()
     assert Pair.objects.get(pk=pairs[0].pk).status == PairStatus.ACTIVE
 
     with django_capture_on_commit_callbacks(execute=True):
         done = admin_client.post(url, {"mentor": same_department.pk,
-                                       "mentee": built.mentees[3].pk,
+                                       "mentee": active_cohort.mentees[3].pk,
                                        "override_reason": "Different teams"})
     assert done.status_code == 302
     assert Pair.objects.get(pk=pairs[0].pk).end_reason == PairEndReason.RE_PAIRED
     new = Pair.objects.filter(repaired_from=pairs[0]).order_by("pk")
     assert [(p.mentor_id, p.mentee_id) for p in new] == [
-        (same_department.pk, pairs[0].mentee_id), (pairs[0].mentor_id, built.mentees[3].pk)]
+        (same_department.pk, pairs[0].mentee_id), (pairs[0].mentor_id, active_cohort.mentees[3].pk)]
 
 
 # --- the people's own actions ----------------------------------------------------------------
 
 @pytest.fixture
-def my_pair(built, member_user):
+def my_pair(active_cohort, member_user):
     """A pair whose mentee is the member of the ``member_client``."""
     membership = member_user.memberships.get()
-    mentee = ParticipantFactory(cohort=built.cohort, membership=membership,
+    mentee = ParticipantFactory(cohort=active_cohort.cohort, membership=membership,
                                 role=ParticipantRole.MENTEE)
-    return PairFactory(cohort=built.cohort, mentor=built.mentors[3], mentee=mentee)
+    return PairFactory(cohort=active_cohort.cohort, mentor=active_cohort.mentors[3], mentee=mentee)
 
 
 def test_a_participant_pauses_and_resumes_from_my_pairs(member_client, my_pair, mailoutbox,
@@ -509,10 +514,11 @@ def test_someone_elses_pair_is_a_404_and_changes_nothing(member_client, pairs, d
 
 # --- the API ----------------------------------------------------------------------------------
 
-def test_api_pair_health_is_paginated_and_filtered(api_client, admin_user, built, pairs):
+def test_api_pair_health_is_paginated_and_filtered(api_client, admin_user, active_cohort, pairs):
     api_client.force_authenticate(admin_user)
-    url = reverse("api_matching_pair_health", kwargs={"org_slug": built.cohort.organization.slug,
-                                                       "cohort_pk": built.cohort.pk})
+    url = reverse("api_matching_pair_health",
+                  kwargs={"org_slug": active_cohort.cohort.organization.slug,
+                                                       "cohort_pk": active_cohort.cohort.pk})
     lifecycle.pair_end(pair=pairs[1], actor=admin_user, reason=PairEndReason.OTHER,
                        note="Moved to another country")
 
@@ -555,10 +561,10 @@ def test_api_lifecycle_actions_for_hr(api_client, admin_user, pairs):
     assert [e["kind"] for e in ended.json()["history"]] == ["ended"]
 
 
-def test_api_repair_assess_then_repair(api_client, admin_user, built, pairs):
+def test_api_repair_assess_then_repair(api_client, admin_user, active_cohort, pairs):
     api_client.force_authenticate(admin_user)
-    slug = built.cohort.organization.slug
-    body = {"mentor": built.mentors[3].pk, "mentee": built.mentees[3].pk}
+    slug = active_cohort.cohort.organization.slug
+    body = {"mentor": active_cohort.mentors[3].pk, "mentee": active_cohort.mentees[3].pk}
 
     assessed = api_client.post(reverse("api_matching_pair_repair_assess", kwargs={
         "org_slug": slug, "pair_pk": pairs[0].pk}), body, format="json")
@@ -569,14 +575,16 @@ def test_api_repair_assess_then_repair(api_client, admin_user, built, pairs):
 
     assert assessed.status_code == 200
     assert [(a["mentor"], a["mentee"]) for a in assessed.json()] == [
-        (built.mentors[3].pk, pairs[0].mentee_id), (pairs[0].mentor_id, built.mentees[3].pk)]
+        (active_cohort.mentors[3].pk, pairs[0].mentee_id), (pairs[0].mentor_id,
+                                                            active_cohort.mentees[3].pk)]
     assert unknown.status_code == 400
     assert unknown.json() == {"mentor": ["No enrolled mentor of this cohort has the id 987654."]}
     assert repaired.status_code == 200, repaired.content
     assert repaired.json()["ended"]["status"] == "ended"
     assert [(p["mentor"]["participant_id"], p["mentee"]["participant_id"])
             for p in repaired.json()["created"]] == [
-        (built.mentors[3].pk, pairs[0].mentee_id), (pairs[0].mentor_id, built.mentees[3].pk)]
+        (active_cohort.mentors[3].pk, pairs[0].mentee_id), (pairs[0].mentor_id,
+                                                            active_cohort.mentees[3].pk)]
 
 
 def test_api_participants_pause_and_ask_to_end_their_own_pair_only(api_client, member_user,
@@ -605,15 +613,16 @@ def test_api_participants_pause_and_ask_to_end_their_own_pair_only(api_client, m
 
 
 def test_the_member_of_a_pair_sees_no_other_pair_in_the_health_api(api_client, member_user,
-                                                                    built):
+                                                                    active_cohort):
     api_client.force_authenticate(member_user)
-    url = reverse("api_matching_pair_health", kwargs={"org_slug": built.cohort.organization.slug,
-                                                       "cohort_pk": built.cohort.pk})
+    url = reverse("api_matching_pair_health",
+                  kwargs={"org_slug": active_cohort.cohort.organization.slug,
+                                                       "cohort_pk": active_cohort.cohort.pk})
 
     assert api_client.get(url).status_code == 403
 
 
-def test_pending_nudges_are_withdrawn_when_the_pair_ends(built, pairs, admin_user):
+def test_pending_nudges_are_withdrawn_when_the_pair_ends(active_cohort, pairs, admin_user):
     lifecycle.pair_nudge(pair=pairs[0], actor=admin_user)  # queued, not sent (no on_commit)
     assert Notification.objects.filter(kind="pair_nudge",
                                        status=Notification.Status.PENDING).count() == 2
@@ -624,18 +633,19 @@ def test_pending_nudges_are_withdrawn_when_the_pair_ends(built, pairs, admin_use
         "status", flat=True)) == {Notification.Status.SKIPPED}
 
 
-def test_another_organizations_pairs_never_show(admin_client, built, pairs, other_organization):
+def test_another_organizations_pairs_never_show(admin_client, active_cohort, pairs,
+                                                other_organization):
     with organization_scope(other_organization):
         elsewhere = live_cohort(other_organization, mentors=1, mentees=1, name="Elsewhere")
         other_pair = PairFactory(cohort=elsewhere.cohort, mentor=elsewhere.mentors[0],
                                  mentee=elsewhere.mentees[0])
     through_acme = reverse("matching:pair_hr", kwargs={
-        "org_slug": built.cohort.organization.slug, "pair_pk": other_pair.pk})
+        "org_slug": active_cohort.cohort.organization.slug, "pair_pk": other_pair.pk})
 
     assert admin_client.get(through_acme).status_code == 404
     assert admin_client.get(pair_url(other_pair)).status_code == 404
     with activity_source(fixed_activity({})):
-        listed = admin_client.get(health_url(built.cohort))
+        listed = admin_client.get(health_url(active_cohort.cohort))
     assert other_pair.pk not in {pk for pk, _ in rows_of(listed)}
 
 

@@ -25,9 +25,9 @@ from matching.models import (
     PairStatus,
 )
 from matching.signals import pair_ended
+from programs.enrollment import participant_update
 from programs.models import CohortStatus, ParticipantRole, ParticipantStatus
 from programs.services import cohort_transition
-from programs.services.participants import participant_update
 from tests.factories.accounts import MembershipFactory, NotificationPreferenceFactory
 from tests.factories.matching import (
     PairEventFactory,
@@ -57,8 +57,8 @@ class World:
 
 
 @pytest.fixture
-def world(scoped, admin_user, executive_user):
-    built = live_cohort(scoped, mentors=2, mentees=2)
+def world(scoped_organization, admin_user, executive_user):
+    built = live_cohort(scoped_organization, mentors=2, mentees=2)
     pair = PairFactory(cohort=built.cohort, mentor=built.mentors[0], mentee=built.mentees[0])
     return World(cohort=built.cohort, pair=pair, mentor=built.mentors[0],
                  mentee=built.mentees[0], spare_mentor=built.mentors[1],

@@ -36,13 +36,14 @@ def publish(admin_user, django_capture_on_commit_callbacks):
     return run_publish
 
 
-def _everyone(built) -> list[str]:
-    return sorted(p.membership.user.email for p in [*built.mentors, *built.mentees])
+def _everyone(matching_cohort) -> list[str]:
+    return sorted(p.membership.user.email for p in [*matching_cohort.mentors,
+                                                    *matching_cohort.mentees])
 
 
 def test_publishing_creates_pairs_activates_the_cohort_and_introduces_everyone_once(
-        built, start_run, publish, mailoutbox, admin_user):
-    run = start_run(built.cohort)
+        matching_cohort, start_run, publish, mailoutbox, admin_user):
+    run = start_run(matching_cohort.cohort)
     proposals = {(p.mentor_id, p.mentee_id): p for p in Proposal.objects.filter(run=run)}
 
     # when the admin publishes the run
@@ -50,18 +51,18 @@ def test_publishing_creates_pairs_activates_the_cohort_and_introduces_everyone_o
 
     # then each proposal became an active pair of the cohort …
     assert len(pairs) == 6
-    stored = Pair.objects.filter(cohort=built.cohort)
+    stored = Pair.objects.filter(cohort=matching_cohort.cohort)
     assert {(p.mentor_id, p.mentee_id) for p in stored} == set(proposals)
     for pair in stored:
         proposal = proposals[(pair.mentor_id, pair.mentee_id)]
         assert (pair.status, pair.run_id, pair.score, pair.explanation, pair.created_by) == (
             PairStatus.ACTIVE, run.pk, proposal.score, proposal.explanation, admin_user)
     # … the cohort is active and the run is marked published …
-    assert Cohort.objects.get(pk=built.cohort.pk).status == CohortStatus.ACTIVE
+    assert Cohort.objects.get(pk=matching_cohort.cohort.pk).status == CohortStatus.ACTIVE
     run.refresh_from_db()
     assert run.published_at is not None
     # … and both people of every pair got exactly one introduction, naming their partner
-    assert sorted(m.to[0] for m in mailoutbox) == _everyone(built)
+    assert sorted(m.to[0] for m in mailoutbox) == _everyone(matching_cohort)
     leader = next(m for m in mailoutbox if m.to == ["leader5@acme.example"])
     assert leader.subject == "Meet your Digital skills for leaders partner: Mentor 1"
     assert "You are paired with Mentor 1, Graduate Analyst (Technology), as your mentor " \
@@ -71,25 +72,26 @@ def test_publishing_creates_pairs_activates_the_cohort_and_introduces_everyone_o
     assert login_link_read(token).target == "/o/acme/matching/mine/"
 
 
-def test_publishing_twice_creates_no_more_pairs_and_sends_no_more_email(built, start_run,
+def test_publishing_twice_creates_no_more_pairs_and_sends_no_more_email(matching_cohort, start_run,
                                                                         publish, mailoutbox):
-    run = start_run(built.cohort)
+    run = start_run(matching_cohort.cohort)
     first = publish(run)
 
     second = publish(run)
 
     assert sorted(p.pk for p in second) == sorted(p.pk for p in first)
-    assert Pair.objects.filter(cohort=built.cohort).count() == 6
+    assert Pair.objects.filter(cohort=matching_cohort.cohort).count() == 6
     assert len(mailoutbox) == 12
-    assert sorted(m.to[0] for m in mailoutbox) == _everyone(built)
+    assert sorted(m.to[0] for m in mailoutbox) == _everyone(matching_cohort)
     assert Notification.objects.filter(kind="pair_introduction").count() == 12
 
 
-def test_a_pair_rejected_after_the_run_is_not_published(built, start_run, publish, admin_user,
+def test_a_pair_rejected_after_the_run_is_not_published(matching_cohort, start_run, publish,
+                                                        admin_user,
                                                         mailoutbox):
-    run = start_run(built.cohort)
+    run = start_run(matching_cohort.cohort)
     rejected = Proposal.objects.filter(run=run).order_by("pk").first()
-    decision_services.decision_set(cohort=built.cohort, mentor=rejected.mentor,
+    decision_services.decision_set(cohort=matching_cohort.cohort, mentor=rejected.mentor,
                                    mentee=rejected.mentee, kind=DecisionKind.REJECT,
                                    actor=admin_user)
 
@@ -100,21 +102,21 @@ def test_a_pair_rejected_after_the_run_is_not_published(built, start_run, publis
     assert len(mailoutbox) == 10
 
 
-def test_only_a_finished_run_can_be_published(built, publish):
-    run = MatchingRunFactory(cohort=built.cohort)
+def test_only_a_finished_run_can_be_published(matching_cohort, publish):
+    run = MatchingRunFactory(cohort=matching_cohort.cohort)
 
     with pytest.raises(ValidationError) as raised:
         publish(run)
 
     assert raised.value.messages == ["Only a finished run can be published."]
     assert Pair.objects.count() == 0
-    assert Cohort.objects.get(pk=built.cohort.pk).status == CohortStatus.MATCHING
+    assert Cohort.objects.get(pk=matching_cohort.cohort.pk).status == CohortStatus.MATCHING
 
 
-def test_an_older_run_cannot_be_published_once_the_cohort_is_active(built, start_run,
+def test_an_older_run_cannot_be_published_once_the_cohort_is_active(matching_cohort, start_run,
                                                                     publish):
-    older = start_run(built.cohort)
-    newer = start_run(built.cohort)
+    older = start_run(matching_cohort.cohort)
+    newer = start_run(matching_cohort.cohort)
     publish(newer)
 
     with pytest.raises(ValidationError) as raised:
@@ -125,35 +127,37 @@ def test_an_older_run_cannot_be_published_once_the_cohort_is_active(built, start
     assert Pair.objects.filter(run=older).count() == 0
 
 
-def test_the_cohort_cannot_go_active_without_published_pairs(built, admin_user):
+def test_the_cohort_cannot_go_active_without_published_pairs(matching_cohort, admin_user):
     assert publishing_services._has_published_pairs in lifecycle._activation_checks
 
     with pytest.raises(ValidationError) as raised:
-        cohort_transition(cohort=built.cohort, to_status=CohortStatus.ACTIVE, actor=admin_user)
+        cohort_transition(cohort=matching_cohort.cohort, to_status=CohortStatus.ACTIVE,
+                          actor=admin_user)
 
     assert raised.value.messages == ["Publish pairs before activating the cohort."]
-    assert Cohort.objects.get(pk=built.cohort.pk).status == CohortStatus.MATCHING
+    assert Cohort.objects.get(pk=matching_cohort.cohort.pk).status == CohortStatus.MATCHING
 
 
-def test_publish_from_the_review_page(built, start_run, admin_client, mailoutbox,
+def test_publish_from_the_review_page(matching_cohort, start_run, admin_client, mailoutbox,
                                       django_capture_on_commit_callbacks):
-    run = start_run(built.cohort)
+    run = start_run(matching_cohort.cohort)
     url = reverse("matching:run_publish", kwargs={"org_slug": "acme", "run_pk": run.pk})
 
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(url, {"confirm": "on"}, follow=True)
 
     assert response.redirect_chain == [(reverse("matching:cohort_runs", kwargs={
-        "org_slug": "acme", "cohort_pk": built.cohort.pk}), 302)]
+        "org_slug": "acme", "cohort_pk": matching_cohort.cohort.pk}), 302)]
     assert [str(m) for m in response.context["messages"]] == [
         "Published 6 pairs; the cohort is active and introduction emails are on their way to "
         "the people paired."]
     assert len(mailoutbox) == 12
 
 
-def test_publish_through_the_api_twice(built, start_run, api_client, admin_user, mailoutbox,
+def test_publish_through_the_api_twice(matching_cohort, start_run, api_client, admin_user,
+                                       mailoutbox,
                                        django_capture_on_commit_callbacks):
-    run = start_run(built.cohort)
+    run = start_run(matching_cohort.cohort)
     api_client.force_login(admin_user)
     url = f"/api/v1/o/acme/matching/runs/{run.pk}/publish/"
 
@@ -170,11 +174,12 @@ def test_publish_through_the_api_twice(built, start_run, api_client, admin_user,
 
 # --- my pairs ------------------------------------------------------------------------------------
 
-def test_participants_see_only_their_own_pair_on_my_pairs(built, start_run, publish, client):
-    run = start_run(built.cohort)
+def test_participants_see_only_their_own_pair_on_my_pairs(matching_cohort, start_run, publish,
+                                                          client):
+    run = start_run(matching_cohort.cohort)
     publish(run)
     pair = Pair.objects.select_related("mentor__membership__user", "mentee__membership__user") \
-        .get(mentee=built.mentees[4])
+        .get(mentee=matching_cohort.mentees[4])
     url = reverse("matching:my_pairs", kwargs={"org_slug": "acme"})
 
     for me, partner, role in ((pair.mentee, pair.mentor, "your mentor"),
@@ -186,13 +191,14 @@ def test_participants_see_only_their_own_pair_on_my_pairs(built, start_run, publ
         assert [card.partner.pk for card in response.context["cards"]] == [partner.pk]
         assert f"<bdi>{partner.membership.user.full_name}</bdi> <span class=\"badge " \
                f"text-bg-secondary\">{role}</span>" in page
-        others = {p.membership.user.full_name for p in [*built.mentors, *built.mentees]} - {
+        others = {p.membership.user.full_name for p in [*matching_cohort.mentors,
+                                                        *matching_cohort.mentees]} - {
             me.membership.user.full_name, partner.membership.user.full_name}
         assert not [name for name in others if f">{name}</bdi> <span" in page]
 
 
-def test_my_pairs_page_for_someone_without_a_pair(built, client):
-    client.force_login(built.mentors[0].membership.user)
+def test_my_pairs_page_for_someone_without_a_pair(matching_cohort, client):
+    client.force_login(matching_cohort.mentors[0].membership.user)
 
     response = client.get(reverse("matching:my_pairs", kwargs={"org_slug": "acme"}))
 
@@ -208,47 +214,52 @@ def test_executives_cannot_open_my_pairs(client, executive_user):
     assert response.status_code == 403
 
 
-def test_a_run_that_misses_a_pair_locked_after_it_is_refused(built, start_run, publish,
+def test_a_run_that_misses_a_pair_locked_after_it_is_refused(matching_cohort, start_run, publish,
                                                              admin_user, mailoutbox):
-    run = start_run(built.cohort)
+    run = start_run(matching_cohort.cohort)
     proposal = Proposal.objects.filter(run=run).first()
-    other_mentor = next(m for m in built.mentors if m.pk != proposal.mentor_id)
+    other_mentor = next(m for m in matching_cohort.mentors if m.pk != proposal.mentor_id)
     # given a lock, made after the run, on a pair the run did not propose
-    decision_services.decision_set(cohort=built.cohort, mentor=other_mentor, mentee=proposal.mentee,
+    decision_services.decision_set(cohort=matching_cohort.cohort, mentor=other_mentor,
+                                   mentee=proposal.mentee,
                                    kind=DecisionKind.LOCK, actor=admin_user,
                                    override_reason="Asked for each other")
 
     # when the admin publishes that older run, then it is refused and nothing changes
     with pytest.raises(ValidationError, match=r"1 locked pair\(s\) are not in this run"):
         publish(run)
-    assert Pair.objects.filter(cohort=built.cohort).count() == 0
-    assert Cohort.objects.get(pk=built.cohort.pk).status == CohortStatus.MATCHING
+    assert Pair.objects.filter(cohort=matching_cohort.cohort).count() == 0
+    assert Cohort.objects.get(pk=matching_cohort.cohort.pk).status == CohortStatus.MATCHING
     assert mailoutbox == []
 
 
-def test_decisions_need_the_matching_phase(built, admin_user):
-    built.cohort.status = CohortStatus.ENROLLING
-    built.cohort.save(update_fields=["status"])
+def test_decisions_need_the_matching_phase(matching_cohort, admin_user):
+    matching_cohort.cohort.status = CohortStatus.ENROLLING
+    matching_cohort.cohort.save(update_fields=["status"])
 
     with pytest.raises(ValidationError, match="matching phase; it is enrolling"):
-        decision_services.decision_set(cohort=built.cohort, mentor=built.mentors[0],
-                                       mentee=built.mentees[0], kind=DecisionKind.REJECT,
+        decision_services.decision_set(cohort=matching_cohort.cohort,
+                                       mentor=matching_cohort.mentors[0],
+                                       mentee=matching_cohort.mentees[0], kind=DecisionKind.REJECT,
                                        actor=admin_user)
 
 
-def test_a_manual_pair_is_created_directly_only_in_an_active_cohort(built, admin_user):
+def test_a_manual_pair_is_created_directly_only_in_an_active_cohort(matching_cohort, admin_user):
     with pytest.raises(ValidationError, match="lock the pair instead"):
-        publishing_services.pair_create_manual(cohort=built.cohort, mentor=built.mentors[0],
-                                               mentee=built.mentees[0], actor=admin_user)
-    assert Pair.objects.filter(cohort=built.cohort).count() == 0
+        publishing_services.pair_create_manual(cohort=matching_cohort.cohort,
+                                               mentor=matching_cohort.mentors[0],
+                                               mentee=matching_cohort.mentees[0], actor=admin_user)
+    assert Pair.objects.filter(cohort=matching_cohort.cohort).count() == 0
 
 
 def test_publishing_uses_the_same_number_of_queries_for_2_and_6_pairs(
-        built, other_organization, start_run, admin_user, django_capture_on_commit_callbacks):
+        matching_cohort, other_organization, start_run, admin_user,
+        django_capture_on_commit_callbacks):
     """Counted up to the commit; the emails are then sent one task each, by design."""
     counts = []
     for organization, cohort in (
-            (other_organization, None), (built.cohort.organization, built.cohort)):
+            (other_organization, None), (matching_cohort.cohort.organization,
+                                         matching_cohort.cohort)):
         with organization_scope(organization):
             cohort = cohort or matching_ready_cohort(organization, mentors=2, mentees=2).cohort
             run = start_run(cohort)

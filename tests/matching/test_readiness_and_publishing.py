@@ -40,19 +40,21 @@ def add_incomplete(cohort, count: int) -> list[Participant]:
 
 # --- incomplete profiles ------------------------------------------------------------------------
 
-def test_a_complete_cohort_says_so_before_the_run(built, admin_client):
-    page = cohort_page(admin_client, built.cohort)
+def test_a_complete_cohort_says_so_before_the_run(matching_cohort, admin_client):
+    page = cohort_page(admin_client, matching_cohort.cohort)
 
     assert "All 12 enrolled profiles are complete." in page
 
 
-def test_before_a_run_hr_sees_how_many_profiles_are_incomplete_and_who(built, admin_client):
-    add_incomplete(built.cohort, 23)
-    empty = matching_participant(built.cohort, role=ParticipantRole.MENTEE, name="Blank Page",
+def test_before_a_run_hr_sees_how_many_profiles_are_incomplete_and_who(matching_cohort,
+                                                                       admin_client):
+    add_incomplete(matching_cohort.cohort, 23)
+    empty = matching_participant(matching_cohort.cohort, role=ParticipantRole.MENTEE,
+                                 name="Blank Page",
                                  level=5, department="Legal", availability=[],
                                  learning_goals="", job_title="")
 
-    page = cohort_page(admin_client, built.cohort)
+    page = cohort_page(admin_client, matching_cohort.cohort)
 
     assert "24 of 36 profiles are incomplete" in page
     # the least complete first, with what is missing
@@ -68,11 +70,11 @@ def test_before_a_run_hr_sees_how_many_profiles_are_incomplete_and_who(built, ad
 
 
 def test_hr_sends_the_reminder_from_the_matching_page_once_a_week(
-        built, admin_client, mailoutbox, django_capture_on_commit_callbacks):
-    vague = add_incomplete(built.cohort, 2)
+        matching_cohort, admin_client, mailoutbox, django_capture_on_commit_callbacks):
+    vague = add_incomplete(matching_cohort.cohort, 2)
     url = reverse("matching:remind_incomplete", kwargs={"org_slug": "acme",
-                                                        "cohort_pk": built.cohort.pk})
-    back = f"/o/acme/matching/cohorts/{built.cohort.pk}/"
+                                                        "cohort_pk": matching_cohort.cohort.pk})
+    back = f"/o/acme/matching/cohorts/{matching_cohort.cohort.pk}/"
 
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(url, {"next": back}, follow=True)
@@ -89,23 +91,24 @@ def test_hr_sends_the_reminder_from_the_matching_page_once_a_week(
 
 
 def test_the_reminder_says_so_when_nobody_needs_it_and_never_leaves_the_site(
-        built, admin_client, mailoutbox, django_capture_on_commit_callbacks):
+        matching_cohort, admin_client, mailoutbox, django_capture_on_commit_callbacks):
     url = reverse("matching:remind_incomplete", kwargs={"org_slug": "acme",
-                                                        "cohort_pk": built.cohort.pk})
+                                                        "cohort_pk": matching_cohort.cohort.pk})
 
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(url, {"next": "https://evil.example/"}, follow=True)
 
-    assert response.redirect_chain == [(f"/o/acme/matching/cohorts/{built.cohort.pk}/", 302)]
+    assert response.redirect_chain == [(f"/o/acme/matching/cohorts/{matching_cohort.cohort.pk}/",
+                                        302)]
     assert "Every enrolled participant has a complete profile: nobody to remind." in \
         response.content.decode()
     assert mailoutbox == []
 
 
 def test_the_review_and_the_confirmation_show_incomplete_profiles_before_publishing(
-        built, start_run, admin_client):
-    add_incomplete(built.cohort, 1)
-    run = start_run(built.cohort)
+        matching_cohort, start_run, admin_client):
+    add_incomplete(matching_cohort.cohort, 1)
+    run = start_run(matching_cohort.cohort)
 
     review = admin_client.get(reverse("matching:run_detail", kwargs={
         "org_slug": "acme", "run_pk": run.pk})).content.decode()
@@ -119,9 +122,9 @@ def test_the_review_and_the_confirmation_show_incomplete_profiles_before_publish
 
 # --- publishing asks first ----------------------------------------------------------------------
 
-def test_the_review_links_to_a_confirmation_instead_of_publishing(built, start_run,
+def test_the_review_links_to_a_confirmation_instead_of_publishing(matching_cohort, start_run,
                                                                   admin_client):
-    run = start_run(built.cohort)
+    run = start_run(matching_cohort.cohort)
 
     page = admin_client.get(reverse("matching:run_detail", kwargs={
         "org_slug": "acme", "run_pk": run.pk})).content.decode()
@@ -131,11 +134,12 @@ def test_the_review_links_to_a_confirmation_instead_of_publishing(built, start_r
 
 
 def test_the_confirmation_counts_the_emails_that_will_go_out(
-        built, start_run, admin_client, mailoutbox, django_capture_on_commit_callbacks):
-    run = start_run(built.cohort)
+        matching_cohort, start_run, admin_client, mailoutbox, django_capture_on_commit_callbacks):
+    run = start_run(matching_cohort.cohort)
     pairs = list(run.proposals.select_related("mentor__membership__user"))
     # one pair rejected since the run, one person who turned introduction emails off
-    PairDecisionFactory(cohort=built.cohort, mentor=pairs[0].mentor, mentee=pairs[0].mentee,
+    PairDecisionFactory(cohort=matching_cohort.cohort, mentor=pairs[0].mentor,
+                        mentee=pairs[0].mentee,
                         kind=DecisionKind.REJECT)
     NotificationPreference.objects.create(user=pairs[1].mentor.membership.user,
                                           kind="pair_introduction",
@@ -155,9 +159,9 @@ def test_the_confirmation_counts_the_emails_that_will_go_out(
 
 
 def test_publishing_without_the_confirmation_sends_nothing_and_says_why(
-        built, start_run, admin_client, mailoutbox, db_snapshot,
+        matching_cohort, start_run, admin_client, mailoutbox, db_snapshot,
         django_capture_on_commit_callbacks):
-    run = start_run(built.cohort)
+    run = start_run(matching_cohort.cohort)
     before = db_snapshot()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -169,12 +173,12 @@ def test_publishing_without_the_confirmation_sends_nothing_and_says_why(
     assert "<strong>12 introduction emails</strong> will go out" in page
     assert mailoutbox == []
     assert db_snapshot() == before
-    assert Cohort.objects.get(pk=built.cohort.pk).status == CohortStatus.MATCHING
+    assert Cohort.objects.get(pk=matching_cohort.cohort.pk).status == CohortStatus.MATCHING
 
 
 def test_the_confirmation_of_a_published_run_offers_nothing_to_send(
-        built, start_run, admin_client, django_capture_on_commit_callbacks):
-    run = start_run(built.cohort)
+        matching_cohort, start_run, admin_client, django_capture_on_commit_callbacks):
+    run = start_run(matching_cohort.cohort)
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(publish_url(run), {"confirm": "on"})
 

@@ -36,9 +36,9 @@ def proposal_ids(page: str) -> list[int]:
 
 
 @pytest.fixture
-def big_run(scoped):
+def big_run(scoped_organization):
     """A finished run with 55 proposals, scores 0.01 … 0.55 (proposal k has score k/100)."""
-    run = MatchingRunFactory(cohort__program__organization=scoped, succeeded=True,
+    run = MatchingRunFactory(cohort__program__organization=scoped_organization, succeeded=True,
                              matched_count=55, mentee_count=55, mentor_count=55)
     proposals = [ProposalFactory(run=run, score=(k + 1) / 100) for k in range(55)]
     # complete profiles: the readiness panel lists nobody
@@ -63,8 +63,8 @@ def test_the_review_shows_50_pairs_a_page_best_first(big_run, admin_client):
     assert 'rel="prev" href="?page=1"' in second
 
 
-def test_filters_and_sort_live_in_the_url_and_survive_paging(scoped, admin_client):
-    run = MatchingRunFactory(cohort__program__organization=scoped, succeeded=True)
+def test_filters_and_sort_live_in_the_url_and_survive_paging(scoped_organization, admin_client):
+    run = MatchingRunFactory(cohort__program__organization=scoped_organization, succeeded=True)
     zoe = ProposalFactory(run=run, score=0.3, mentor__membership__user__full_name="ZOË Brandt")
     lukasz = ProposalFactory(run=run, score=0.9,
                              mentee__membership__user__full_name="Łukasz Nowak")
@@ -124,8 +124,8 @@ def test_htmx_gets_only_the_results_for_a_new_page(big_run, admin_client):
     assert "Manual pair" not in page
 
 
-def test_summary_cards_count_mentors_locks_and_rejections_in_sql(scoped, admin_client):
-    run = MatchingRunFactory(cohort__program__organization=scoped, succeeded=True,
+def test_summary_cards_count_mentors_locks_and_rejections_in_sql(scoped_organization, admin_client):
+    run = MatchingRunFactory(cohort__program__organization=scoped_organization, succeeded=True,
                              matched_count=3, mentee_count=4, mentor_count=5)
     first = ProposalFactory(run=run, locked=True)
     second = ProposalFactory(run=run, mentor=first.mentor)
@@ -143,8 +143,8 @@ def test_summary_cards_count_mentors_locks_and_rejections_in_sql(scoped, admin_c
 
 
 def test_review_queries_do_not_grow_with_the_run_and_never_load_its_snapshot(
-        scoped, admin_client, django_assert_num_queries):
-    run = MatchingRunFactory(cohort__program__organization=scoped, succeeded=True,
+        scoped_organization, admin_client, django_assert_num_queries):
+    run = MatchingRunFactory(cohort__program__organization=scoped_organization, succeeded=True,
                              snapshot={"mentors": ["x" * 1000] * 50})
     ProposalFactory(run=run)
     run.spare_capacity = {str(ParticipantFactory(cohort=run.cohort).pk): 1}
@@ -194,9 +194,10 @@ def people_url(cohort) -> str:
                                                           "cohort_pk": cohort.pk})
 
 
-def test_the_picker_offers_at_most_20_matches_with_title_and_department(scoped, admin_client):
-    built = matching_ready_cohort(scoped, mentors=0, mentees=0)
-    cohort = built.cohort
+def test_the_picker_offers_at_most_20_matches_with_title_and_department(scoped_organization,
+                                                                        admin_client):
+    matching_cohort = matching_ready_cohort(scoped_organization, mentors=0, mentees=0)
+    cohort = matching_cohort.cohort
     for k in range(25):
         matching_participant(cohort, role=ParticipantRole.MENTOR, name=f"Alex Kim {k:02d}",
                              level=1, department=f"Dept {k}")
@@ -215,8 +216,8 @@ def test_the_picker_offers_at_most_20_matches_with_title_and_department(scoped, 
     assert "Showing the first 20 matches: type more of the name to narrow them." in page
 
 
-def test_namesakes_are_told_apart_by_title_and_department(scoped, admin_client):
-    cohort = matching_ready_cohort(scoped, mentors=0, mentees=0).cohort
+def test_namesakes_are_told_apart_by_title_and_department(scoped_organization, admin_client):
+    cohort = matching_ready_cohort(scoped_organization, mentors=0, mentees=0).cohort
     data = matching_participant(cohort, role=ParticipantRole.MENTOR, name="Sam Lee", level=1,
                                 department="Data")
     sales = matching_participant(cohort, role=ParticipantRole.MENTOR, name="Sam Lee", level=1,
@@ -231,8 +232,8 @@ def test_namesakes_are_told_apart_by_title_and_department(scoped, admin_client):
     assert "Sales Associate · Sales" in page
 
 
-def test_the_chosen_person_stays_first_when_the_search_changes(scoped, admin_client):
-    cohort = matching_ready_cohort(scoped, mentors=0, mentees=0).cohort
+def test_the_chosen_person_stays_first_when_the_search_changes(scoped_organization, admin_client):
+    cohort = matching_ready_cohort(scoped_organization, mentors=0, mentees=0).cohort
     chosen = matching_participant(cohort, role=ParticipantRole.MENTEE, name="Nadia Haddad",
                                   level=5, department="Finance")
     other = matching_participant(cohort, role=ParticipantRole.MENTEE, name="Omar Farouk",
@@ -245,9 +246,10 @@ def test_the_chosen_person_stays_first_when_the_search_changes(scoped, admin_cli
     assert page.index(f'value="{chosen.pk}" checked') < page.index(f'value="{other.pk}"')
 
 
-def test_the_picker_needs_a_role_and_finds_nobody_of_another_cohort(scoped, admin_client):
-    cohort = matching_ready_cohort(scoped, mentors=1, mentees=1).cohort
-    elsewhere = ParticipantFactory(cohort__program__organization=scoped,
+def test_the_picker_needs_a_role_and_finds_nobody_of_another_cohort(scoped_organization,
+                                                                    admin_client):
+    cohort = matching_ready_cohort(scoped_organization, mentors=1, mentees=1).cohort
+    elsewhere = ParticipantFactory(cohort__program__organization=scoped_organization,
                                    role=ParticipantRole.MENTOR,
                                    membership__user__full_name="Mentor Elsewhere")
 
@@ -263,19 +265,20 @@ def test_the_picker_needs_a_role_and_finds_nobody_of_another_cohort(scoped, admi
     assert page.count('type="radio" name="mentor"') == 1
 
 
-def test_a_refused_manual_pair_keeps_both_choices_and_says_why(built, admin_client,
+def test_a_refused_manual_pair_keeps_both_choices_and_says_why(matching_cohort, admin_client,
                                                                db_snapshot):
-    mentor, mentee = built.mentors[0], built.mentees[0]
+    mentor, mentee = matching_cohort.mentors[0], matching_cohort.mentees[0]
     mentor.profile.department = "Finance"  # same department as the leaders: breaks a rule
     mentor.profile.save()
     url = reverse("matching:manual_pair", kwargs={"org_slug": "acme",
-                                                  "cohort_pk": built.cohort.pk})
+                                                  "cohort_pk": matching_cohort.cohort.pk})
     before = db_snapshot()
 
     response = admin_client.post(url, {"mentor": mentor.pk, "mentee": mentee.pk,
                                        "mentor_q": "Mentor 1", "mentee_q": "Leader",
                                        "override_reason": "",
-                                       "next": f"/o/acme/matching/cohorts/{built.cohort.pk}/"})
+                                       "next": "/o/acme/matching/cohorts/"
+                                               f"{matching_cohort.cohort.pk}/"})
 
     assert response.status_code == 400
     page = response.content.decode()
@@ -290,55 +293,57 @@ def test_a_refused_manual_pair_keeps_both_choices_and_says_why(built, admin_clie
 
 
 def test_a_manual_pair_with_someone_not_in_the_cohort_says_so_and_keeps_the_other(
-        built, admin_client):
-    stranger = ParticipantFactory(cohort__program__organization=built.cohort.organization,
+        matching_cohort, admin_client):
+    stranger = ParticipantFactory(cohort__program__organization=matching_cohort.cohort.organization,
                                   role=ParticipantRole.MENTOR)
     url = reverse("matching:manual_pair", kwargs={"org_slug": "acme",
-                                                  "cohort_pk": built.cohort.pk})
+                                                  "cohort_pk": matching_cohort.cohort.pk})
 
-    response = admin_client.post(url, {"mentor": stranger.pk, "mentee": built.mentees[1].pk})
+    response = admin_client.post(url, {"mentor": stranger.pk,
+                                       "mentee": matching_cohort.mentees[1].pk})
 
     assert response.status_code == 400
     page = response.content.decode()
     assert "That mentor is not an enrolled mentor of this cohort: search again and pick " \
            "one." in page
-    assert f'value="{built.mentees[1].pk}" checked' in page
+    assert f'value="{matching_cohort.mentees[1].pk}" checked' in page
     assert PairDecision.objects.count() == 0
 
 
 def test_a_manual_pair_that_meets_the_rules_is_locked_and_returns_to_the_page(
-        built, admin_client):
+        matching_cohort, admin_client):
     url = reverse("matching:manual_pair", kwargs={"org_slug": "acme",
-                                                  "cohort_pk": built.cohort.pk})
-    back = f"/o/acme/matching/cohorts/{built.cohort.pk}/"
+                                                  "cohort_pk": matching_cohort.cohort.pk})
+    back = f"/o/acme/matching/cohorts/{matching_cohort.cohort.pk}/"
 
-    response = admin_client.post(url, {"mentor": built.mentors[2].pk,
-                                       "mentee": built.mentees[3].pk, "next": back})
+    response = admin_client.post(url, {"mentor": matching_cohort.mentors[2].pk,
+                                       "mentee": matching_cohort.mentees[3].pk, "next": back})
 
     assert response.status_code == 302
     assert response["Location"] == back
-    assert PairDecision.objects.filter(kind=DecisionKind.LOCK, mentor=built.mentors[2],
-                                       mentee=built.mentees[3]).exists()
+    assert PairDecision.objects.filter(kind=DecisionKind.LOCK, mentor=matching_cohort.mentors[2],
+                                       mentee=matching_cohort.mentees[3]).exists()
 
 
 def test_searching_without_javascript_shows_the_matches_on_the_manual_pair_page(
-        built, admin_client):
+        matching_cohort, admin_client):
     url = reverse("matching:manual_pair", kwargs={"org_slug": "acme",
-                                                  "cohort_pk": built.cohort.pk})
+                                                  "cohort_pk": matching_cohort.cohort.pk})
 
     response = admin_client.get(url, {"mentor_q": "Mentor 3", "mentee_q": ""})
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert f'value="{built.mentors[2].pk}"' in page
+    assert f'value="{matching_cohort.mentors[2].pk}"' in page
     assert page.count('type="radio" name="mentor"') == 1
     assert "Choose a mentor" not in page  # searching is not a failed submission
 
 
-def test_the_cohort_page_of_an_active_cohort_lists_at_most_50_pairs(scoped, admin_client):
+def test_the_cohort_page_of_an_active_cohort_lists_at_most_50_pairs(scoped_organization,
+                                                                    admin_client):
     from tests.factories.matching import PairFactory
 
-    run = MatchingRunFactory(cohort__program__organization=scoped,
+    run = MatchingRunFactory(cohort__program__organization=scoped_organization,
                              cohort__status=CohortStatus.ACTIVE, succeeded=True)
     PairFactory.create_batch(52, cohort=run.cohort)
 
@@ -349,11 +354,11 @@ def test_the_cohort_page_of_an_active_cohort_lists_at_most_50_pairs(scoped, admi
     assert "The 50 best-scoring pairs of 52." in page
 
 
-def test_the_picker_opened_directly_is_the_manual_pair_page(built, admin_client):
-    response = admin_client.get(people_url(built.cohort), {"role": "mentor",
+def test_the_picker_opened_directly_is_the_manual_pair_page(matching_cohort, admin_client):
+    response = admin_client.get(people_url(matching_cohort.cohort), {"role": "mentor",
                                                            "mentor_q": "Mentor 2"}, follow=True)
 
     assert response.redirect_chain[0][1] == 302
     page = response.content.decode()
     assert "<h1 class=\"h3\">Manual pair · Spring pilot</h1>" in page
-    assert f'value="{built.mentors[1].pk}"' in page
+    assert f'value="{matching_cohort.mentors[1].pk}"' in page

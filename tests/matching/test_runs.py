@@ -51,10 +51,10 @@ class WorkerLost(BaseException):
 
 # --- the job end to end ------------------------------------------------------------------------
 
-def test_run_started_in_a_matching_cohort_is_computed_and_stored(built, start_run):
+def test_run_started_in_a_matching_cohort_is_computed_and_stored(matching_cohort, start_run):
     # given a cohort of 6 mentors and 6 leaders in the matching phase
     # when the HR admin starts a run (the Celery task runs eagerly after commit)
-    run = start_run(built.cohort)
+    run = start_run(matching_cohort.cohort)
 
     # then the run finished with every figure stored
     assert (run.status, run.stage, run.progress, run.attempts, run.error) == (
@@ -89,22 +89,22 @@ def test_run_started_in_a_matching_cohort_is_computed_and_stored(built, start_ru
         assert proposal.locked is False
 
 
-def test_starting_twice_while_a_run_is_queued_returns_the_same_run(built, admin_user,
+def test_starting_twice_while_a_run_is_queued_returns_the_same_run(matching_cohort, admin_user,
                                                                   django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
-        first = run_services.run_start(cohort=built.cohort, actor=admin_user)
-        second = run_services.run_start(cohort=built.cohort, actor=admin_user)
+        first = run_services.run_start(cohort=matching_cohort.cohort, actor=admin_user)
+        second = run_services.run_start(cohort=matching_cohort.cohort, actor=admin_user)
 
     assert second.pk == first.pk
-    assert MatchingRun.objects.filter(cohort=built.cohort).count() == 1
+    assert MatchingRun.objects.filter(cohort=matching_cohort.cohort).count() == 1
 
 
-def test_a_cohort_outside_the_matching_phase_cannot_be_run(built, admin_user):
-    built.cohort.status = "enrolling"
-    built.cohort.save()
+def test_a_cohort_outside_the_matching_phase_cannot_be_run(matching_cohort, admin_user):
+    matching_cohort.cohort.status = "enrolling"
+    matching_cohort.cohort.save()
 
     with pytest.raises(ValidationError) as raised:
-        run_services.run_start(cohort=built.cohort, actor=admin_user)
+        run_services.run_start(cohort=matching_cohort.cohort, actor=admin_user)
 
     assert raised.value.messages == [
         "Matching runs need the cohort in the matching phase; it is enrolling."]
@@ -113,8 +113,9 @@ def test_a_cohort_outside_the_matching_phase_cannot_be_run(built, admin_user):
 
 # --- retries never duplicate ------------------------------------------------------------------
 
-def test_a_redelivered_task_after_success_keeps_the_one_set_of_proposals(built, start_run):
-    run = start_run(built.cohort)
+def test_a_redelivered_task_after_success_keeps_the_one_set_of_proposals(matching_cohort,
+                                                                         start_run):
+    run = start_run(matching_cohort.cohort)
     before = sorted(Proposal.objects.filter(run=run).values_list("pk", flat=True))
 
     # when the broker delivers the task a second time
@@ -128,9 +129,9 @@ def test_a_redelivered_task_after_success_keeps_the_one_set_of_proposals(built, 
 
 
 def test_a_worker_killed_while_saving_leaves_no_half_set_and_the_redelivery_saves_one(
-        built, admin_user, django_capture_on_commit_callbacks, monkeypatch):
+        matching_cohort, admin_user, django_capture_on_commit_callbacks, monkeypatch):
     with django_capture_on_commit_callbacks(execute=False):
-        run = run_services.run_start(cohort=built.cohort, actor=admin_user)
+        run = run_services.run_start(cohort=matching_cohort.cohort, actor=admin_user)
 
     # given a worker that dies after writing the proposals, inside the saving transaction
     def die(*args, **kwargs):
@@ -155,11 +156,11 @@ def test_a_worker_killed_while_saving_leaves_no_half_set_and_the_redelivery_save
     assert Proposal.objects.filter(run=run).values("mentee").distinct().count() == 6
 
 
-def test_a_stalled_run_retried_by_the_admin_runs_clean(built, admin_user,
+def test_a_stalled_run_retried_by_the_admin_runs_clean(matching_cohort, admin_user,
                                                       django_capture_on_commit_callbacks,
                                                       monkeypatch):
     with django_capture_on_commit_callbacks(execute=False):
-        run = run_services.run_start(cohort=built.cohort, actor=admin_user)
+        run = run_services.run_start(cohort=matching_cohort.cohort, actor=admin_user)
     real_solve = run_services.solve
 
     def die_while_solving(problem, progress=None):
@@ -183,7 +184,7 @@ def test_a_stalled_run_retried_by_the_admin_runs_clean(built, admin_user,
 
 
 def test_a_run_whose_worker_died_is_recovered_by_the_beat_scan(
-        built, admin_user, django_capture_on_commit_callbacks, monkeypatch):
+        matching_cohort, admin_user, django_capture_on_commit_callbacks, monkeypatch):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -191,7 +192,7 @@ def test_a_run_whose_worker_died_is_recovered_by_the_beat_scan(
     from matching.tasks import dispatch_stalled_runs
 
     with django_capture_on_commit_callbacks(execute=False):
-        run = run_services.run_start(cohort=built.cohort, actor=admin_user)
+        run = run_services.run_start(cohort=matching_cohort.cohort, actor=admin_user)
     real_solve = run_services.solve
 
     def die_while_solving(problem, progress=None):
@@ -222,7 +223,7 @@ def test_a_run_whose_worker_died_is_recovered_by_the_beat_scan(
 
 
 def test_a_run_the_broker_never_got_is_dispatched_by_the_beat_scan(
-        built, admin_user, django_capture_on_commit_callbacks):
+        matching_cohort, admin_user, django_capture_on_commit_callbacks):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -231,7 +232,7 @@ def test_a_run_the_broker_never_got_is_dispatched_by_the_beat_scan(
 
     # given a run whose hand-over to the broker never happened
     with django_capture_on_commit_callbacks(execute=False):
-        run = run_services.run_start(cohort=built.cohort, actor=admin_user)
+        run = run_services.run_start(cohort=matching_cohort.cohort, actor=admin_user)
     assert dispatch_stalled_runs() == 0  # not yet a minute old
 
     MatchingRun.objects.filter(pk=run.pk).update(
@@ -243,8 +244,8 @@ def test_a_run_the_broker_never_got_is_dispatched_by_the_beat_scan(
     assert Proposal.objects.filter(run=run).count() == 6
 
 
-def test_a_finished_run_cannot_be_retried(built, start_run):
-    run = start_run(built.cohort)
+def test_a_finished_run_cannot_be_retried(matching_cohort, start_run):
+    run = start_run(matching_cohort.cohort)
 
     with pytest.raises(ValidationError) as raised:
         run_services.run_retry(run=run)
@@ -254,10 +255,10 @@ def test_a_finished_run_cannot_be_retried(built, start_run):
 
 # --- cancellation --------------------------------------------------------------------------------
 
-def test_a_run_cancelled_while_queued_is_never_computed(built, admin_user,
+def test_a_run_cancelled_while_queued_is_never_computed(matching_cohort, admin_user,
                                                        django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        run = run_services.run_start(cohort=built.cohort, actor=admin_user)
+        run = run_services.run_start(cohort=matching_cohort.cohort, actor=admin_user)
     run_services.run_cancel(run=run)
 
     # when the worker gets the task
@@ -271,9 +272,9 @@ def test_a_run_cancelled_while_queued_is_never_computed(built, admin_user,
 
 
 def test_a_run_cancelled_while_computing_stops_at_the_next_progress_report(
-        built, admin_user, django_capture_on_commit_callbacks, monkeypatch):
+        matching_cohort, admin_user, django_capture_on_commit_callbacks, monkeypatch):
     with django_capture_on_commit_callbacks(execute=False):
-        run = run_services.run_start(cohort=built.cohort, actor=admin_user)
+        run = run_services.run_start(cohort=matching_cohort.cohort, actor=admin_user)
     real_solve = run_services.solve
     reports: list[str] = []
 
@@ -298,11 +299,11 @@ def test_a_run_cancelled_while_computing_stops_at_the_next_progress_report(
     assert Proposal.objects.filter(run=run).count() == 0
 
 
-def test_a_run_cancelled_just_before_saving_saves_nothing(built, admin_user,
+def test_a_run_cancelled_just_before_saving_saves_nothing(matching_cohort, admin_user,
                                                           django_capture_on_commit_callbacks,
                                                           monkeypatch):
     with django_capture_on_commit_callbacks(execute=False):
-        run = run_services.run_start(cohort=built.cohort, actor=admin_user)
+        run = run_services.run_start(cohort=matching_cohort.cohort, actor=admin_user)
     real_set_stage = run_services._set_stage
 
     def cancel_when_saving(the_run, stage, fraction=0.0):
@@ -317,8 +318,8 @@ def test_a_run_cancelled_just_before_saving_saves_nothing(built, admin_user,
     assert MatchingRun.objects.get(pk=run.pk).status == RunStatus.CANCELLED
 
 
-def test_a_finished_run_cannot_be_cancelled(built, start_run):
-    run = start_run(built.cohort)
+def test_a_finished_run_cannot_be_cancelled(matching_cohort, start_run):
+    run = start_run(matching_cohort.cohort)
 
     with pytest.raises(ValidationError) as raised:
         run_services.run_cancel(run=run)
@@ -327,8 +328,8 @@ def test_a_finished_run_cannot_be_cancelled(built, start_run):
     assert MatchingRun.objects.get(pk=run.pk).status == RunStatus.SUCCEEDED
 
 
-def test_run_cancelled_exception_is_raised_by_progress_of_a_cancelled_run(built):
-    run = MatchingRunFactory(cohort=built.cohort, status=RunStatus.CANCELLED)
+def test_run_cancelled_exception_is_raised_by_progress_of_a_cancelled_run(matching_cohort):
+    run = MatchingRunFactory(cohort=matching_cohort.cohort, status=RunStatus.CANCELLED)
 
     with pytest.raises(RunCancelled):
         run_services._set_stage(run, RunStage.SCORING, 0.5)
@@ -343,14 +344,14 @@ def _cycle_managers(first, second):
     second.profile.save()
 
 
-def test_a_cyclic_manager_chain_fails_the_run_with_a_readable_error(built, start_run,
+def test_a_cyclic_manager_chain_fails_the_run_with_a_readable_error(matching_cohort, start_run,
                                                                    admin_client):
     # given two mentors who (by a data error) manage each other
-    first, second = built.mentors[0], built.mentors[1]
+    first, second = matching_cohort.mentors[0], matching_cohort.mentors[1]
     _cycle_managers(first, second)
 
     # when a run is started
-    run = start_run(built.cohort)
+    run = start_run(matching_cohort.cohort)
 
     # then it failed, naming the people, and saved nothing
     assert run.status == RunStatus.FAILED
@@ -369,11 +370,11 @@ def test_a_cyclic_manager_chain_fails_the_run_with_a_readable_error(built, start
     assert ">Retry</button>" in page
 
 
-def test_a_failed_run_retried_after_the_data_is_fixed_succeeds(built, start_run,
+def test_a_failed_run_retried_after_the_data_is_fixed_succeeds(matching_cohort, start_run,
                                                               django_capture_on_commit_callbacks):
-    first, second = built.mentors[0], built.mentors[1]
+    first, second = matching_cohort.mentors[0], matching_cohort.mentors[1]
     _cycle_managers(first, second)
-    run = start_run(built.cohort)
+    run = start_run(matching_cohort.cohort)
     second.profile.manager = None
     second.profile.save()
 
@@ -385,8 +386,8 @@ def test_a_failed_run_retried_after_the_data_is_fixed_succeeds(built, start_run,
         RunStatus.SUCCEEDED, "", 2, 6)
 
 
-def test_problem_messages_name_people_instead_of_ids(built):
-    mentor = built.mentors[0]
+def test_problem_messages_name_people_instead_of_ids(matching_cohort):
+    mentor = matching_cohort.mentors[0]
 
     messages = run_services.problem_issues_described(issues=[
         issue("manager_conflict", "participant {0}: manager_id {1} conflicts with "
@@ -400,16 +401,16 @@ def test_problem_messages_name_people_instead_of_ids(built):
 
 # --- decisions across runs ----------------------------------------------------------------------
 
-def test_a_locked_pair_is_kept_by_the_next_run(built, start_run, admin_user):
+def test_a_locked_pair_is_kept_by_the_next_run(matching_cohort, start_run, admin_user):
     # given a first run and a lock on a pair it did not propose
-    first = start_run(built.cohort)
-    mentor, mentee = built.mentors[0], built.mentees[1]
+    first = start_run(matching_cohort.cohort)
+    mentor, mentee = matching_cohort.mentors[0], matching_cohort.mentees[1]
     assert (names(mentor), names(mentee)) not in pairs_of(first)
-    decision_services.decision_set(cohort=built.cohort, mentor=mentor, mentee=mentee,
+    decision_services.decision_set(cohort=matching_cohort.cohort, mentor=mentor, mentee=mentee,
                                    kind=DecisionKind.LOCK, actor=admin_user)
 
     # when the admin re-runs
-    second = start_run(built.cohort)
+    second = start_run(matching_cohort.cohort)
 
     # then the locked pair is in it, marked locked, and everyone is still matched
     kept = Proposal.objects.get(run=second, mentee=mentee)
@@ -418,14 +419,14 @@ def test_a_locked_pair_is_kept_by_the_next_run(built, start_run, admin_user):
     assert Proposal.objects.filter(run=second, locked=True).count() == 1
 
 
-def test_a_rejected_pair_is_never_proposed_again(built, start_run, admin_user):
-    first = start_run(built.cohort)
+def test_a_rejected_pair_is_never_proposed_again(matching_cohort, start_run, admin_user):
+    first = start_run(matching_cohort.cohort)
     rejected = Proposal.objects.filter(run=first).order_by("pk").first()
-    decision_services.decision_set(cohort=built.cohort, mentor=rejected.mentor,
+    decision_services.decision_set(cohort=matching_cohort.cohort, mentor=rejected.mentor,
                                    mentee=rejected.mentee, kind=DecisionKind.REJECT,
                                    actor=admin_user)
 
-    second = start_run(built.cohort)
+    second = start_run(matching_cohort.cohort)
 
     assert not Proposal.objects.filter(run=second, mentor=rejected.mentor,
                                        mentee=rejected.mentee).exists()
@@ -442,8 +443,8 @@ def _break_department_rule(mentor):
 
 
 def test_locking_a_rule_breaking_pair_without_a_reason_shows_why_and_saves_nothing(
-        built, start_run, admin_client, db_snapshot):
-    run = start_run(built.cohort)
+        matching_cohort, start_run, admin_client, db_snapshot):
+    run = start_run(matching_cohort.cohort)
     proposal = Proposal.objects.filter(run=run).order_by("pk").first()
     _break_department_rule(proposal.mentor)
     before = db_snapshot()
@@ -460,8 +461,8 @@ def test_locking_a_rule_breaking_pair_without_a_reason_shows_why_and_saves_nothi
 
 
 def test_locking_a_rule_breaking_pair_with_a_reason_records_the_broken_rule(
-        built, start_run, admin_client, admin_user):
-    run = start_run(built.cohort)
+        matching_cohort, start_run, admin_client, admin_user):
+    run = start_run(matching_cohort.cohort)
     proposal = Proposal.objects.filter(run=run).order_by("pk").first()
     _break_department_rule(proposal.mentor)
     url = reverse("matching:proposal_decide", kwargs={"org_slug": "acme", "run_pk": run.pk,
@@ -478,29 +479,31 @@ def test_locking_a_rule_breaking_pair_with_a_reason_records_the_broken_rule(
     assert (decision.override_reason, decision.decided_by) == (
         "They asked for each other", admin_user)
     # and the next run keeps it although it breaks the rule
-    second = start_run(built.cohort)
+    second = start_run(matching_cohort.cohort)
     assert Proposal.objects.get(run=second, mentee=proposal.mentee).mentor_id == \
         proposal.mentor_id
 
 
-def test_locking_a_previously_rejected_pair_replaces_the_rejection(built, admin_user):
-    mentor, mentee = built.mentors[0], built.mentees[0]
-    decision_services.decision_set(cohort=built.cohort, mentor=mentor, mentee=mentee,
+def test_locking_a_previously_rejected_pair_replaces_the_rejection(matching_cohort, admin_user):
+    mentor, mentee = matching_cohort.mentors[0], matching_cohort.mentees[0]
+    decision_services.decision_set(cohort=matching_cohort.cohort, mentor=mentor, mentee=mentee,
                                    kind=DecisionKind.REJECT, actor=admin_user)
 
-    decision = decision_services.decision_set(cohort=built.cohort, mentor=mentor, mentee=mentee,
+    decision = decision_services.decision_set(cohort=matching_cohort.cohort, mentor=mentor,
+                                              mentee=mentee,
                                               kind=DecisionKind.LOCK, actor=admin_user)
 
     assert (decision.kind, decision.broken_rules) == (DecisionKind.LOCK, [])
     assert PairDecision.objects.count() == 1
 
 
-def test_locking_with_broken_profile_data_is_a_message_not_a_crash(built, admin_user):
-    _cycle_managers(built.mentors[2], built.mentors[3])
+def test_locking_with_broken_profile_data_is_a_message_not_a_crash(matching_cohort, admin_user):
+    _cycle_managers(matching_cohort.mentors[2], matching_cohort.mentors[3])
 
     with pytest.raises(ValidationError) as raised:
-        decision_services.decision_set(cohort=built.cohort, mentor=built.mentors[0],
-                                       mentee=built.mentees[0], kind=DecisionKind.LOCK,
+        decision_services.decision_set(cohort=matching_cohort.cohort,
+                                       mentor=matching_cohort.mentors[0],
+                                       mentee=matching_cohort.mentees[0], kind=DecisionKind.LOCK,
                                        actor=admin_user)
 
     assert re.match(r"The cohort's data cannot be matched: cyclic manager chain: "
@@ -508,8 +511,8 @@ def test_locking_with_broken_profile_data_is_a_message_not_a_crash(built, admin_
     assert PairDecision.objects.count() == 0
 
 
-def test_swapping_two_proposals_locks_both_new_pairs(built, start_run, admin_client):
-    run = start_run(built.cohort)
+def test_swapping_two_proposals_locks_both_new_pairs(matching_cohort, start_run, admin_client):
+    run = start_run(matching_cohort.cohort)
     first, second = Proposal.objects.filter(run=run).order_by("pk")[:2]
     url = reverse("matching:proposal_swap", kwargs={"org_slug": "acme", "run_pk": run.pk})
 
@@ -520,17 +523,17 @@ def test_swapping_two_proposals_locks_both_new_pairs(built, start_run, admin_cli
     assert set(PairDecision.objects.values_list("mentor_id", "mentee_id", "kind")) == {
         (second.mentor_id, first.mentee_id, DecisionKind.LOCK),
         (first.mentor_id, second.mentee_id, DecisionKind.LOCK)}
-    rerun = start_run(built.cohort)
+    rerun = start_run(matching_cohort.cohort)
     assert set(Proposal.objects.filter(run=rerun, locked=True)
                .values_list("mentor_id", "mentee_id")) == {
         (second.mentor_id, first.mentee_id), (first.mentor_id, second.mentee_id)}
 
 
-def test_manual_pair_live_score_shows_the_broken_rules(built, admin_client):
-    mentor, mentee = built.mentors[0], built.mentees[0]
+def test_manual_pair_live_score_shows_the_broken_rules(matching_cohort, admin_client):
+    mentor, mentee = matching_cohort.mentors[0], matching_cohort.mentees[0]
     _break_department_rule(mentor)
     url = reverse("matching:manual_pair", kwargs={"org_slug": "acme",
-                                                  "cohort_pk": built.cohort.pk})
+                                                  "cohort_pk": matching_cohort.cohort.pk})
 
     response = admin_client.get(url, {"mentor": mentor.pk, "mentee": mentee.pk},
                                 HTTP_HX_REQUEST="true")
@@ -544,12 +547,13 @@ def test_manual_pair_live_score_shows_the_broken_rules(built, admin_client):
     assert PairDecision.objects.count() == 0
 
 
-def test_manual_pair_live_score_of_a_good_pair_meets_every_rule(built, admin_client):
+def test_manual_pair_live_score_of_a_good_pair_meets_every_rule(matching_cohort, admin_client):
     url = reverse("matching:manual_pair", kwargs={"org_slug": "acme",
-                                                  "cohort_pk": built.cohort.pk})
+                                                  "cohort_pk": matching_cohort.cohort.pk})
 
-    response = admin_client.get(url, {"mentor": built.mentors[0].pk,
-                                      "mentee": built.mentees[0].pk}, HTTP_HX_REQUEST="true")
+    response = admin_client.get(url, {"mentor": matching_cohort.mentors[0].pk,
+                                      "mentee": matching_cohort.mentees[0].pk},
+                              HTTP_HX_REQUEST="true")
 
     assert response.context["assessment"].broken_rules == []
     assert "Meets every matching rule." in response.content.decode()
@@ -563,8 +567,8 @@ def _review(client, run):
 
 
 def test_review_page_uses_the_same_number_of_queries_for_1_and_20_proposals(
-        scoped, admin_client, django_assert_num_queries):
-    run = MatchingRunFactory(cohort__program__organization=scoped, succeeded=True)
+        scoped_organization, admin_client, django_assert_num_queries):
+    run = MatchingRunFactory(cohort__program__organization=scoped_organization, succeeded=True)
     ProposalFactory(run=run)
     _review(admin_client, run)  # warm caches (content types, session)
     with CaptureQueriesContext(connection) as one:
@@ -578,9 +582,9 @@ def test_review_page_uses_the_same_number_of_queries_for_1_and_20_proposals(
     assert len(response.context["proposals"]) == 20
 
 
-def test_review_page_of_a_finished_run_shows_100_percent_and_the_pairs(built, start_run,
+def test_review_page_of_a_finished_run_shows_100_percent_and_the_pairs(matching_cohort, start_run,
                                                                       admin_client):
-    run = start_run(built.cohort)
+    run = start_run(matching_cohort.cohort)
 
     page = _review(admin_client, run).content.decode()
 
@@ -590,8 +594,9 @@ def test_review_page_of_a_finished_run_shows_100_percent_and_the_pairs(built, st
     assert ">6/6</div>" in page
 
 
-def test_progress_fragment_of_a_computing_run_polls_and_shows_the_stage(built, admin_client):
-    run = MatchingRunFactory(cohort=built.cohort, status=RunStatus.RUNNING,
+def test_progress_fragment_of_a_computing_run_polls_and_shows_the_stage(matching_cohort,
+                                                                        admin_client):
+    run = MatchingRunFactory(cohort=matching_cohort.cohort, status=RunStatus.RUNNING,
                              stage=RunStage.SOLVING, progress=67)
     url = reverse("matching:run_detail", kwargs={"org_slug": "acme", "run_pk": run.pk})
 
@@ -605,8 +610,9 @@ def test_progress_fragment_of_a_computing_run_polls_and_shows_the_stage(built, a
     assert "HX-Refresh" not in response
 
 
-def test_progress_fragment_of_a_finished_run_reloads_the_page(built, start_run, admin_client):
-    run = start_run(built.cohort)
+def test_progress_fragment_of_a_finished_run_reloads_the_page(matching_cohort, start_run,
+                                                              admin_client):
+    run = start_run(matching_cohort.cohort)
     url = reverse("matching:run_detail", kwargs={"org_slug": "acme", "run_pk": run.pk})
 
     response = admin_client.get(url, {"fragment": "progress"}, HTTP_HX_REQUEST="true")
@@ -617,15 +623,16 @@ def test_progress_fragment_of_a_finished_run_reloads_the_page(built, start_run, 
 # --- who may use the pages --------------------------------------------------------------------
 
 @pytest.mark.parametrize("role_user", ["member_user", "executive_user"])
-def test_members_and_executives_cannot_start_runs_or_see_proposals(role_user, request, built,
+def test_members_and_executives_cannot_start_runs_or_see_proposals(role_user, request,
+                                                                   matching_cohort,
                                                                    start_run, client,
                                                                    db_snapshot):
-    run = start_run(built.cohort)
+    run = start_run(matching_cohort.cohort)
     client.force_login(request.getfixturevalue(role_user))
     before = db_snapshot()
 
     start = client.post(reverse("matching:run_start", kwargs={
-        "org_slug": "acme", "cohort_pk": built.cohort.pk}))
+        "org_slug": "acme", "cohort_pk": matching_cohort.cohort.pk}))
     review = _review(client, run)
     decide = client.post(reverse("matching:proposal_decide", kwargs={
         "org_slug": "acme", "run_pk": run.pk,
@@ -638,9 +645,9 @@ def test_members_and_executives_cannot_start_runs_or_see_proposals(role_user, re
     assert db_snapshot() == before
 
 
-def test_admin_starts_a_run_from_the_cohort_page(built, admin_client):
+def test_admin_starts_a_run_from_the_cohort_page(matching_cohort, admin_client):
     response = admin_client.post(reverse("matching:run_start", kwargs={
-        "org_slug": "acme", "cohort_pk": built.cohort.pk}))
+        "org_slug": "acme", "cohort_pk": matching_cohort.cohort.pk}))
 
     run = MatchingRun.objects.get()
     assert response.status_code == 302
@@ -650,27 +657,28 @@ def test_admin_starts_a_run_from_the_cohort_page(built, admin_client):
 
 # --- the cohort loader ---------------------------------------------------------------------------
 
-def test_cohort_problem_carries_topics_partners_and_capacity(built, django_assert_num_queries):
+def test_cohort_problem_carries_topics_partners_and_capacity(matching_cohort,
+                                                             django_assert_num_queries):
     from matching import selectors
 
-    mentor, mentee = built.mentors[0], built.mentees[1]
+    mentor, mentee = matching_cohort.mentors[0], matching_cohort.mentees[1]
     mentee.requested_partners.add(mentor)
-    mentee.excluded_partners.add(built.mentors[1])
+    mentee.excluded_partners.add(matching_cohort.mentors[1])
     mentor.capacity = 2
     mentor.save()
-    built.mentees[5].status = "withdrawn"
-    built.mentees[5].save()
+    matching_cohort.mentees[5].status = "withdrawn"
+    matching_cohort.mentees[5].save()
 
     # participants, topics, requested, excluded, decisions, managers (the organization is
     # already on the cohort), whatever the cohort size
     with django_assert_num_queries(6):
-        loaded = selectors.cohort_problem(cohort=built.cohort)
+        loaded = selectors.cohort_problem(cohort=matching_cohort.cohort)
 
     problem = loaded.problem
     person = {p.id: p for p in [*problem.mentors, *problem.mentees]}
     me = person[str(mentee.membership_id)]
     assert (me.requested, me.excluded) == (frozenset({str(mentor.membership_id)}),
-                                           frozenset({str(built.mentors[1].membership_id)}))
+                                           frozenset({str(matching_cohort.mentors[1].membership_id)}))
     assert (me.learns, me.teaches) == ({"Social media": 3}, {"Strategy": 3})
     them = person[str(mentor.membership_id)]
     assert (them.capacity, them.teaches, them.learns) == (

@@ -51,10 +51,10 @@ def test_a_run_is_computed_by_a_real_worker_and_a_duplicate_delivery_is_skipped(
         celery_app, celery_worker, finished_tasks, organization, admin_user):
     # given a matching-ready cohort, committed
     with organization_scope(organization):
-        built = matching_ready_cohort(organization)
+        matching_cohort = matching_ready_cohort(organization)
 
         # when the admin starts a run (committed at once: the task goes to Redis)
-        run = run_services.run_start(cohort=built.cohort, actor=admin_user)
+        run = run_services.run_start(cohort=matching_cohort.cohort, actor=admin_user)
 
     # then a worker took it from the broker and finished it
     assert finished_tasks(1, timeout=30) == [(TASK, "succeeded")]
@@ -81,12 +81,12 @@ def test_a_run_is_computed_by_a_real_worker_and_a_duplicate_delivery_is_skipped(
 def test_a_run_with_broken_data_fails_on_the_worker_with_a_readable_error(
         celery_app, celery_worker, finished_tasks, organization, admin_user):
     with organization_scope(organization):
-        built = matching_ready_cohort(organization)
-        first, second = built.mentors[0].profile, built.mentors[1].profile
+        matching_cohort = matching_ready_cohort(organization)
+        first, second = matching_cohort.mentors[0].profile, matching_cohort.mentors[1].profile
         first.manager, second.manager = second.membership, first.membership
         first.save()
         second.save()
-        run = run_services.run_start(cohort=built.cohort, actor=admin_user)
+        run = run_services.run_start(cohort=matching_cohort.cohort, actor=admin_user)
 
     assert finished_tasks(1, timeout=30) == [(TASK, "failed")]
     run, _ = _wait_until_finished(run.pk, organization)

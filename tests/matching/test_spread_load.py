@@ -42,8 +42,9 @@ def test_a_new_cohort_spreads_the_load():
     assert Cohort._meta.get_field("spread_load").default is True
 
 
-def test_with_spread_the_load_every_mentee_gets_a_mentor_of_their_own(scoped, start_run):
-    cohort = star_cohort(scoped, spread_load=True)
+def test_with_spread_the_load_every_mentee_gets_a_mentor_of_their_own(scoped_organization,
+                                                                      start_run):
+    cohort = star_cohort(scoped_organization, spread_load=True)
 
     run = start_run(cohort)
 
@@ -56,8 +57,8 @@ def test_with_spread_the_load_every_mentee_gets_a_mentor_of_their_own(scoped, st
     assert run.snapshot["rules"]["spread_load"] is True
 
 
-def test_without_spread_the_load_the_best_mentor_takes_both(scoped, start_run):
-    cohort = star_cohort(scoped, spread_load=False)
+def test_without_spread_the_load_the_best_mentor_takes_both(scoped_organization, start_run):
+    cohort = star_cohort(scoped_organization, spread_load=False)
 
     run = start_run(cohort)
 
@@ -66,9 +67,9 @@ def test_without_spread_the_load_the_best_mentor_takes_both(scoped, start_run):
     assert run.stats["spread_load"] is False
 
 
-def test_hr_turns_spread_the_load_off_on_the_cohort_form(scoped, admin_client):
-    cohort = CohortFactory(program__organization=scoped, status=CohortStatus.MATCHING)
-    url = reverse("programs:cohort_edit", kwargs={"org_slug": scoped.slug,
+def test_hr_turns_spread_the_load_off_on_the_cohort_form(scoped_organization, admin_client):
+    cohort = CohortFactory(program__organization=scoped_organization, status=CohortStatus.MATCHING)
+    url = reverse("programs:cohort_edit", kwargs={"org_slug": scoped_organization.slug,
                                                   "cohort_pk": cohort.pk})
     page = admin_client.get(url).content.decode()
     assert 'name="spread_load"' in page
@@ -90,10 +91,11 @@ def test_hr_turns_spread_the_load_off_on_the_cohort_form(scoped, admin_client):
     assert cohort.spread_load is True
 
 
-def test_the_cohort_api_reads_and_writes_spread_the_load(scoped, admin_user, api_client):
-    cohort = CohortFactory(program__organization=scoped, status=CohortStatus.MATCHING)
+def test_the_cohort_api_reads_and_writes_spread_the_load(scoped_organization, admin_user,
+                                                         api_client):
+    cohort = CohortFactory(program__organization=scoped_organization, status=CohortStatus.MATCHING)
     api_client.force_authenticate(admin_user)
-    url = f"/api/v1/o/{scoped.slug}/cohorts/{cohort.pk}/"
+    url = f"/api/v1/o/{scoped_organization.slug}/cohorts/{cohort.pk}/"
 
     assert api_client.get(url).json()["spread_load"] is True
     response = api_client.patch(url, {"spread_load": False}, format="json")
