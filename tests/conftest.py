@@ -281,7 +281,7 @@ def _sample_cohort(organization):
 
 
 def _sample_import_batch(organization, cohort_pk):
-    from programs.imports import content_sha256
+    from programs.imports.reading import content_sha256
     from programs.models import ImportBatch
 
     content = "email,name,role\nsample@acme.example,Sample,mentor\n"

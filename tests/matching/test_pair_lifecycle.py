@@ -25,9 +25,9 @@ from matching.models import (
     PairStatus,
 )
 from matching.signals import pair_ended
-from programs.enrollment import participant_update
 from programs.models import CohortStatus, ParticipantRole, ParticipantStatus
 from programs.services import cohort_transition
+from programs.services.participants import participant_update
 from tests.factories.accounts import MembershipFactory, NotificationPreferenceFactory
 from tests.factories.matching import (
     PairEventFactory,
