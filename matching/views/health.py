@@ -33,7 +33,7 @@ from matching.lifecycle_forms import (
 )
 from matching.models import Pair, PairStatus
 from programs.csv_safety import csv_response
-from programs.models import Cohort, Participant, ParticipantRole, ParticipantStatus
+from programs.models import Cohort, CohortStatus, Participant, ParticipantRole, ParticipantStatus
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -323,7 +323,8 @@ def repair_form(pair: Pair, data=None) -> RepairForm:
 
 def repair_pickers(pair: Pair, form: RepairForm, *, show_errors: bool = True) -> dict:
     pickers = {}
-    for role, own in (("mentor", pair.mentor_id), ("mentee", pair.mentee_id)):
+    for role, own in ((ParticipantRole.MENTOR, pair.mentor_id),
+                      (ParticipantRole.MENTEE, pair.mentee_id)):
         selected, q = form.chosen_pk(role), form.search_text(role)
         options, more = pair_health.repair_options(cohort=pair.cohort, role=role, q=q,
                                                    selected=selected, exclude=own)
@@ -362,13 +363,13 @@ class HRRepairView(PairHRMixin, TemplateView):
     def picker_role(self) -> str:
         """The picker an htmx search asks for ("mentor" or "mentee"), else ""."""
         target = self.request.htmx.target if self.request.htmx else ""
-        return {"repair-mentor-options": "mentor", "repair-mentee-options": "mentee"}.get(
-            target or "", "")
+        return {"repair-mentor-options": ParticipantRole.MENTOR,
+                "repair-mentee-options": ParticipantRole.MENTEE}.get(target or "", "")
 
     def blocked(self, pair: Pair) -> str:
         if pair.status == PairStatus.ENDED:
             return "This pair has ended: it can no longer be re-paired."
-        if pair.cohort.status != "active":
+        if pair.cohort.status != CohortStatus.ACTIVE:
             return (f"Re-pairing needs an active cohort; this one is "
                     f"{pair.cohort.get_status_display().lower()}.")
         return ""
