@@ -1,10 +1,13 @@
 """Browser journey through the pair's workspace (real Chromium): the mentee finds a time among
-the suggested slots and schedules; the mentor logs the session with a summary and an action
-item; the mentee adds a private note, a goal update and a commitment."""
+the suggested slots and schedules; the mentor logs the session with a summary, a rating and an
+action item; the mentee adds a private note, a goal update and a commitment; HR opens pair
+health and sees the session (its day, sessions held, goals with progress, open commitments)
+but not the summary, the note, the goal's text or the rating."""
 
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -12,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Membership
 from core.tenancy import organization_scope
+from feedback.models import AttributedAnswer
 from sessions.models import (
     ActionItem,
     Commitment,
@@ -27,8 +31,8 @@ from tests.sessions.conftest import make_pair
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_mentee_schedules_mentor_logs_mentee_reflects(organization, member_user, live_server,
-                                                      page: Page):
+def test_mentee_schedules_mentor_logs_mentee_reflects(organization, member_user, admin_user,
+                                                      live_server, page: Page):
     with organization_scope(organization):
         world = make_pair(organization, mentor_membership=Membership.objects.get(
             user=member_user))
@@ -122,3 +126,26 @@ def test_mentee_schedules_mentor_logs_mentee_reflects(organization, member_user,
     page.goto(f"{base}/o/{organization.slug}/pairs/{world.pair.pk}/sessions/{session.pk}/note/")
     expect(page.get_by_label("Your private note")).to_have_value("")
     assert "practise daily" not in page.content()
+
+    # HR opens the cohort's pair health: the session is there, what the pair wrote is not
+    sign_in(page, base, admin_user.email)
+    page.goto(f"{base}/o/{organization.slug}/matching/cohorts/{world.pair.cohort_id}/pairs/")
+    row = page.locator(f'tr[data-pair="{world.pair.pk}"]')
+    held_on = logged.starts_at.astimezone(ZoneInfo(organization.time_zone or "UTC")).date()
+    expect(row).to_contain_text(f"{held_on.day} {held_on:%b %Y}")
+    expect(row).to_contain_text("1 / ")
+    body = page.locator("body")
+    for written in ("We prompted an assistant", "practise daily", "Share my prompt library",
+                    "Use an AI assistant for board preparation", "First paper drafted",
+                    "Prepare my weekly report"):
+        expect(body).not_to_contain_text(written)
+    row.get_by_role("link").first.click()
+    expect(page.locator("#pair-sessions")).to_contain_text("1 / ")
+    for written in ("We prompted an assistant", "practise daily",
+                    "Use an AI assistant for board preparation", "Prepare my weekly report"):
+        expect(page.locator("body")).not_to_contain_text(written)
+    assert "rating" not in page.content().lower()
+    # the mentor's rating went to the cohort's after-session survey (HR's aggregates)
+    with organization_scope(organization):
+        assert list(AttributedAnswer.objects.filter(response__session=session).values_list(
+            "number", flat=True)) == [5]
