@@ -21,13 +21,15 @@ SALT = "flipside.unsubscribe"
 
 
 def unsubscribe_token(*, user_id: int, kind: str) -> str:
-    return signing.dumps([user_id, kind], salt=SALT, compress=True)
+    """The same token whenever it is made (no timestamp): the body's link and the header's
+    are one, and a resent email carries the link of the first."""
+    return signing.Signer(salt=SALT).sign_object([user_id, kind], compress=True)
 
 
 def unsubscribe_read(token: str) -> tuple[int, str] | None:
     """(user id, kind) of a valid token, else None."""
     try:
-        user_id, kind = signing.loads(token, salt=SALT)
+        user_id, kind = signing.Signer(salt=SALT).unsign_object(token)
     except (signing.BadSignature, ValueError, TypeError):
         return None
     if not isinstance(user_id, int) or kind not in KIND_LABELS:

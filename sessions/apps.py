@@ -21,6 +21,9 @@ class MentoringSessionsConfig(AppConfig):
                                    "Mentoring session invitations, changes and cancellations")
         register_notification_kind(CHECK_IN_KIND, "Has your commitment happened? (check-ins)")
         register_notification_attachments(INVITATION_KIND, invitation_attachments)
+        from sessions.reminders import register_reminder_kinds
+
+        register_reminder_kinds()
         from sessions.checkins import home as check_in_home
         from sessions.checkins.services import CHECK_IN_DUE_KIND, FIT_CHECK_KIND, HR_ALERT_KIND
 

@@ -230,8 +230,8 @@ def _due(kind: str, pair: PairFacts, recipient: Person | None, subject: str, per
     if due_at > now:
         return None
     when = deliver_at(recipient, due_at)
-    if when > now:
-        return None
+    if when > now or (recipient is not None and in_quiet_hours(recipient, now)):
+        return None  # not yet, or it waited (held, a late scan) into the next quiet hours
     if expires_at is not None and now >= expires_at:
         return None
     return Due(kind=kind, pair_id=pair.id, recipient=recipient, subject=subject, period=period,
