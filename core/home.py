@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,15 @@ _panels: dict[str, HomePanel] = {}
 
 def register_home_panel(panel: HomePanel) -> None:
     _panels[panel.key] = panel
+
+
+def shared_by_panels(request, key: str, compute: Callable[[], T]) -> T:
+    """What several panels of one start page read (the viewer's places, their pairs), loaded
+    once per request by the first panel that asks: one query, not one per panel."""
+    shared = request.__dict__.setdefault("_home_panels_shared", {})
+    if key not in shared:
+        shared[key] = compute()
+    return shared[key]
 
 
 def panels_for(request) -> list[dict]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from accounts.permissions import PARTICIPANT_ROLES
 from core.home import HomePanel, register_home_panel
 from feedback.selectors import surveys_for_member
+from programs.home import my_places
 
 
 def _to_answer(request) -> dict:
-    return {"surveys": [m for m in surveys_for_member(membership=request.membership)
+    return {"surveys": [m for m in surveys_for_member(membership=request.membership,
+                                                      places=my_places(request))
                         if m.can_answer]}
 
 

@@ -128,11 +128,14 @@ class MySurvey:
             and self.question_count > 0
 
 
-def surveys_for_member(*, membership: Membership) -> list[MySurvey]:
+def surveys_for_member(*, membership: Membership,
+                       places: list[Participant] | None = None) -> list[MySurvey]:
     """The published surveys of every cohort the membership takes part in (open first), with
-    whether they have responded; four queries."""
-    places = {p.cohort_id: p for p in Participant.objects.filter(
-        membership=membership, status=ParticipantStatus.ACTIVE).select_related("cohort")}
+    whether they have responded; four queries, or three when ``places`` are the membership's
+    participant rows already loaded with their cohorts (the start page shares them)."""
+    if places is None:
+        places = list(Participant.objects.filter(membership=membership).select_related("cohort"))
+    places = {p.cohort_id: p for p in places if p.status == ParticipantStatus.ACTIVE}
     surveys = list(Survey.objects.filter(cohort_id__in=places, is_template=False)
                    .exclude(kind=SurveyKind.POST_SESSION).exclude(published_at__isnull=True)
                    .select_related("organization", "cohort__program")

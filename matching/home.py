@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from accounts.permissions import PARTICIPANT_ROLES
-from core.home import HomePanel, register_home_panel
-from matching.selectors import partners_of_user
+from core.home import HomePanel, register_home_panel, shared_by_panels
+from matching.models import Pair
+from matching.selectors import pairs_of_places, partners_of_pairs
+from programs.home import my_places
+
+
+def my_pairs(request) -> list[Pair]:
+    """The viewer's pairs (any status), loaded once for every panel of the start page."""
+    return shared_by_panels(request, "pairs", lambda: pairs_of_places(
+        place_ids=[place.pk for place in my_places(request)]))
 
 
 def _my_pairs(request) -> dict:
-    return {"partners": partners_of_user(user=request.user)}
+    return {"partners": partners_of_pairs(pairs=my_pairs(request),
+                                          membership=request.membership)}
 
 
 def register() -> None:

@@ -575,27 +575,32 @@ def _active_pairs(cohort_id: int) -> int:
     return Pair.objects.filter(cohort_id=cohort_id, status=PairStatus.ACTIVE).count()
 
 
-def partners_of_user(*, user) -> list[dict]:
-    """The user's active partners for the start page: name, job title and cohort, newest
-    pair first. One query and no model instances (the start page shows nothing more; My
-    pairs uses :func:`pair_cards_of_user`)."""
-    from django.db.models import Q
+#: What the start page shows of a pair (and the workspace's panel reads): cohort, program and
+#: organization, both people and their profiles.
+PAIR_PANEL_RELATED = ("cohort__program", "cohort__organization", "mentor__membership__user",
+                      "mentee__membership__user", "mentor__profile", "mentee__profile")
 
-    mine = Participant.objects.filter(membership__user=user).values("pk")
-    sides = ("mentor", "mentee")
-    fields = [f"{side}__{path}" for side in sides for path in (
-        "membership__user_id", "membership__user__full_name", "membership__user__first_name",
-        "membership__user__last_name", "membership__user__email", "profile__job_title")]
-    rows = (Pair.objects.filter(Q(mentor__in=mine) | Q(mentee__in=mine),
-                                status__in=LIVE_PAIR_STATUSES)
-            .order_by("-created_at", "-id").values("cohort__name", *fields))
+
+def pairs_of_places(*, place_ids: list[int]) -> list[Pair]:
+    """Every pair (any status; active first, then newest) with one of these places (a
+    membership's participant rows) on either side, with both people: one query that the
+    start page's panels share. By literal ids, so that PostgreSQL reads each side's index;
+    an OR across the people's joins made it join every pair of the organization."""
+    if not place_ids:
+        return []
+    return list(Pair.objects.filter(Q(mentor_id__in=place_ids) | Q(mentee_id__in=place_ids))
+                .select_related(*PAIR_PANEL_RELATED).order_by("status", "-created_at", "-id"))
+
+
+def partners_of_pairs(*, pairs: list[Pair], membership) -> list[dict]:
+    """The membership's active partners for the start page, from its pairs (no query): name,
+    job title and cohort, newest pair first (My pairs uses :func:`pair_cards_of_user`)."""
+    live = sorted((p for p in pairs if p.status in LIVE_PAIR_STATUSES),
+                  key=lambda p: (p.created_at, p.pk), reverse=True)
     partners = []
-    for row in rows:
-        side = "mentee" if row["mentor__membership__user_id"] == user.pk else "mentor"
-        name = (row[f"{side}__membership__user__full_name"]
-                or f"{row[f'{side}__membership__user__first_name']} "
-                   f"{row[f'{side}__membership__user__last_name']}".strip()
-                or row[f"{side}__membership__user__email"])
-        partners.append({"name": name, "title": row[f"{side}__profile__job_title"] or "",
-                         "cohort": row["cohort__name"]})
+    for pair in live:
+        partner = pair.mentee if pair.mentor.membership_id == membership.pk else pair.mentor
+        partners.append({"name": partner.membership.user.display_name,
+                         "title": partner.profile.job_title or "",
+                         "cohort": pair.cohort.name})
     return partners

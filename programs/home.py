@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from accounts.permissions import ADMIN_AND_EXECUTIVE, PARTICIPANT_ROLES
-from core.home import HomePanel, register_home_panel
-from programs.models import CohortStatus, Participant, ParticipantStatus
-from programs.selectors import cohorts_with_counts
+from core.home import HomePanel, register_home_panel, shared_by_panels
+from programs.models import CohortStatus, ParticipantStatus
+from programs.selectors import cohorts_with_counts, places_of_membership
 
 LIVE_STATUSES = [CohortStatus.ENROLLING, CohortStatus.MATCHING, CohortStatus.ACTIVE]
 
@@ -16,12 +16,15 @@ def _cohort_overview(request) -> dict:
     return {"cohorts": cohorts, "is_admin": request.membership.is_admin}
 
 
+def my_places(request) -> list:
+    """The viewer's places (any status), loaded once for every panel of the start page."""
+    return shared_by_panels(request, "places",
+                            lambda: places_of_membership(membership=request.membership))
+
+
 def _my_participations(request) -> dict:
-    places = Participant.objects.filter(
-        membership=request.membership,
-        status__in=[ParticipantStatus.ACTIVE, ParticipantStatus.APPLIED],
-    ).select_related("cohort__program").order_by("-cohort__start_date")
-    return {"places": places}
+    shown = (ParticipantStatus.ACTIVE, ParticipantStatus.APPLIED)
+    return {"places": [p for p in my_places(request) if p.status in shown]}
 
 
 def register() -> None:

@@ -499,3 +499,11 @@ def participants_for_api(*, membership: Membership | None = None) -> QuerySet[Pa
     if membership is not None:
         queryset = queryset.filter(membership=membership)
     return queryset
+
+
+def places_of_membership(*, membership: Membership) -> list[Participant]:
+    """Every place (participant row, any status) of the membership with its cohort and
+    program, newest cohort first: one query that the start page's panels share (programs,
+    surveys, pairs)."""
+    return list(Participant.objects.filter(membership=membership)
+                .select_related("cohort__program").order_by("-cohort__start_date"))

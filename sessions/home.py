@@ -6,11 +6,12 @@ from django.urls import reverse
 
 from accounts.permissions import PARTICIPANT_ROLES
 from core.home import HomePanel, register_home_panel
+from matching.home import my_pairs
 from sessions.selectors import home_summaries
 
 
 def _next_and_due(request) -> dict:
-    summaries = home_summaries(membership=request.membership)
+    summaries = home_summaries(membership=request.membership, pairs=my_pairs(request))
     for summary in summaries:
         for item in summary.due:
             item.url = reverse(item.url_name, kwargs={

@@ -432,12 +432,16 @@ class PairSummary:
 
 
 def home_summaries(*, membership: Membership, now: datetime | None = None,
-                   horizon_days: int = 7) -> list[PairSummary]:
+                   horizon_days: int = 7, pairs: list[Pair] | None = None
+                   ) -> list[PairSummary]:
     """For the start page: each active pair's next session (in the viewer's zone) and what
-    is due within a week (the viewer's open action items and commitments). Four queries."""
+    is due within a week (the viewer's open action items and commitments). Four queries, or
+    three when ``pairs`` are the membership's pairs already loaded (as
+    :func:`pairs_of_membership` loads them: the start page shares them between panels)."""
     now = now or timezone.now()
-    pairs = [p for p in pairs_of_membership(membership=membership)
-             if p.status == PairStatus.ACTIVE]
+    if pairs is None:
+        pairs = list(pairs_of_membership(membership=membership))
+    pairs = [p for p in pairs if p.status == PairStatus.ACTIVE]
     if not pairs:
         return []
     pair_ids = [p.pk for p in pairs]

@@ -152,3 +152,37 @@ def test_the_start_page_lists_partners_in_one_query_for_any_number_of_pairs(
         response = client.get(url)
 
     assert [p["name"] for p in _partners_panel(response)] == [*reversed(more), first_name]
+
+
+def test_the_start_page_reads_the_viewers_places_and_pairs_once_each_by_index(
+        client, member_user, organization):
+    with organization_scope(organization):
+        membership = Membership.objects.get(user=member_user)
+        cohort = CohortFactory(organization=organization, program__organization=organization,
+                               status="active")
+        me = ParticipantFactory(cohort=cohort, membership=membership, role="mentor")
+        active = PairFactory(cohort=cohort, mentor=me, mentee__profile__job_title="CFO")
+        paused = PairFactory(cohort=cohort, mentor=me, status="paused")
+        PairFactory(cohort=cohort)  # someone else's pair
+    client.force_login(member_user)
+    url = reverse("org_home", kwargs={"org_slug": organization.slug})
+    client.get(url)  # warm-up
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+
+    sql = [q["sql"] for q in queries.captured_queries]
+    places = [s for s in sql if s.startswith('SELECT "programs_participant"."id"')
+              and '"programs_participant"."membership_id" =' in s]
+    pairs = [s for s in sql if 'FROM "matching_pair"' in s]
+    assert len(places) == 1, places
+    assert len(pairs) == 1, pairs
+    # by the places' ids (an index on each side), not an OR across the people's joins
+    assert '"matching_pair"."mentor_id" IN (' in pairs[0]
+    assert '"matching_pair"."mentee_id" IN (' in pairs[0]
+    panels = {key: panel[key] for panel in response.context["panels"]
+              for key in ("partners", "summaries", "places") if key in panel}
+    assert [p["name"] for p in panels["partners"]] == [
+        paused.mentee.membership.user.display_name, active.mentee.membership.user.display_name]
+    assert [s.pair.pk for s in panels["summaries"]] == [active.pk]
+    assert [p.pk for p in panels["places"]] == [me.pk]
