@@ -372,6 +372,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
 CELERY_BEAT_SCHEDULE["scan-surveys"] = {"task": "feedback.tasks.scan_surveys", "schedule": 900.0}
 FLIPSIDE_LOGIN_LINK_HOURS.update({"survey_open": 14 * 24, "survey_reminder": 7 * 24})
 FLIPSIDE_NAV[-1:-1] = [("Surveys", "feedback:survey_list", {"admin"}),
+                       ("Survey results", "feedback:results_list", {"executive"}),
                        ("My surveys", "feedback:my_surveys", {"admin", "member"})]
 
 # --- check-ins, fit checks and HR alerts (sessions/checkins/) -------------------------------
@@ -385,6 +386,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
     "FitAnswerEnum": "sessions.models.FitAnswer",
     "AlertKindEnum": "sessions.models.AlertKind",
     "AlertStatusEnum": "sessions.models.AlertStatus",
+    "CheckInScaleEnum": "sessions.checkins.api.SCALE",
 })
 
 # --- reminders (sessions/reminders.py): one beat scan per kind ------------------------------
