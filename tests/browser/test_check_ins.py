@@ -80,3 +80,37 @@ def test_a_check_in_from_the_email_link_reaches_hr_who_acknowledges_it(
     expect(page.locator("#alert-status")).to_contain_text("Acknowledged")
     with organization_scope(organization):
         assert HRAlert.objects.get().status == AlertStatus.ACKNOWLEDGED
+
+
+def test_check_in_pages_meet_wcag_and_fit_a_phone_with_their_forms_shown(
+        organization, admin_user, member_user, live_server, page: Page):
+    """tests/browser/test_accessibility.py audits every page with its sample objects (where no
+    check-in is waiting); here the same audit runs with the forms and alerts on the page."""
+    from tests.browser.test_accessibility import check
+    from tests.factories.checkins import CheckInFactory, FitCheckFactory, HRAlertFactory
+
+    with organization_scope(organization):
+        world = make_pair(organization, mentor_membership=Membership.objects.get(
+            user=member_user))
+        CheckInFactory(pair=world.pair, participant=world.mentor)
+        FitCheckFactory(pair=world.pair, participant=world.mentor)
+        alert = HRAlertFactory(pair=world.pair, shared_text="Please call me.",
+                               reasons=["low_score", "wants_contact"])
+    base, slug = live_server.url, organization.slug
+    problems: dict[str, list[str]] = {}
+
+    sign_in(page, base, member_user.email)
+    mine = [f"/o/{slug}/pairs/{world.pair.pk}/check-in/",
+            f"/o/{slug}/pairs/{world.pair.pk}/fit-check/", f"/o/{slug}/check-ins/",
+            f"/o/{slug}/"]
+    audited = sum(check(page, base + url, problems) for url in mine)
+    expect(page.locator("#home-check-ins")).to_be_visible()
+    sign_in(page, base, admin_user.email)
+    hr = [f"/o/{slug}/check-ins/cohorts/{world.pair.cohort_id}/alerts/",
+          f"/o/{slug}/check-ins/alerts/{alert.pk}/",
+          f"/o/{slug}/check-ins/cohorts/{world.pair.cohort_id}/settings/"]
+    audited += sum(check(page, base + url, problems) for url in hr)
+
+    assert audited == 7
+    assert problems == {}, "\n".join(f"{url}: {'; '.join(found)}"
+                                     for url, found in problems.items())
