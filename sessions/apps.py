@@ -28,6 +28,7 @@ class MentoringSessionsConfig(AppConfig):
         from sessions.checkins.services import CHECK_IN_DUE_KIND, FIT_CHECK_KIND, HR_ALERT_KIND
 
         check_in_home.register()
+        import sessions.checkins.tasks  # noqa: F401  (Celery finds <app>.tasks only)
         register_notification_kind(CHECK_IN_DUE_KIND, "Check-ins: how is your mentoring going?")
         register_notification_kind(FIT_CHECK_KIND, "Is your pairing working for you?")
         register_notification_kind(HR_ALERT_KIND, "HR alerts from check-ins and fit checks")

@@ -636,3 +636,26 @@ def test_seed_demo_has_due_check_ins_and_an_open_hr_alert(client):
     alerts = client.get(reverse("checkins:hr_alerts", kwargs={
         "org_slug": "acme", "cohort_pk": alert.cohort_id})).content.decode()
     assert "Would like HR to reach out" in alerts
+
+
+# --- the fit-check beat scan -----------------------------------------------------------------
+
+def test_the_fit_check_scan_asks_each_person_once_through_one_task_each(world, sent, settings):
+    from sessions.checkins import tasks
+
+    _held(world.pair, days_ago=3)
+    entry = settings.CELERY_BEAT_SCHEDULE["scan-fit-checks"]
+
+    with sent() as emails:
+        found = tasks.scan_fit_checks()
+    with sent() as again:
+        tasks.scan_fit_checks()
+        assert tasks.ask_fit_check(world.pair.pk, world.mentee.pk)  # a duplicate delivery
+
+    assert entry["task"] == "sessions.checkins.tasks.scan_fit_checks"
+    assert found == 2
+    assert sorted(e.to[0] for e in emails) == sorted([world.mentor_user.email,
+                                                      world.mentee_user.email])
+    assert again == []
+    assert FitCheck.objects.filter(pair=world.pair).count() == 2
+    assert not tasks.ask_fit_check(world.pair.pk, 987654)
