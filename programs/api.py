@@ -30,7 +30,10 @@ from accounts.permissions import (
     OrganizationAPIMixin,
 )
 from programs import selectors, services
-from programs.imports.services import participants_import_csv
+from programs.imports.services import (
+    import_batch_upload_and_confirm,
+    participants_import_csv,
+)
 from programs.languages import LANGUAGE_CHOICES
 from programs.models import (
     Cohort,
@@ -237,8 +240,12 @@ class CohortViewSet(OrganizationAPIMixin, mixins.ListModelMixin, mixins.Retrieve
             raise serializers.ValidationError({"file": ["Attach the CSV file as “file”."]})
         dry_run = serializers.BooleanField().to_internal_value(
             request.data.get("dry_run", False))
-        report = participants_import_csv(cohort=cohort, file=upload, actor=request.user,
-                                         dry_run=dry_run, filename=upload.name[:255])
+        if dry_run:
+            report = participants_import_csv(cohort=cohort, file=upload, actor=request.user,
+                                             dry_run=True, filename=upload.name[:255])
+        else:  # kept as an import batch, like an upload on the web, and imported from it
+            _, report = import_batch_upload_and_confirm(
+                cohort=cohort, file=upload, actor=request.user, filename=upload.name[:255])
         return Response(report.as_dict(),
                         status=status.HTTP_200_OK if report.ok else status.HTTP_400_BAD_REQUEST)
 

@@ -345,7 +345,8 @@ class ImportBatch(TenantModel):
 
     It keeps the exact text that was previewed and its SHA-256, so the confirm step imports
     what the admin saw (and re-validates it against the database of that moment). Rows are
-    short-lived: uploads older than a day are purged when the next one arrives.
+    short-lived: a beat task deletes batches older than a day
+    (:func:`programs.tasks.delete_expired_import_batches`).
     """
 
     class Status(models.TextChoices):

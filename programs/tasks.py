@@ -9,6 +9,7 @@ from django.db import transaction
 
 from core.broker import publish_task
 from core.tenancy import organization_scope, scopes_disabled
+from programs.imports.services import import_batches_delete_expired
 from programs.models import Cohort
 from programs.services.participants import cohort_remind_incomplete_profiles
 
@@ -40,3 +41,10 @@ def remind_incomplete_profiles_enqueue(*, cohort: Cohort) -> None:
             remind_incomplete_profiles.run(cohort.pk)  # only DB rows: cheap to do here
 
     transaction.on_commit(publish)
+
+
+@shared_task(ignore_result=True)
+def delete_expired_import_batches() -> int:
+    """Beat: delete import batches older than a day (every organization's; see
+    :func:`programs.imports.services.import_batches_delete_expired`). Idempotent."""
+    return import_batches_delete_expired()

@@ -348,6 +348,11 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "rest_framework.parsers.FormParser",
     "rest_framework.parsers.MultiPartParser",
 ]
+# Import batches (a participant CSV between preview and confirm) live a day: deleted hourly.
+CELERY_BEAT_SCHEDULE["delete-expired-import-batches"] = {
+    "task": "programs.tasks.delete_expired_import_batches",
+    "schedule": 3600.0,
+}
 CELERY_BEAT_SCHEDULE["dispatch-stalled-matching-runs"] = {
     "task": "matching.tasks.dispatch_stalled_runs",
     "schedule": 60.0,

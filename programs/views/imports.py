@@ -10,29 +10,34 @@ polls how many have been sent (``?fragment=progress``).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django import forms
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path
-from django.utils import timezone
+from django.urls import path, reverse
 from django.views import View
 from django.views.generic import TemplateView
+from django.views.generic.base import ContextMixin, TemplateResponseMixin
 
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
 from core.web import optional_url
 from programs.csv_safety import csv_response
 from programs.imports.columns import COLUMNS, MAX_BYTES, MAX_ROWS, template_csv_rows
-from programs.imports.report import ImportIssue, ImportReport
-from programs.imports.services import import_email_progress, participants_import_csv
-from programs.models import Cohort, ImportBatch, SeniorityLevel, Topic
+from programs.imports.report import ImportReport
+from programs.imports.services import (
+    BatchOutcome,
+    batch_upload_warnings,
+    import_batch_confirm,
+    import_batch_upload,
+    import_email_progress,
+    participants_import_csv,
+)
+from programs.models import ImportBatch, SeniorityLevel, Topic
+from programs.views.mixins import CohortMixin
 
 PREVIEW_ROWS = 100
 SHOWN_ISSUES = 1000
-BATCH_LIFETIME = timedelta(days=1)
 
 
 class ImportUploadForm(forms.Form):
@@ -44,20 +49,11 @@ class ImportUploadForm(forms.Form):
     )
 
 
-class CohortImportMixin(OrganizationMixin):
+class CohortImportMixin(CohortMixin, OrganizationMixin):
     allowed_roles = ADMIN_ONLY
 
-    def get_cohort(self) -> Cohort:
-        if not hasattr(self, "_cohort"):
-            self._cohort = get_object_or_404(
-                Cohort.objects.select_related("program", "organization"),
-                pk=self.kwargs["cohort_pk"])
-        return self._cohort
-
-    def get_batch(self, *, lock: bool = False, without_content: bool = False) -> ImportBatch:
+    def get_batch(self, *, without_content: bool = False) -> ImportBatch:
         batches = ImportBatch.objects.filter(cohort=self.get_cohort())
-        if lock:
-            batches = batches.select_for_update(of=("self",))
         if without_content:
             batches = batches.defer("content")
         return get_object_or_404(batches, pk=self.kwargs["batch_pk"])
@@ -71,6 +67,11 @@ class CohortImportMixin(OrganizationMixin):
                                              org_slug=cohort.organization.slug,
                                              cohort_pk=cohort.pk)
         return context
+
+    def preview_url(self, batch: ImportBatch) -> str:
+        return reverse("programs:cohort_import_preview", kwargs={
+            "org_slug": self.request.organization.slug, "cohort_pk": batch.cohort_id,
+            "batch_pk": batch.pk})
 
 
 class ImportUploadView(CohortImportMixin, TemplateView):
@@ -87,28 +88,16 @@ class ImportUploadView(CohortImportMixin, TemplateView):
         return context
 
     def post(self, request, org_slug, cohort_pk):
-        cohort = self.get_cohort()
         form = ImportUploadForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         upload = form.cleaned_data["file"]
-        report = participants_import_csv(cohort=cohort, file=upload, actor=request.user,
-                                         dry_run=True, filename=upload.name[:255])
-        if not report.rows:  # the file itself could not be read: nothing worth keeping
+        batch, report = import_batch_upload(cohort=self.get_cohort(), file=upload,
+                                            actor=request.user, filename=upload.name[:255])
+        if batch is None:  # the file itself could not be read: nothing worth keeping
             return self.render_to_response(
                 self.get_context_data(form=form, file_errors=report.errors), status=400)
-        ImportBatch.objects.filter(created_at__lt=timezone.now() - BATCH_LIFETIME).delete()
-        # How the upload was read (a converted encoding) is known only now: kept for the
-        # preview, which re-reads the converted text.
-        upload_notices = [issue.as_dict() for issue in report.warnings if issue.row is None
-                          and issue.value == "Windows-1252"]
-        batch = ImportBatch.objects.create(
-            organization=cohort.organization, cohort=cohort, created_by=request.user,
-            filename=report.filename, content=report.content,
-            content_sha256=report.content_sha256, row_count=report.row_count,
-            result={"upload_warnings": upload_notices} if upload_notices else {})
-        return redirect("programs:cohort_import_preview", org_slug=org_slug,
-                        cohort_pk=cohort.pk, batch_pk=batch.pk)
+        return redirect(self.preview_url(batch))
 
 
 def _email_progress(batch: ImportBatch):
@@ -117,20 +106,11 @@ def _email_progress(batch: ImportBatch):
                                  notification_ids=emails.get("ids", []))
 
 
-class ImportPreviewView(CohortImportMixin, TemplateView):
-    """The checked upload: every problem by row and column, or what confirming will do; once
-    imported, the result and how many of its emails have gone out."""
+class ImportPreviewMixin(CohortImportMixin):
+    """The preview page's content, shared by the page and by the confirm action (which shows
+    it again, with the import's problems, when the import was refused)."""
 
     template_name = "programs/imports/preview.html"
-
-    def get(self, request, *args, **kwargs):
-        if request.GET.get("fragment") == "progress":
-            batch = self.get_batch(without_content=True)
-            return self.response_class(
-                request=request, template="programs/imports/preview.html#progress",
-                context={"batch": batch, "progress": _email_progress(batch),
-                         "progress_url": request.path, "organization": request.organization})
-        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -139,14 +119,12 @@ class ImportPreviewView(CohortImportMixin, TemplateView):
         if batch.status == ImportBatch.Status.IMPORTED:
             context["result"] = batch.result
             context["progress"] = _email_progress(batch)
-            context["progress_url"] = self.request.path
+            context["progress_url"] = self.preview_url(batch)
             return context
         report: ImportReport = kwargs.get("report") or participants_import_csv(
             cohort=self.get_cohort(), file=batch.content, actor=self.request.user,
             dry_run=True, filename=batch.filename)
-        upload_warnings = [ImportIssue(**issue) for issue in
-                           (batch.result or {}).get("upload_warnings", [])]
-        warnings = [*upload_warnings, *report.warnings]
+        warnings = [*batch_upload_warnings(batch), *report.warnings]
         context["report"] = report
         context["summary"] = report.summary
         context["errors"] = report.errors[:SHOWN_ISSUES]
@@ -159,39 +137,45 @@ class ImportPreviewView(CohortImportMixin, TemplateView):
         return context
 
 
-class ImportConfirmView(ImportPreviewView):
-    """Import the previewed file. The batch row is locked, so a double submit imports once."""
+class ImportPreviewView(ImportPreviewMixin, TemplateView):
+    """The checked upload: every problem by row and column, or what confirming will do; once
+    imported, the result and how many of its emails have gone out."""
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("fragment") == "progress":
+            batch = self.get_batch(without_content=True)
+            return self.response_class(
+                request=request, template="programs/imports/preview.html#progress",
+                context={"batch": batch, "progress": _email_progress(batch),
+                         "progress_url": request.path, "organization": request.organization})
+        return super().get(request, *args, **kwargs)
+
+
+class ImportConfirmView(ImportPreviewMixin, TemplateResponseMixin, ContextMixin, View):
+    """Import the previewed file (:func:`~programs.imports.services.import_batch_confirm`):
+    a double submit imports once; a refused import shows the preview with its problems."""
 
     http_method_names = ["post"]
 
     def post(self, request, org_slug, cohort_pk, batch_pk):
-        cohort = self.get_cohort()
-        with transaction.atomic():
-            batch = self.get_batch(lock=True)
-            if batch.status == ImportBatch.Status.IMPORTED:
-                messages.info(request, "This file was already imported.")
-                return redirect("programs:cohort_import_preview", org_slug=org_slug,
-                                cohort_pk=cohort.pk, batch_pk=batch.pk)
-            if request.POST.get("sha256") != batch.content_sha256:
-                messages.error(request, "The file changed since you previewed it; check the "
-                                        "preview again before importing.")
-                return redirect("programs:cohort_import_preview", org_slug=org_slug,
-                                cohort_pk=cohort.pk, batch_pk=batch.pk)
-            report = participants_import_csv(cohort=cohort, file=batch.content,
-                                             actor=request.user, dry_run=False,
-                                             filename=batch.filename)
-            if report.imported:
-                batch.status = ImportBatch.Status.IMPORTED
-                batch.imported_at = timezone.now()
-                batch.result = {**report.as_dict(), "emails": {
-                    "planned": report.emails_planned, "ids": report.email_ids}}
-                batch.save(update_fields=["status", "imported_at", "result"])
-        if not report.imported:
+        try:
+            confirmation = import_batch_confirm(
+                cohort=self.get_cohort(), batch_pk=batch_pk, actor=request.user,
+                sha256=request.POST.get("sha256", ""))
+        except ImportBatch.DoesNotExist as error:
+            raise Http404 from error
+        batch, report = confirmation.batch, confirmation.report
+        if confirmation.outcome == BatchOutcome.ALREADY_IMPORTED:
+            messages.info(request, "This file was already imported.")
+        elif confirmation.outcome == BatchOutcome.CHANGED:
+            messages.error(request, "The file changed since you previewed it; check the "
+                                    "preview again before importing.")
+        elif confirmation.outcome == BatchOutcome.INVALID:
             context = self.get_context_data(batch=batch, report=report)
             return self.render_to_response(context, status=400)
-        messages.success(request, import_result_sentence(report.summary))
-        return redirect("programs:cohort_import_preview", org_slug=org_slug, cohort_pk=cohort.pk,
-                        batch_pk=batch.pk)
+        else:
+            messages.success(request, import_result_sentence(report.summary))
+        return redirect(self.preview_url(batch))
 
 
 def people(count: int) -> str:
