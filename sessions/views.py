@@ -13,6 +13,10 @@ The views parse input with the forms, call one service and render; they hold no 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import contextmanager
+from typing import TypeVar
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -22,6 +26,7 @@ from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 
 from accounts.permissions import PARTICIPANT_ROLES, OrganizationMixin
+from core.web import form_submit
 from matching.models import Pair
 from programs.models import Topic
 from sessions import selectors, services
@@ -41,7 +46,6 @@ from sessions.forms import (
     SessionLogForm,
     SessionScheduleForm,
     UnscheduledLogForm,
-    add_service_errors,
 )
 from sessions.models import (
     ActionItem,
@@ -50,6 +54,8 @@ from sessions.models import (
     MentoringSession,
     SessionStatus,
 )
+
+T = TypeVar("T")
 
 
 class PairMixin(OrganizationMixin):
@@ -103,6 +109,18 @@ class PairMixin(OrganizationMixin):
     def invalid(self, **context):
         return self.render_to_response(self.get_context_data(**context), status=400)
 
+    def submit(self, form, service: Callable[[dict], T], *, success: str | Callable[[T], str],
+               then: Callable[[T], HttpResponse]) -> HttpResponse:
+        """Every form of these pages: validate ``form`` and call ``service(cleaned_data)``
+        (:func:`core.web.form_submit`, a service's ValidationError lands next to its field);
+        then flash ``success`` (a sentence, or a function of the result) and answer
+        ``then(result)`` (a redirect), or show the form again with its errors (400)."""
+        ok, result = form_submit(form, service)
+        if not ok:
+            return self.invalid(form=form)
+        messages.success(self.request, success(result) if callable(success) else success)
+        return then(result)
+
 
 class SessionMixin(PairMixin):
     @cached_property
@@ -119,6 +137,23 @@ class SessionMixin(PairMixin):
         context["when"] = selectors.local_label(self.session.starts_at,
                                                 self.session.duration_minutes, self.time_zone)
         return context
+
+
+@contextmanager
+def fields_renamed(aliases: dict[str, str]):
+    """Re-raise a service's ValidationError with its field keys renamed to the form's
+    (``starts_at`` is the form's ``slot`` or ``when``)."""
+    try:
+        yield
+    except ValidationError as error:
+        if aliases and hasattr(error, "error_dict"):
+            raise ValidationError({aliases.get(field, field): errors
+                                   for field, errors in error.error_dict.items()}) from error
+        raise
+
+
+def _note_saved(note) -> str:
+    return "Private note saved." if note else "Private note deleted."
 
 
 def _topics():
@@ -181,24 +216,19 @@ class SessionScheduleView(PairMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        form = self.form(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                session = services.session_schedule(
+        def schedule(data):
+            with fields_renamed({"starts_at": "slot"} if data["suggested"] else {}):
+                return services.session_schedule(
                     pair=self.pair, actor=self.me, starts_at=data["start"],
                     duration_minutes=data["duration_minutes"], format=data["format"],
                     location=data["location"], meeting_url=data["meeting_url"],
                     agenda=data["agenda"], suggested=data["suggested"])
-            except ValidationError as error:
-                add_service_errors(form, error,
-                                   {"starts_at": "slot"} if data["suggested"] else None)
-            else:
-                messages.success(request, "Session scheduled: you and "
-                                          f"{self.partner.membership.user.display_name} get a "
-                                          "calendar invitation by email.")
-                return self.back("sessions:session_detail", session_pk=session.pk)
-        return self.invalid(form=form)
+
+        return self.submit(
+            self.form(request.POST), schedule,
+            success=f"Session scheduled: you and {self.partner.membership.user.display_name} "
+                    "get a calendar invitation by email.",
+            then=lambda session: self.back("sessions:session_detail", session_pk=session.pk))
 
 
 class SessionLogNewView(PairMixin, TemplateView):
@@ -218,23 +248,19 @@ class SessionLogNewView(PairMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        form = self.form(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                session = services.session_log_unscheduled(
+        def log(data):
+            with fields_renamed({"starts_at": "when"}):
+                return services.session_log_unscheduled(
                     pair=self.pair, actor=self.me, starts_at=data["when"],
                     duration_minutes=data["duration_minutes"], format=data["format"],
                     status=data["status"], actual_minutes=data["actual_minutes"],
                     topics=data["topics"], summary=data["summary"],
                     cancelled_by=self.person(data["cancelled_by"])
                     if data["cancelled_by"] else None, rating=data["rating"])
-            except ValidationError as error:
-                add_service_errors(form, error, {"starts_at": "when"})
-            else:
-                messages.success(request, "Session logged.")
-                return self.back("sessions:session_detail", session_pk=session.pk)
-        return self.invalid(form=form)
+
+        return self.submit(
+            self.form(request.POST), log, success="Session logged.",
+            then=lambda session: self.back("sessions:session_detail", session_pk=session.pk))
 
 
 # --- one session -----------------------------------------------------------------------------
@@ -295,11 +321,9 @@ class SessionEditView(SessionMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        form = self.form(request.POST)
-        session = self.session
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
+        def change(data):
+            session = self.session
+            with fields_renamed({"starts_at": "slot"} if data["suggested"] else {}):
                 if data["start"] is not None or \
                         data["duration_minutes"] != session.duration_minutes:
                     session = services.session_reschedule(
@@ -311,13 +335,11 @@ class SessionEditView(SessionMixin, TemplateView):
                     session=session, actor=self.me, format=data["format"],
                     location=data["location"], meeting_url=data["meeting_url"],
                     agenda=data["agenda"])
-            except ValidationError as error:
-                add_service_errors(form, error,
-                                   {"starts_at": "slot"} if data["suggested"] else None)
-            else:
-                messages.success(request, "Session updated.")
-                return self.back("sessions:session_detail", session_pk=session.pk)
-        return self.invalid(form=form)
+            return session
+
+        return self.submit(
+            self.form(request.POST), change, success="Session updated.",
+            then=lambda session: self.back("sessions:session_detail", session_pk=session.pk))
 
 
 class SessionCancelView(SessionMixin, TemplateView):
@@ -329,18 +351,12 @@ class SessionCancelView(SessionMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        form = CancelForm(request.POST)
-        if form.is_valid():
-            try:
-                services.session_cancel(session=self.session, actor=self.me,
-                                        reason=form.cleaned_data["reason"])
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Session cancelled; both calendars get the "
-                                          "cancellation.")
-                return self.back("sessions:session_detail", session_pk=self.session.pk)
-        return self.invalid(form=form)
+        return self.submit(
+            CancelForm(request.POST),
+            lambda data: services.session_cancel(session=self.session, actor=self.me,
+                                                 reason=data["reason"]),
+            success="Session cancelled; both calendars get the cancellation.",
+            then=lambda _: self.back("sessions:session_detail", session_pk=self.session.pk))
 
 
 class SessionLogView(SessionMixin, TemplateView):
@@ -368,22 +384,16 @@ class SessionLogView(SessionMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        form = self.form(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.session_log(
-                    session=self.session, actor=self.me, status=data["status"],
-                    actual_minutes=data["actual_minutes"], topics=data["topics"],
-                    summary=data["summary"],
-                    cancelled_by=self.person(data["cancelled_by"])
-                    if data["cancelled_by"] else None, rating=data["rating"])
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Session log saved.")
-                return self.back("sessions:session_detail", session_pk=self.session.pk)
-        return self.invalid(form=form)
+        return self.submit(
+            self.form(request.POST),
+            lambda data: services.session_log(
+                session=self.session, actor=self.me, status=data["status"],
+                actual_minutes=data["actual_minutes"], topics=data["topics"],
+                summary=data["summary"],
+                cancelled_by=self.person(data["cancelled_by"]) if data["cancelled_by"] else None,
+                rating=data["rating"]),
+            success="Session log saved.",
+            then=lambda _: self.back("sessions:session_detail", session_pk=self.session.pk))
 
 
 class SessionNoteView(SessionMixin, TemplateView):
@@ -399,19 +409,12 @@ class SessionNoteView(SessionMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        form = PrivateNoteForm(request.POST)
-        if form.is_valid():
-            try:
-                note = services.private_note_save(author=self.me, pair=self.pair,
-                                                  session=self.session,
-                                                  text=form.cleaned_data["text"])
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Private note saved." if note else
-                                 "Private note deleted.")
-                return self.back("sessions:session_detail", session_pk=self.session.pk)
-        return self.invalid(form=form)
+        return self.submit(
+            PrivateNoteForm(request.POST),
+            lambda data: services.private_note_save(author=self.me, pair=self.pair,
+                                                    session=self.session, text=data["text"]),
+            success=_note_saved,
+            then=lambda _: self.back("sessions:session_detail", session_pk=self.session.pk))
 
 
 class SessionIcsView(SessionMixin, TemplateView):
@@ -441,19 +444,13 @@ class ActionItemAddView(SessionMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        form = ActionItemForm(request.POST, people=self.people())
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.action_item_add(session=self.session, actor=self.me, text=data["text"],
-                                         owner=self.person(data["owner"]),
-                                         due_date=data["due_date"])
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Action item added.")
-                return self.back("sessions:session_detail", session_pk=self.session.pk)
-        return self.invalid(form=form)
+        return self.submit(
+            ActionItemForm(request.POST, people=self.people()),
+            lambda data: services.action_item_add(
+                session=self.session, actor=self.me, text=data["text"],
+                owner=self.person(data["owner"]), due_date=data["due_date"]),
+            success="Action item added.",
+            then=lambda _: self.back("sessions:session_detail", session_pk=self.session.pk))
 
 
 class ActionItemView(PairMixin, TemplateView):
@@ -481,19 +478,12 @@ class ActionItemView(PairMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        form = self.form(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.action_item_update(item=self.item, actor=self.me, text=data["text"],
-                                            owner=self.person(data["owner"]),
-                                            due_date=data["due_date"], done=data["done"])
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Action item saved.")
-                return self.back()
-        return self.invalid(form=form)
+        return self.submit(
+            self.form(request.POST),
+            lambda data: services.action_item_update(
+                item=self.item, actor=self.me, text=data["text"],
+                owner=self.person(data["owner"]), due_date=data["due_date"], done=data["done"]),
+            success="Action item saved.", then=lambda _: self.back())
 
 
 # --- private note on the pair ----------------------------------------------------------------
@@ -510,18 +500,11 @@ class PairNoteView(PairMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        form = PrivateNoteForm(request.POST)
-        if form.is_valid():
-            try:
-                note = services.private_note_save(author=self.me, pair=self.pair,
-                                                  text=form.cleaned_data["text"])
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Private note saved." if note else
-                                 "Private note deleted.")
-                return self.back()
-        return self.invalid(form=form)
+        return self.submit(
+            PrivateNoteForm(request.POST),
+            lambda data: services.private_note_save(author=self.me, pair=self.pair,
+                                                    text=data["text"]),
+            success=_note_saved, then=lambda _: self.back())
 
 
 # --- goals -----------------------------------------------------------------------------------
@@ -540,16 +523,11 @@ class GoalAddView(PairMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        form = self.form(request.POST)
-        if form.is_valid():
-            try:
-                goal = services.goal_create(pair=self.pair, owner=self.me, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Goal added: your partner can see it and comment.")
-                return self.back("sessions:goal_detail", goal_pk=goal.pk)
-        return self.invalid(form=form)
+        return self.submit(
+            self.form(request.POST),
+            lambda data: services.goal_create(pair=self.pair, owner=self.me, **data),
+            success="Goal added: your partner can see it and comment.",
+            then=lambda goal: self.back("sessions:goal_detail", goal_pk=goal.pk))
 
 
 class GoalMixin(PairMixin):
@@ -588,20 +566,13 @@ class GoalDetailView(GoalMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        form = GoalUpdateForm(request.POST, is_owner=self.is_owner)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.goal_add_update(goal=self.goal, author=self.me,
-                                         percent=data.get("percent"), comment=data["comment"],
-                                         on_date=data["on_date"])
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Progress saved." if self.is_owner else
-                                 "Comment added.")
-                return self.back("sessions:goal_detail", goal_pk=self.goal.pk)
-        return self.invalid(form=form)
+        return self.submit(
+            GoalUpdateForm(request.POST, is_owner=self.is_owner),
+            lambda data: services.goal_add_update(
+                goal=self.goal, author=self.me, percent=data.get("percent"),
+                comment=data["comment"], on_date=data["on_date"]),
+            success="Progress saved." if self.is_owner else "Comment added.",
+            then=lambda _: self.back("sessions:goal_detail", goal_pk=self.goal.pk))
 
 
 class GoalEditView(GoalMixin, TemplateView):
@@ -629,16 +600,11 @@ class GoalEditView(GoalMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if not self.is_owner:
             raise PermissionDenied("Only the goal's owner can change it.")
-        form = self.form(request.POST)
-        if form.is_valid():
-            try:
-                services.goal_update(goal=self.goal, actor=self.me, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Goal saved.")
-                return self.back("sessions:goal_detail", goal_pk=self.goal.pk)
-        return self.invalid(form=form)
+        return self.submit(
+            self.form(request.POST),
+            lambda data: services.goal_update(goal=self.goal, actor=self.me, **data),
+            success="Goal saved.",
+            then=lambda _: self.back("sessions:goal_detail", goal_pk=self.goal.pk))
 
 
 # --- commitments -----------------------------------------------------------------------------
@@ -666,19 +632,14 @@ class CommitmentAddView(PairMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        form = CommitmentForm(request.POST)
-        if form.is_valid():
-            try:
-                commitment = services.commitment_create(pair=self.pair, owner=self.me,
-                                                        session=self.session,
-                                                        **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Commitment recorded: on its due date we will ask "
-                                          "you whether it happened.")
-                return self.back("sessions:commitment", commitment_pk=commitment.pk)
-        return self.invalid(form=form)
+        return self.submit(
+            CommitmentForm(request.POST),
+            lambda data: services.commitment_create(pair=self.pair, owner=self.me,
+                                                    session=self.session, **data),
+            success="Commitment recorded: on its due date we will ask you whether it "
+                    "happened.",
+            then=lambda commitment: self.back("sessions:commitment",
+                                              commitment_pk=commitment.pk))
 
 
 class CommitmentMixin(PairMixin):
@@ -720,19 +681,13 @@ class CommitmentView(CommitmentMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if not self.is_owner:
             raise PermissionDenied("Only the person who made this commitment answers for it.")
-        form = self.form(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.commitment_record_outcome(
-                    commitment=self.commitment, actor=self.me, outcome=data["outcome"],
-                    note=data["note"], new_due_date=data["new_due_date"])
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Thank you: your answer is saved.")
-                return self.back("sessions:commitment", commitment_pk=self.commitment.pk)
-        return self.invalid(form=form)
+        return self.submit(
+            self.form(request.POST),
+            lambda data: services.commitment_record_outcome(
+                commitment=self.commitment, actor=self.me, outcome=data["outcome"],
+                note=data["note"], new_due_date=data["new_due_date"]),
+            success="Thank you: your answer is saved.",
+            then=lambda _: self.back("sessions:commitment", commitment_pk=self.commitment.pk))
 
 
 class CommitmentEditView(CommitmentMixin, TemplateView):
@@ -754,15 +709,10 @@ class CommitmentEditView(CommitmentMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if not self.is_owner:
             raise PermissionDenied("Only the person who made this commitment can change it.")
-        form = self.form(request.POST)
-        if form.is_valid():
-            try:
-                services.commitment_update(commitment=self.commitment, actor=self.me,
-                                           **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Commitment saved.")
-                return self.back("sessions:commitment", commitment_pk=self.commitment.pk)
-        return self.invalid(form=form)
+        return self.submit(
+            self.form(request.POST),
+            lambda data: services.commitment_update(commitment=self.commitment, actor=self.me,
+                                                    **data),
+            success="Commitment saved.",
+            then=lambda _: self.back("sessions:commitment", commitment_pk=self.commitment.pk))
 
