@@ -93,7 +93,8 @@ def recipients(kind):
     ("America/New_York", utc(2026, 3, 8, 18)),   # 14:00 EDT
     ("America/New_York", utc(2026, 11, 1, 19)),  # 14:00 EST
 ])
-def test_session_soon_exactly_24_hours_before_once_across_dst(scoped, london_org, member_user,
+def test_session_soon_exactly_24_hours_before_once_across_dst(scoped_organization, london_org,
+                                                              member_user,
                                                               zone, start):
     london_org.time_zone = zone
     london_org.save()
@@ -108,7 +109,7 @@ def test_session_soon_exactly_24_hours_before_once_across_dst(scoped, london_org
                                              ("maya", start - dt.timedelta(hours=24))]
 
 
-def test_quiet_hours_hold_in_each_persons_own_zone(scoped, london_org, member_user):
+def test_quiet_hours_hold_in_each_persons_own_zone(scoped_organization, london_org, member_user):
     start = utc(2026, 2, 10, 7, 30)  # 07:30 London, 02:30 New York
     world = build(london_org, member_user, utc(2026, 1, 5, 9))
     session(world, start)
@@ -121,7 +122,7 @@ def test_quiet_hours_hold_in_each_persons_own_zone(scoped, london_org, member_us
                                              ("maya", utc(2026, 2, 9, 8))]
 
 
-def test_own_quiet_hours_setting_is_used(scoped, london_org, member_user):
+def test_own_quiet_hours_setting_is_used(scoped_organization, london_org, member_user):
     member_user.quiet_hours_start, member_user.quiet_hours_end = dt.time(6), dt.time(10)
     member_user.save()
     world = build(london_org, member_user, utc(2026, 1, 5, 9))
@@ -135,7 +136,7 @@ def test_own_quiet_hours_setting_is_used(scoped, london_org, member_user):
 
 # --- log, rate, dated items ---------------------------------------------------------------
 
-def test_log_your_session_after_2_hours_and_3_days_then_never_again(scoped, london_org,
+def test_log_your_session_after_2_hours_and_3_days_then_never_again(scoped_organization, london_org,
                                                                     member_user):
     start = utc(2026, 3, 26, 14)  # London moves its clocks in between (29 March)
     world = build(london_org, member_user, utc(2026, 3, 1, 9))
@@ -152,7 +153,8 @@ def test_log_your_session_after_2_hours_and_3_days_then_never_again(scoped, lond
                                             ("maya", first), ("maya", second)]
 
 
-def test_rate_your_session_once_for_the_one_who_has_not_rated(scoped, london_org, member_user):
+def test_rate_your_session_once_for_the_one_who_has_not_rated(scoped_organization, london_org,
+                                                              member_user):
     from sessions.models import SessionRating
 
     world = build(london_org, member_user, utc(2026, 1, 5, 9))
@@ -168,7 +170,7 @@ def test_rate_your_session_once_for_the_one_who_has_not_rated(scoped, london_org
     assert recipients(core.SESSION_RATE) == [("edward", utc(2026, 2, 10, 16, 30))]
 
 
-def test_action_item_the_morning_of_the_due_date_in_the_owners_zone(scoped, london_org,
+def test_action_item_the_morning_of_the_due_date_in_the_owners_zone(scoped_organization, london_org,
                                                                     member_user):
     world = build(london_org, member_user, utc(2026, 2, 1, 9))
     held = session(world, utc(2026, 2, 20, 14), status=SessionStatus.HAPPENED,
@@ -184,7 +186,7 @@ def test_action_item_the_morning_of_the_due_date_in_the_owners_zone(scoped, lond
     assert recipients(core.ACTION_ITEM_DUE) == [("edward", utc(2026, 3, 9, 13))]
 
 
-def test_commitment_due_once_and_marked_asked(scoped, london_org, member_user):
+def test_commitment_due_once_and_marked_asked(scoped_organization, london_org, member_user):
     world = build(london_org, member_user, utc(2026, 2, 1, 9))
     with time_machine.travel(utc(2026, 2, 2), tick=False):
         commitment = CommitmentFactory(pair=world.pair, owner=world.mentee,
@@ -199,7 +201,8 @@ def test_commitment_due_once_and_marked_asked(scoped, london_org, member_user):
 
 # --- pair kinds ---------------------------------------------------------------------------
 
-def test_get_started_again_carries_the_phase_prompt(scoped, london_org, member_user, mailoutbox,
+def test_get_started_again_carries_the_phase_prompt(scoped_organization, london_org, member_user,
+                                                    mailoutbox,
                                                     django_capture_on_commit_callbacks):
     world = build(london_org, member_user, utc(2026, 1, 5, 9), cadence_days=14,
                   start_date=dt.date(2026, 1, 5), end_date=dt.date(2026, 6, 30))
@@ -215,7 +218,7 @@ def test_get_started_again_carries_the_phase_prompt(scoped, london_org, member_u
 
 
 def test_pair_at_risk_to_hr_after_two_cancellations_by_the_same_person(
-        scoped, london_org, member_user, admin_user):
+        scoped_organization, london_org, member_user, admin_user):
     world = build(london_org, member_user, utc(2026, 1, 5, 9), cadence_days=14)
     for day in (12, 19):
         session(world, utc(2026, 1, day, 14), status=SessionStatus.CANCELLED,
@@ -231,7 +234,8 @@ def test_pair_at_risk_to_hr_after_two_cancellations_by_the_same_person(
 
 
 def test_inactive_pair_warns_both_and_hr_then_closes_as_inactive(
-        scoped, london_org, member_user, admin_user, django_capture_on_commit_callbacks):
+        scoped_organization, london_org, member_user, admin_user,
+        django_capture_on_commit_callbacks):
     world = build(london_org, member_user, utc(2026, 1, 5, 9))
     warn = utc(2026, 1, 5, 9) + dt.timedelta(days=60)
     with django_capture_on_commit_callbacks(execute=True):
@@ -249,7 +253,7 @@ def test_inactive_pair_warns_both_and_hr_then_closes_as_inactive(
 
 
 def test_inactive_pair_stays_open_when_someone_acts_after_the_warning(
-        scoped, london_org, member_user, django_capture_on_commit_callbacks):
+        scoped_organization, london_org, member_user, django_capture_on_commit_callbacks):
     world = build(london_org, member_user, utc(2026, 1, 5, 9))
     warn = utc(2026, 1, 5, 9) + dt.timedelta(days=60)
     with django_capture_on_commit_callbacks(execute=True):
@@ -262,7 +266,7 @@ def test_inactive_pair_stays_open_when_someone_acts_after_the_warning(
     assert world.pair.status == PairStatus.ACTIVE
 
 
-def test_a_paused_pair_gets_nothing(scoped, london_org, member_user, admin_user):
+def test_a_paused_pair_gets_nothing(scoped_organization, london_org, member_user, admin_user):
     world = build(london_org, member_user, utc(2026, 1, 5, 9))
     session(world, utc(2026, 2, 10, 14))
     with time_machine.travel(utc(2026, 1, 20), tick=False):
@@ -284,7 +288,8 @@ def test_a_paused_pair_gets_nothing(scoped, london_org, member_user, admin_user)
 # --- one capped email per person per day, digest, emails, unsubscribe ---------------------------
 
 def test_one_reminder_email_a_day_lists_the_days_items_and_session_soon_is_apart(
-        scoped, london_org, member_user, mailoutbox, django_capture_on_commit_callbacks):
+        scoped_organization, london_org, member_user, mailoutbox,
+        django_capture_on_commit_callbacks):
     world = build(london_org, member_user, utc(2026, 2, 1, 9))
     held = session(world, utc(2026, 2, 20, 14), status=SessionStatus.HAPPENED,
                    logged_at=utc(2026, 2, 20, 15))
@@ -316,7 +321,8 @@ def test_one_reminder_email_a_day_lists_the_days_items_and_session_soon_is_apart
 
 
 def test_reminder_email_parts_program_link_and_one_click_unsubscribe(
-        scoped, london_org, member_user, mailoutbox, client, django_capture_on_commit_callbacks):
+        scoped_organization, london_org, member_user, mailoutbox, client,
+        django_capture_on_commit_callbacks):
     world = build(london_org, member_user, utc(2026, 2, 1, 9))
     program = world.pair.cohort.program
     program.name = "Leaders & Juniors: \"Tech\" <Pilot>"
@@ -355,7 +361,8 @@ def test_reminder_email_parts_program_link_and_one_click_unsubscribe(
 
 
 def test_turned_off_kind_records_nothing_and_in_app_sends_no_email(
-        scoped, london_org, member_user, mailoutbox, django_capture_on_commit_callbacks):
+        scoped_organization, london_org, member_user, mailoutbox,
+        django_capture_on_commit_callbacks):
     world = build(london_org, member_user, utc(2026, 2, 1, 9))
     NotificationPreference.objects.create(user=member_user, kind=core.SESSION_SOON,
                                           channel=NotificationChannel.OFF)
@@ -378,7 +385,7 @@ def _load_queries(kinds) -> int:
     return len(queries)
 
 
-def test_loading_facts_takes_the_same_queries_for_1_and_12_pairs(scoped, london_org,
+def test_loading_facts_takes_the_same_queries_for_1_and_12_pairs(scoped_organization, london_org,
                                                                  member_user, admin_user):
     build(london_org, member_user, utc(2026, 1, 5, 9))
     kinds = list(core.RULES)
@@ -389,7 +396,7 @@ def test_loading_facts_takes_the_same_queries_for_1_and_12_pairs(scoped, london_
     assert _load_queries(kinds) == one
 
 
-def test_a_second_scan_right_after_records_nothing(scoped, london_org, member_user):
+def test_a_second_scan_right_after_records_nothing(scoped_organization, london_org, member_user):
     world = build(london_org, member_user, utc(2026, 2, 1, 9))
     session(world, utc(2026, 2, 10, 14))
     with time_machine.travel(utc(2026, 2, 9, 15), tick=False):
@@ -399,9 +406,38 @@ def test_a_second_scan_right_after_records_nothing(scoped, london_org, member_us
 
 
 def test_admin_of_the_org_is_the_pair_at_risk_recipient_not_other_orgs(
-        scoped, london_org, member_user, admin_user, other_admin_user):
+        scoped_organization, london_org, member_user, admin_user, other_admin_user):
     build(london_org, member_user, utc(2026, 1, 5, 9), cadence_days=7)
     with time_machine.travel(utc(2026, 1, 19, 12), tick=False):
         reminders_scan(kind=core.PAIR_AT_RISK)
     assert [e for e, _, _ in rows(core.PAIR_AT_RISK)] == ["hr@acme.example"]
     assert Membership.objects.get(user=admin_user).role == Role.ADMIN
+
+
+# --- check-ins (sessions.checkins opens them; the scan decides when) ---------------------------
+
+def test_check_in_at_the_cadence_and_one_reminder_three_days_later_if_unanswered(
+        scoped, london_org, member_user, django_capture_on_commit_callbacks):
+    from sessions.models import CheckIn, CheckInStatus
+
+    world = build(london_org, member_user, utc(2026, 1, 5, 9))
+    session(world, utc(2026, 1, 12, 14), status=SessionStatus.HAPPENED,
+            logged_at=utc(2026, 1, 12, 16), logged_by=world.mentor)
+    opens = utc(2026, 2, 9, 14)  # first session + 28 days
+    with django_capture_on_commit_callbacks(execute=True):
+        scan_every_15_minutes([core.CHECK_IN_DUE], opens - STEP, opens + STEP)
+    assert recipients(core.CHECK_IN_DUE) == [("edward", opens), ("maya", opens)]
+    assert CheckIn.objects.filter(pair=world.pair, period=1).count() == 2
+    # Maya answers; Edward does not
+    CheckIn.objects.filter(participant=world.mentor).update(
+        status=CheckInStatus.ANSWERED, answered_at=opens + dt.timedelta(days=1), score=4)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        scan_every_15_minutes([core.CHECK_IN_DUE], opens + dt.timedelta(days=3) - STEP,
+                              opens + dt.timedelta(days=3, hours=1))
+        scan_every_15_minutes([core.CHECK_IN_DUE], opens + dt.timedelta(days=6),
+                              opens + dt.timedelta(days=6, minutes=30))
+
+    assert recipients(core.CHECK_IN_DUE) == [
+        ("edward", opens), ("edward", opens + dt.timedelta(days=3)), ("maya", opens)]
+    assert CheckIn.objects.filter(pair=world.pair).count() == 2
