@@ -8,7 +8,7 @@ from typing import TypeVar
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 
 T = TypeVar("T")
@@ -68,3 +68,21 @@ def action_submit(request: HttpRequest, service: Callable[[], T], *,
     if text:
         messages.success(request, text)
     return True, result
+
+
+def form_post(view, form: forms.BaseForm, service: Callable[[dict], T], *,
+              success: str | Callable[[T], str],
+              then: Callable[[T], HttpResponse]) -> HttpResponse:
+    """The whole form post of a ``TemplateView`` on top of :func:`form_submit`: when the service
+    ran, flash ``success`` (a sentence, or a function of the result) and answer
+    ``then(result)`` (usually a redirect); otherwise render the view again with the form and
+    its errors, status 400.
+
+    ``return form_post(self, form, lambda data: goal_create(pair=pair, **data),
+    success="Goal added.", then=lambda goal: redirect(goal))``
+    """
+    ok, result = form_submit(form, service)
+    if not ok:
+        return view.render_to_response(view.get_context_data(form=form), status=400)
+    messages.success(view.request, success(result) if callable(success) else success)
+    return then(result)

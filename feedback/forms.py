@@ -1,5 +1,6 @@
 """Forms of the survey pages. They parse and label input; the rules live in the services
-(their ``ValidationError`` is put back next to the field by :func:`add_service_errors`).
+(their ``ValidationError`` is put back next to the field by
+:func:`core.web.form_add_validation_error`).
 
 Build every form inside the tenant scope (its choices read the organization's cohorts,
 templates and topics)."""
@@ -7,7 +8,6 @@ templates and topics)."""
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from feedback import catalog
 from feedback.models import MAX_REMINDER_DAYS, MAX_TEXT_ANSWER, Question, QuestionKind, Survey
@@ -19,15 +19,6 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 REMINDER_CHOICES = [(0, "No reminder"), (1, "1 day before it closes"),
                     *((n, f"{n} days before it closes") for n in range(2, MAX_REMINDER_DAYS + 1))]
 BUILTIN_CHOICES = [(key, f"{t.title} (built-in)") for key, t in catalog.TEMPLATES.items()]
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """A service's error next to the field it names, the rest above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, messages in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages)
 
 
 def _cohort_choices() -> forms.ModelChoiceField:

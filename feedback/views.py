@@ -25,7 +25,7 @@ from accounts.permissions import (
     PARTICIPANT_ROLES,
     OrganizationMixin,
 )
-from core.web import validation_message
+from core.web import action_submit, form_add_validation_error, form_post, validation_message
 from feedback import catalog, exports, selectors, services
 from feedback.forms import (
     AnswerForm,
@@ -36,10 +36,14 @@ from feedback.forms import (
     SurveyCreateForm,
     SurveySettingsForm,
     TemplateCopyForm,
-    add_service_errors,
 )
 from feedback.models import Question, Survey, SurveyKind, SurveyStatus, organization_today
 from programs.models import Cohort
+
+
+def _survey_page(request, survey: Survey):
+    return redirect("feedback:survey_detail", org_slug=request.organization.slug,
+                    survey_pk=survey.pk)
 
 
 class SurveyAdminMixin(OrganizationMixin):
@@ -104,21 +108,15 @@ class SurveyCreateView(OrganizationMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         form = SurveyCreateForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                survey = services.survey_create(
-                    cohort=data["cohort"], actor=request.user, template=form.chosen_template(),
-                    title=data["title"], opens_on=data["opens_on"],
-                    closes_on=data["closes_on"], reminder_days=data["reminder_days"])
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, f"“{survey.title}” created as a draft: check the "
-                                          "questions, then publish it.")
-                return redirect("feedback:survey_detail", org_slug=request.organization.slug,
-                                survey_pk=survey.pk)
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        return form_post(
+            self, form,
+            lambda data: services.survey_create(
+                cohort=data["cohort"], actor=request.user, template=form.chosen_template(),
+                title=data["title"], opens_on=data["opens_on"], closes_on=data["closes_on"],
+                reminder_days=data["reminder_days"]),
+            success=lambda survey: f"“{survey.title}” created as a draft: check the "
+                                   "questions, then publish it.",
+            then=lambda survey: _survey_page(request, survey))
 
 
 class TemplateCopyView(OrganizationMixin, TemplateView):
@@ -169,16 +167,10 @@ class SurveyEditView(SurveyAdminMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        form = SurveySettingsForm(request.POST)
-        if form.is_valid():
-            try:
-                services.survey_update(survey=self.survey, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Survey saved.")
-                return self.back()
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        return form_post(
+            self, SurveySettingsForm(request.POST),
+            lambda data: services.survey_update(survey=self.survey, **data),
+            success="Survey saved.", then=lambda _: self.back())
 
 
 class SurveyActionView(SurveyAdminMixin, TemplateView):
@@ -191,13 +183,8 @@ class SurveyActionView(SurveyAdminMixin, TemplateView):
         raise NotImplementedError
 
     def post(self, request, *args, **kwargs):
-        try:
-            target = self.act()
-        except ValidationError as error:
-            messages.error(request, validation_message(error))
-            return self.back()
-        messages.success(request, self.done)
-        return target or self.back()
+        ok, target = action_submit(request, self.act, success=self.done)
+        return (target if ok else None) or self.back()
 
 
 class SurveyPublishView(SurveyActionView):
@@ -232,20 +219,12 @@ class SurveyCopyView(SurveyAdminMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        form = SurveyCopyForm(request.POST)
-        if form.is_valid():
-            try:
-                copy = services.survey_copy(survey=self.survey, actor=request.user,
-                                            cohort=form.cleaned_data["cohort"],
-                                            title=form.cleaned_data["title"])
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, f"Copied as “{copy.title}”: edit it before you "
-                                          "publish it.")
-                return redirect("feedback:survey_detail", org_slug=request.organization.slug,
-                                survey_pk=copy.pk)
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        return form_post(
+            self, SurveyCopyForm(request.POST),
+            lambda data: services.survey_copy(survey=self.survey, actor=request.user,
+                                              cohort=data["cohort"], title=data["title"]),
+            success=lambda copy: f"Copied as “{copy.title}”: edit it before you publish it.",
+            then=lambda copy: _survey_page(request, copy))
 
 
 # --- questions -------------------------------------------------------------------------------
@@ -260,15 +239,9 @@ class QuestionCreateView(SurveyAdminMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         form = QuestionForm(request.POST)
-        if form.is_valid():
-            try:
-                services.question_create(survey=self.survey, **form.values())
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Question added.")
-                return self.back()
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        return form_post(
+            self, form, lambda _: services.question_create(survey=self.survey, **form.values()),
+            success="Question added.", then=lambda _: self.back())
 
 
 class QuestionEditView(QuestionMixin, TemplateView):
@@ -282,15 +255,10 @@ class QuestionEditView(QuestionMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         form = QuestionForm(request.POST)
-        if form.is_valid():
-            try:
-                services.question_update(question=self.question, **form.values())
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Question saved.")
-                return self.back()
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        return form_post(
+            self, form,
+            lambda _: services.question_update(question=self.question, **form.values()),
+            success="Question saved.", then=lambda _: self.back())
 
 
 class QuestionDeleteView(QuestionMixin, SurveyActionView):
@@ -439,7 +407,7 @@ class AnswerView(OrganizationMixin, TemplateView):
                 services.answers_clean(survey=survey, participant=participant,
                                        answers=form.answer_inputs())
         except ValidationError as error:
-            add_service_errors(form, error)
+            form_add_validation_error(form, error)
             return self.render_to_response(self.get_context_data(form=form), status=400)
         template = "feedback/receipt.html" if action == "submit" else \
             "feedback/answer_preview.html"

@@ -13,11 +13,8 @@ The views parse input with the forms, call one service and render; they hold no 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import contextmanager
-from typing import TypeVar
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
@@ -26,7 +23,7 @@ from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 
 from accounts.permissions import PARTICIPANT_ROLES, OrganizationMixin
-from core.web import form_submit
+from core.web import form_post
 from matching.models import Pair
 from programs.models import Topic
 from sessions import selectors, services
@@ -54,8 +51,6 @@ from sessions.models import (
     MentoringSession,
     SessionStatus,
 )
-
-T = TypeVar("T")
 
 
 class PairMixin(OrganizationMixin):
@@ -108,18 +103,6 @@ class PairMixin(OrganizationMixin):
 
     def invalid(self, **context):
         return self.render_to_response(self.get_context_data(**context), status=400)
-
-    def submit(self, form, service: Callable[[dict], T], *, success: str | Callable[[T], str],
-               then: Callable[[T], HttpResponse]) -> HttpResponse:
-        """Every form of these pages: validate ``form`` and call ``service(cleaned_data)``
-        (:func:`core.web.form_submit`, a service's ValidationError lands next to its field);
-        then flash ``success`` (a sentence, or a function of the result) and answer
-        ``then(result)`` (a redirect), or show the form again with its errors (400)."""
-        ok, result = form_submit(form, service)
-        if not ok:
-            return self.invalid(form=form)
-        messages.success(self.request, success(result) if callable(success) else success)
-        return then(result)
 
 
 class SessionMixin(PairMixin):
@@ -224,8 +207,8 @@ class SessionScheduleView(PairMixin, TemplateView):
                     location=data["location"], meeting_url=data["meeting_url"],
                     agenda=data["agenda"], suggested=data["suggested"])
 
-        return self.submit(
-            self.form(request.POST), schedule,
+        return form_post(
+            self, self.form(request.POST), schedule,
             success=f"Session scheduled: you and {self.partner.membership.user.display_name} "
                     "get a calendar invitation by email.",
             then=lambda session: self.back("sessions:session_detail", session_pk=session.pk))
@@ -258,8 +241,8 @@ class SessionLogNewView(PairMixin, TemplateView):
                     cancelled_by=self.person(data["cancelled_by"])
                     if data["cancelled_by"] else None, rating=data["rating"])
 
-        return self.submit(
-            self.form(request.POST), log, success="Session logged.",
+        return form_post(
+            self, self.form(request.POST), log, success="Session logged.",
             then=lambda session: self.back("sessions:session_detail", session_pk=session.pk))
 
 
@@ -337,8 +320,8 @@ class SessionEditView(SessionMixin, TemplateView):
                     agenda=data["agenda"])
             return session
 
-        return self.submit(
-            self.form(request.POST), change, success="Session updated.",
+        return form_post(
+            self, self.form(request.POST), change, success="Session updated.",
             then=lambda session: self.back("sessions:session_detail", session_pk=session.pk))
 
 
@@ -351,8 +334,8 @@ class SessionCancelView(SessionMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        return self.submit(
-            CancelForm(request.POST),
+        return form_post(
+            self, CancelForm(request.POST),
             lambda data: services.session_cancel(session=self.session, actor=self.me,
                                                  reason=data["reason"]),
             success="Session cancelled; both calendars get the cancellation.",
@@ -384,8 +367,8 @@ class SessionLogView(SessionMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        return self.submit(
-            self.form(request.POST),
+        return form_post(
+            self, self.form(request.POST),
             lambda data: services.session_log(
                 session=self.session, actor=self.me, status=data["status"],
                 actual_minutes=data["actual_minutes"], topics=data["topics"],
@@ -409,8 +392,8 @@ class SessionNoteView(SessionMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        return self.submit(
-            PrivateNoteForm(request.POST),
+        return form_post(
+            self, PrivateNoteForm(request.POST),
             lambda data: services.private_note_save(author=self.me, pair=self.pair,
                                                     session=self.session, text=data["text"]),
             success=_note_saved,
@@ -444,8 +427,8 @@ class ActionItemAddView(SessionMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        return self.submit(
-            ActionItemForm(request.POST, people=self.people()),
+        return form_post(
+            self, ActionItemForm(request.POST, people=self.people()),
             lambda data: services.action_item_add(
                 session=self.session, actor=self.me, text=data["text"],
                 owner=self.person(data["owner"]), due_date=data["due_date"]),
@@ -478,8 +461,8 @@ class ActionItemView(PairMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        return self.submit(
-            self.form(request.POST),
+        return form_post(
+            self, self.form(request.POST),
             lambda data: services.action_item_update(
                 item=self.item, actor=self.me, text=data["text"],
                 owner=self.person(data["owner"]), due_date=data["due_date"], done=data["done"]),
@@ -500,8 +483,8 @@ class PairNoteView(PairMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        return self.submit(
-            PrivateNoteForm(request.POST),
+        return form_post(
+            self, PrivateNoteForm(request.POST),
             lambda data: services.private_note_save(author=self.me, pair=self.pair,
                                                     text=data["text"]),
             success=_note_saved, then=lambda _: self.back())
@@ -523,8 +506,8 @@ class GoalAddView(PairMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        return self.submit(
-            self.form(request.POST),
+        return form_post(
+            self, self.form(request.POST),
             lambda data: services.goal_create(pair=self.pair, owner=self.me, **data),
             success="Goal added: your partner can see it and comment.",
             then=lambda goal: self.back("sessions:goal_detail", goal_pk=goal.pk))
@@ -566,8 +549,8 @@ class GoalDetailView(GoalMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        return self.submit(
-            GoalUpdateForm(request.POST, is_owner=self.is_owner),
+        return form_post(
+            self, GoalUpdateForm(request.POST, is_owner=self.is_owner),
             lambda data: services.goal_add_update(
                 goal=self.goal, author=self.me, percent=data.get("percent"),
                 comment=data["comment"], on_date=data["on_date"]),
@@ -600,8 +583,8 @@ class GoalEditView(GoalMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if not self.is_owner:
             raise PermissionDenied("Only the goal's owner can change it.")
-        return self.submit(
-            self.form(request.POST),
+        return form_post(
+            self, self.form(request.POST),
             lambda data: services.goal_update(goal=self.goal, actor=self.me, **data),
             success="Goal saved.",
             then=lambda _: self.back("sessions:goal_detail", goal_pk=self.goal.pk))
@@ -632,8 +615,8 @@ class CommitmentAddView(PairMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        return self.submit(
-            CommitmentForm(request.POST),
+        return form_post(
+            self, CommitmentForm(request.POST),
             lambda data: services.commitment_create(pair=self.pair, owner=self.me,
                                                     session=self.session, **data),
             success="Commitment recorded: on its due date we will ask you whether it "
@@ -681,8 +664,8 @@ class CommitmentView(CommitmentMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if not self.is_owner:
             raise PermissionDenied("Only the person who made this commitment answers for it.")
-        return self.submit(
-            self.form(request.POST),
+        return form_post(
+            self, self.form(request.POST),
             lambda data: services.commitment_record_outcome(
                 commitment=self.commitment, actor=self.me, outcome=data["outcome"],
                 note=data["note"], new_due_date=data["new_due_date"]),
@@ -709,8 +692,8 @@ class CommitmentEditView(CommitmentMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if not self.is_owner:
             raise PermissionDenied("Only the person who made this commitment can change it.")
-        return self.submit(
-            self.form(request.POST),
+        return form_post(
+            self, self.form(request.POST),
             lambda data: services.commitment_update(commitment=self.commitment, actor=self.me,
                                                     **data),
             success="Commitment saved.",
