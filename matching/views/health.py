@@ -34,6 +34,7 @@ from matching.lifecycle_forms import (
 from matching.models import Pair, PairStatus
 from programs.csv_safety import csv_response
 from programs.models import Cohort, CohortStatus, Participant, ParticipantRole, ParticipantStatus
+from programs.views.mixins import CohortMixin
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -60,17 +61,13 @@ def _page_links(page) -> list[int | None]:
 
 # --- the pair health list ----------------------------------------------------------------------
 
-class CohortPairHealthView(OrganizationMixin, TemplateView):
+class CohortPairHealthView(CohortMixin, OrganizationMixin, TemplateView):
     """Every pair of a cohort with its health, 50 a page; filters and sort in the query string
     (htmx swaps the results and pushes the URL); nudge from the row, the rest from the pair's
     page."""
 
     template_name = "matching/health.html"
     allowed_roles = ADMIN_ONLY
-
-    def get_cohort(self) -> Cohort:
-        return get_object_or_404(Cohort.objects.select_related("program", "organization"),
-                                 pk=self.kwargs["cohort_pk"])
 
     def get_template_names(self):
         if self.request.htmx and self.request.htmx.target == "health-results":

@@ -29,6 +29,7 @@ from matching.services.publishing import manual_pair_add, run_publish
 from matching.services.runs import run_cancel, run_retry, run_start
 from programs.models import Cohort, CohortStatus, ParticipantRole
 from programs.tasks import remind_incomplete_profiles_enqueue
+from programs.views import mixins as cohort_views
 
 ACTIVE_PAIRS_SHOWN = 50
 UNMATCHED_SHOWN = 20
@@ -90,14 +91,10 @@ def _page_links(page) -> list[int | None]:
 
 # --- what the views share --------------------------------------------------------------------
 
-class CohortMixin(OrganizationMixin):
+class CohortMixin(cohort_views.CohortMixin, OrganizationMixin):
     """HR admins' views of one cohort of the organization in the URL (another's is a 404)."""
 
     allowed_roles = ADMIN_ONLY
-
-    def get_cohort(self) -> Cohort:
-        return get_object_or_404(Cohort.objects.select_related("program"),
-                                 pk=self.kwargs["cohort_pk"])
 
 
 class RunMixin(OrganizationMixin):
@@ -240,9 +237,10 @@ class RunDetailView(RunMixin, TemplateView):
     def results_context(self, run: MatchingRun) -> dict:
         form = ReviewFilterForm(self.request.GET or None)
         filters = form.filters()
-        page = Paginator(selectors.review_proposals(run=run, **filters),
-                         selectors.REVIEW_PAGE_SIZE).get_page(self.request.GET.get("page"))
-        proposals = list(page.object_list)
+        # The page's keys (filtered and sorted in SQL), then its rows by key.
+        page = Paginator(selectors.review_proposals(run=run, **filters).values_list(
+            "pk", flat=True), selectors.REVIEW_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        proposals = selectors.review_rows(run=run, pks=list(page.object_list))
         for proposal in proposals:
             proposal.percent = round(proposal.score * 100)
         query = self.request.GET.copy()

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
+from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
-from core.web import optional_url, validation_message
+from core.web import action_submit, form_submit, optional_url
 from programs import lifecycle, selectors, services
 from programs.forms import CohortForm, TransitionForm
 from programs.models import Cohort, Program
+from programs.views.mixins import CohortMixin
 
 
 def cohort_timeline(cohort: Cohort) -> list[dict]:
@@ -41,15 +42,11 @@ class CohortCreateView(OrganizationMixin, TemplateView):
     def post(self, request, org_slug, program_pk):
         program = self.get_program()
         form = CohortForm(request.POST)
-        if form.is_valid():
-            try:
-                cohort = services.cohort_create(program=program, **form.cleaned_data)
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(request, f"Cohort “{cohort.name}” created as a draft.")
-                return redirect("programs:cohort_detail", org_slug=org_slug,
-                                cohort_pk=cohort.pk)
+        ok, cohort = form_submit(
+            form, lambda data: services.cohort_create(program=program, **data))
+        if ok:
+            messages.success(request, f"Cohort “{cohort.name}” created as a draft.")
+            return redirect("programs:cohort_detail", org_slug=org_slug, cohort_pk=cohort.pk)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
@@ -82,13 +79,9 @@ class CohortDetailView(OrganizationMixin, TemplateView):
         return context
 
 
-class CohortEditView(OrganizationMixin, TemplateView):
+class CohortEditView(CohortMixin, OrganizationMixin, TemplateView):
     template_name = "programs/cohort_form.html"
     allowed_roles = ADMIN_ONLY
-
-    def get_cohort(self) -> Cohort:
-        return get_object_or_404(Cohort.objects.select_related("program"),
-                                 pk=self.kwargs["cohort_pk"])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -104,35 +97,30 @@ class CohortEditView(OrganizationMixin, TemplateView):
                                     "changed.")
             return redirect("programs:cohort_detail", org_slug=org_slug, cohort_pk=cohort.pk)
         form = CohortForm(request.POST, instance=cohort)
-        if form.is_valid():
-            try:
-                services.cohort_update(cohort=self.get_cohort(), **form.cleaned_data)
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(request, "Cohort saved.")
-                return redirect("programs:cohort_detail", org_slug=org_slug,
-                                cohort_pk=cohort.pk)
+        ok, _ = form_submit(form, lambda data: services.cohort_update(
+            cohort=self.get_cohort(fresh=True), **data))
+        if ok:
+            messages.success(request, "Cohort saved.")
+            return redirect("programs:cohort_detail", org_slug=org_slug, cohort_pk=cohort.pk)
         return self.render_to_response(
-            self.get_context_data(form=form, cohort=self.get_cohort()), status=400)
+            self.get_context_data(form=form, cohort=self.get_cohort(fresh=True)), status=400)
 
 
-class CohortTransitionView(CohortDetailView):
+class CohortTransitionView(CohortMixin, OrganizationMixin, View):
+    """Move a cohort to the next (or a previous) status; back to the cohort page either way."""
+
+    allowed_roles = ADMIN_ONLY
     http_method_names = ["post"]
 
     def post(self, request, org_slug, cohort_pk):
-        cohort = get_object_or_404(Cohort, pk=cohort_pk)
+        cohort = self.get_cohort()
         form = TransitionForm(request.POST)
         if not form.is_valid():
             messages.error(request, "Choose a status.")
         else:
-            try:
-                services.cohort_transition(cohort=cohort, actor=request.user,
-                                           to_status=form.cleaned_data["to_status"])
-            except ValidationError as error:
-                messages.error(request, validation_message(error))
-            else:
-                messages.success(request, f"Cohort is now {cohort.get_status_display()}.")
+            action_submit(request, lambda: services.cohort_transition(
+                cohort=cohort, actor=request.user, to_status=form.cleaned_data["to_status"]),
+                success=lambda _: f"Cohort is now {cohort.get_status_display()}.")
         return redirect("programs:cohort_detail", org_slug=org_slug, cohort_pk=cohort_pk)
 
 

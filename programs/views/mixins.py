@@ -12,9 +12,13 @@ class CohortMixin:
     and organization. Safe because the request's tenant scope is open: a cohort of another
     organization does not exist here, so it is a 404 like a missing one."""
 
-    def get_cohort(self) -> Cohort:
-        if not hasattr(self, "_cohort"):
-            self._cohort = get_object_or_404(
-                Cohort.objects.select_related("program", "organization"),
-                pk=self.kwargs["cohort_pk"])
+    def get_cohort(self, *, fresh: bool = False) -> Cohort:
+        """The URL's cohort; ``fresh``: another copy as stored (a ModelForm bound to the
+        cached one changes it while it validates)."""
+        if fresh or not hasattr(self, "_cohort"):
+            cohort = get_object_or_404(Cohort.objects.select_related("program", "organization"),
+                                       pk=self.kwargs["cohort_pk"])
+            if fresh:
+                return cohort
+            self._cohort = cohort
         return self._cohort

@@ -19,7 +19,7 @@ from django.views.generic import TemplateView, View
 
 from accounts.models import Role
 from accounts.permissions import ADMIN_ONLY, PARTICIPANT_ROLES, OrganizationMixin
-from core.web import optional_url, validation_message
+from core.web import action_submit, form_add_validation_error, form_submit, optional_url
 from programs import selectors
 from programs.availability import availability_label
 from programs.csv_safety import csv_response
@@ -45,25 +45,13 @@ from programs.participant_forms import (
 )
 from programs.services import participants as participant_services
 from programs.tasks import remind_incomplete_profiles_enqueue
+from programs.views.mixins import CohortMixin
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the matching fields (others at the top)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-class CohortAdminMixin(OrganizationMixin):
+class CohortAdminMixin(CohortMixin, OrganizationMixin):
     """HR admin pages about one cohort (``cohort_pk`` in the URL)."""
 
     allowed_roles = ADMIN_ONLY
-
-    def get_cohort(self) -> Cohort:
-        return get_object_or_404(Cohort.objects.select_related("program"),
-                                 pk=self.kwargs["cohort_pk"])
 
     def cohort_links(self, cohort: Cohort) -> dict:
         slug = self.request.organization.slug
@@ -102,23 +90,17 @@ class CohortInviteView(CohortAdminMixin, TemplateView):
     def post(self, request, org_slug, cohort_pk):
         cohort = self.get_cohort()
         form = CohortInviteForm(request.POST)
-        if form.is_valid():
-            try:
-                result = participant_services.participant_invite(
-                    cohort=cohort, invited_by=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                _add_errors(form, error)
+        ok, result = form_submit(form, lambda data: participant_services.participant_invite(
+            cohort=cohort, invited_by=request.user, **data))
+        if ok:
+            role = ParticipantRole(form.cleaned_data["role"]).label.lower()
+            if result.enrolled:
+                messages.success(request, f"{form.cleaned_data['email']} is already a "
+                                          f"member: enrolled as {role} and welcomed by email.")
             else:
-                role = ParticipantRole(form.cleaned_data["role"]).label.lower()
-                if result.enrolled:
-                    messages.success(request, f"{form.cleaned_data['email']} is already a "
-                                              f"member: enrolled as {role} and welcomed "
-                                              "by email.")
-                else:
-                    messages.success(request, f"Invitation sent to {result.invitation.email}: "
-                                              f"they join as {role} when they accept.")
-                return redirect("programs:cohort_invite", org_slug=org_slug,
-                                cohort_pk=cohort.pk)
+                messages.success(request, f"Invitation sent to {result.invitation.email}: "
+                                          f"they join as {role} when they accept.")
+            return redirect("programs:cohort_invite", org_slug=org_slug, cohort_pk=cohort.pk)
         return self.render_to_response(self.get_context_data(form=form, cohort=cohort),
                                        status=400)
 
@@ -152,21 +134,15 @@ class CohortApplyView(OrganizationMixin, TemplateView):
     def post(self, request, org_slug, token):
         cohort = self.get_cohort()
         form = ApplicationForm(request.POST, topics=selectors.active_topics())
-        if form.is_valid():
-            try:
-                participant = participant_services.participant_apply(
-                    cohort=cohort, membership=request.membership,
-                    role=form.cleaned_data["role"], note=form.cleaned_data["note"],
-                    teach=list(form.cleaned_data["teach"]),
-                    learn=list(form.cleaned_data["learn"]))
-            except ValidationError as error:
-                _add_errors(form, error)
-            else:
-                messages.success(request, "Thank you: your application was sent. HR will tell "
-                                          "you their decision by email. Meanwhile you can "
-                                          "complete your profile.")
-                return redirect("programs:participant_profile", org_slug=org_slug,
-                                participant_pk=participant.pk)
+        ok, participant = form_submit(form, lambda data: participant_services.participant_apply(
+            cohort=cohort, membership=request.membership, role=data["role"], note=data["note"],
+            teach=list(data["teach"]), learn=list(data["learn"])))
+        if ok:
+            messages.success(request, "Thank you: your application was sent. HR will tell you "
+                                      "their decision by email. Meanwhile you can complete "
+                                      "your profile.")
+            return redirect("programs:participant_profile", org_slug=org_slug,
+                            participant_pk=participant.pk)
         return self.render_to_response(self.get_context_data(form=form, cohort=cohort),
                                        status=400)
 
@@ -275,7 +251,7 @@ class ParticipantProfileView(OrganizationMixin, TemplateView):
                     requested=list(form.cleaned_data["requested_partners"]),
                     excluded=list(form.cleaned_data["excluded_partners"]))
             except ValidationError as error:
-                _add_errors(form, error)
+                form_add_validation_error(form, error)
             else:
                 messages.success(request, f"Profile saved: {participant.completeness}% "
                                           "complete.")
@@ -461,17 +437,12 @@ class ParticipantDecideView(OrganizationMixin, View):
             messages.error(request, "Choose to approve or decline the application.")
         else:
             approve = form.cleaned_data["decision"] == "approve"
-            try:
-                participant_services.participant_decide_application(
-                    participant=participant, approve=approve, actor=request.user,
-                    reason=form.cleaned_data["reason"])
-            except ValidationError as error:
-                messages.error(request, validation_message(error))
-            else:
-                name = participant.membership.user.display_name
-                messages.success(request, f"{name} is enrolled and was emailed a welcome."
-                                 if approve else f"{name}'s application was declined; they "
-                                                 "were told by email.")
+            name = participant.membership.user.display_name
+            action_submit(request, lambda: participant_services.participant_decide_application(
+                participant=participant, approve=approve, actor=request.user,
+                reason=form.cleaned_data["reason"]),
+                success=f"{name} is enrolled and was emailed a welcome." if approve
+                else f"{name}'s application was declined; they were told by email.")
         return redirect("programs:cohort_roster", org_slug=org_slug,
                         cohort_pk=participant.cohort_id)
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.views import View
 from django.views.generic import TemplateView
+from django.views.generic.base import ContextMixin, TemplateResponseMixin
 
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
+from core.web import form_submit
 from programs import selectors, services
 from programs.catalog import TEMPLATES
 from programs.forms import ProgramCreateForm, ProgramForm, PromptForm, ResourceForm
@@ -54,7 +56,10 @@ class ProgramCreateView(OrganizationMixin, TemplateView):
         return redirect("programs:program_detail", org_slug=org_slug, program_pk=program.pk)
 
 
-class ProgramDetailView(OrganizationMixin, TemplateView):
+class ProgramPageMixin(OrganizationMixin):
+    """The program page's content: shared by the page and by the forms posted from it (a
+    refused prompt or resource shows the page again with the form's errors)."""
+
     template_name = "programs/program_detail.html"
     allowed_roles = ADMIN_ONLY
 
@@ -63,14 +68,41 @@ class ProgramDetailView(OrganizationMixin, TemplateView):
         try:
             program = selectors.program_detail(pk=self.kwargs["program_pk"])
         except Program.DoesNotExist as error:
-            from django.http import Http404
-
             raise Http404 from error
         context["program"] = program
         context["cohorts"] = selectors.cohorts_of_program(program=program)
         context.setdefault("prompt_form", PromptForm(topics=selectors.active_topics()))
         context.setdefault("resource_form", ResourceForm())
         return context
+
+
+class ProgramDetailView(ProgramPageMixin, TemplateView):
+    pass
+
+
+class ProgramFormActionView(ProgramPageMixin, TemplateResponseMixin, ContextMixin, View):
+    """A form posted from the program page to a service: back to the page with a message, or
+    the page again (400) with the form's errors next to its fields."""
+
+    http_method_names = ["post"]
+    form_name: str
+    success: str
+
+    def make_form(self, data):
+        raise NotImplementedError
+
+    def call(self, *, program: Program, data: dict):
+        raise NotImplementedError
+
+    def post(self, request, org_slug, program_pk):
+        program = get_object_or_404(Program, pk=program_pk)
+        form = self.make_form(request.POST)
+        ok, _ = form_submit(form, lambda data: self.call(program=program, data=data))
+        if not ok:
+            return self.render_to_response(self.get_context_data(**{self.form_name: form}),
+                                           status=400)
+        messages.success(request, self.success)
+        return redirect("programs:program_detail", org_slug=org_slug, program_pk=program.pk)
 
 
 class ProgramEditView(OrganizationMixin, TemplateView):
@@ -100,17 +132,15 @@ class ProgramEditView(OrganizationMixin, TemplateView):
         return redirect("programs:program_detail", org_slug=org_slug, program_pk=program.pk)
 
 
-class PromptAddView(ProgramDetailView):
-    http_method_names = ["post"]
+class PromptAddView(ProgramFormActionView):
+    form_name = "prompt_form"
+    success = "Prompt added."
 
-    def post(self, request, org_slug, program_pk):
-        program = get_object_or_404(Program, pk=program_pk)
-        form = PromptForm(request.POST, topics=selectors.active_topics())
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(prompt_form=form), status=400)
-        services.prompt_add(program=program, **form.cleaned_data)
-        messages.success(request, "Prompt added.")
-        return redirect("programs:program_detail", org_slug=org_slug, program_pk=program.pk)
+    def make_form(self, data):
+        return PromptForm(data, topics=selectors.active_topics())
+
+    def call(self, *, program: Program, data: dict):
+        return services.prompt_add(program=program, **data)
 
 
 class PromptDeleteView(OrganizationMixin, View):
@@ -123,23 +153,15 @@ class PromptDeleteView(OrganizationMixin, View):
         return redirect("programs:program_detail", org_slug=org_slug, program_pk=program_pk)
 
 
-class ResourceAddView(ProgramDetailView):
-    http_method_names = ["post"]
+class ResourceAddView(ProgramFormActionView):
+    form_name = "resource_form"
+    success = "Resource added."
 
-    def post(self, request, org_slug, program_pk):
-        program = get_object_or_404(Program, pk=program_pk)
-        form = ResourceForm(request.POST)
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(resource_form=form),
-                                           status=400)
-        try:
-            services.resource_add(program=program, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.render_to_response(self.get_context_data(resource_form=form),
-                                           status=400)
-        messages.success(request, "Resource added.")
-        return redirect("programs:program_detail", org_slug=org_slug, program_pk=program.pk)
+    def make_form(self, data):
+        return ResourceForm(data)
+
+    def call(self, *, program: Program, data: dict):
+        return services.resource_add(program=program, **data)
 
 
 class ResourceDeleteView(OrganizationMixin, View):

@@ -10,7 +10,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
-from core.web import validation_message
+from core.web import action_submit, validation_message
 from programs import selectors, services
 from programs.forms import TopicForm, TopicMergeForm
 from programs.models import Topic
@@ -50,12 +50,8 @@ class TopicActionView(OrganizationMixin, View):
     def post(self, request, org_slug, topic_pk):
         topic = get_object_or_404(Topic, pk=topic_pk)
         action = request.POST.get("action")
-        try:
-            message = self._perform(action, topic, request.POST)
-        except ValidationError as error:
-            messages.error(request, validation_message(error))
-        else:
-            messages.success(request, message)
+        action_submit(request, lambda: self._perform(action, topic, request.POST),
+                      success=lambda message: message)
         return redirect("programs:topic_list", org_slug=org_slug)
 
     def _perform(self, action: str | None, topic: Topic, data) -> str:
