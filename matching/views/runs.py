@@ -237,10 +237,9 @@ class RunDetailView(RunMixin, TemplateView):
     def results_context(self, run: MatchingRun) -> dict:
         form = ReviewFilterForm(self.request.GET or None)
         filters = form.filters()
-        # The page's keys (filtered and sorted in SQL), then its rows by key.
-        page = Paginator(selectors.review_proposals(run=run, **filters).values_list(
-            "pk", flat=True), selectors.REVIEW_PAGE_SIZE).get_page(self.request.GET.get("page"))
-        proposals = selectors.review_rows(run=run, pks=list(page.object_list))
+        page = Paginator(selectors.review_proposals(run=run, **filters),
+                         selectors.REVIEW_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        proposals = list(page.object_list)
         for proposal in proposals:
             proposal.percent = round(proposal.score * 100)
         query = self.request.GET.copy()
