@@ -29,6 +29,7 @@ from matching.models import (
     PairDecision,
     PairStatus,
     Proposal,
+    RunStatus,
 )
 from programs.languages import language_match_key
 from programs.models import (
@@ -188,7 +189,7 @@ def runs_of_cohort(*, cohort: Cohort) -> QuerySet[MatchingRun]:
 
 
 def latest_successful_run(*, cohort: Cohort) -> MatchingRun | None:
-    return MatchingRun.objects.filter(cohort=cohort, status="succeeded").defer("snapshot") \
+    return MatchingRun.objects.filter(cohort=cohort, status=RunStatus.SUCCEEDED).defer("snapshot") \
         .order_by("-number").first()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,6 +21,15 @@ from programs.models import Cohort, CohortStatus
 
 STAGE_PROGRESS = {RunStage.LOADING: (0, 10), RunStage.SCORING: (10, 45),
                   RunStage.SOLVING: (45, 90), RunStage.SAVING: (90, 99)}
+
+
+class RunOutcome(StrEnum):
+    """What :func:`run_execute` did with a run (the Celery task's result)."""
+
+    SUCCEEDED = RunStatus.SUCCEEDED.value
+    FAILED = RunStatus.FAILED.value
+    CANCELLED = RunStatus.CANCELLED.value
+    SKIPPED = "skipped"  # already finished or cancelled before the worker claimed it
 
 
 class RunCancelled(Exception):
@@ -130,7 +140,7 @@ def _save_result(run: MatchingRun, cohort_problem, result: MatchResult) -> None:
         locked_run.save()
 
 
-def run_execute(*, run_id: int) -> str:
+def run_execute(*, run_id: int) -> RunOutcome:
     """Compute a run: load → score → solve → save, storing progress on the row.
 
     Idempotent: a finished or cancelled run is skipped; a run re-delivered after a worker
@@ -138,7 +148,7 @@ def run_execute(*, run_id: int) -> str:
     """
     run = _claim(run_id)
     if run is None:
-        return "skipped"
+        return RunOutcome.SKIPPED
     try:
         cohort_problem = selectors.cohort_problem(cohort=run.cohort)
         problem = cohort_problem.problem
@@ -154,17 +164,16 @@ def run_execute(*, run_id: int) -> str:
         _set_stage(run, RunStage.SAVING)
         _save_result(run, cohort_problem, result)
     except RunCancelled:
-        return "cancelled"
+        return RunOutcome.CANCELLED
     except ProblemError as error:
         _fail(run, "The cohort's data cannot be matched: "
               + "; ".join(problem_issues_described(issues=error.issues)))
-        return "failed"
+        return RunOutcome.FAILED
     except Exception as error:
         _fail(run, f"Unexpected error: {type(error).__name__}. Retry the run; if it fails "
                    "again, contact support.")
         raise
-    return "succeeded"
-
+    return RunOutcome.SUCCEEDED
 
 
 def problem_issues_described(*, issues: list[ProblemIssue]) -> list[str]:
