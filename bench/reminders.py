@@ -194,8 +194,8 @@ def scan_round(label: str, now: dt.datetime) -> tuple[float, int, int]:
     outbox.notifications_send_after_response = lambda *, notification_ids: handed.extend(
         notification_ids)
     print(f"\n{label}")
-    print(f"  {'kind':<18}{'time':>9}{'queries':>9}{'pairs':>8}{'due':>7}{'recorded':>10}"
-          f"{'held':>6}")
+    print(f"  {'kind':<18}{'time':>9}{'load':>7}{'decide':>8}{'queries':>9}{'pairs':>8}"
+          f"{'due':>7}{'recorded':>10}{'held':>6}")
     total_time, total_queries, total_recorded = 0.0, 0, 0
     for kind in SCAN_KINDS:
         with CaptureQueriesContext(connection) as queries:
@@ -205,9 +205,10 @@ def scan_round(label: str, now: dt.datetime) -> tuple[float, int, int]:
         total_time += took
         total_queries += len(queries.captured_queries)
         total_recorded += report.recorded
-        print(f"  {kind:<18}{took:>8.2f}s{len(queries.captured_queries):>9}"
+        print(f"  {kind:<18}{took:>8.2f}s{report.load_seconds:>6.2f}s"
+              f"{report.decide_seconds:>7.2f}s{len(queries.captured_queries):>9}"
               f"{report.pairs:>8,}{report.due:>7,}{report.recorded:>10,}{report.held:>6,}")
-    print(f"  {'all kinds':<18}{total_time:>8.2f}s{total_queries:>9}{'':>8}{'':>7}"
+    print(f"  {'all kinds':<18}{total_time:>8.2f}s{'':>15}{total_queries:>9}{'':>8}{'':>7}"
           f"{total_recorded:>10,}")
     print(f"  handed to the outbox's send tasks after commit: {len(handed):,} ids")
     return total_time, total_queries, total_recorded

@@ -244,11 +244,30 @@ def _stamp(moment: datetime) -> str:
 
 # --- facts as they are at now -------------------------------------------------------------------
 
+def _settled_before(session: SessionFacts, now: datetime) -> bool:
+    """Whether :func:`_known` would return ``session`` unchanged at ``now``."""
+    if any(at > now for at in session.rated_at.values()):
+        return False
+    logged, cancelled = session.logged_at, session.cancelled_at
+    if (cancelled is not None and cancelled > now) or (logged is not None and logged > now):
+        return False
+    if cancelled is None and session.cancelled_by is not None:
+        return False
+    if session.status == SCHEDULED:
+        return logged is None and cancelled is None
+    if session.status == CANCELLED:
+        return cancelled is not None
+    return logged is not None
+
+
 def _known(pair: PairFacts, now: datetime) -> list[SessionFacts]:
     """Sessions that exist at ``now``, with what was known then."""
     known = []
     for session in pair.sessions:
         if session.created_at is not None and session.created_at > now:
+            continue
+        if _settled_before(session, now):
+            known.append(session)  # nothing about it lies after now: as it is
             continue
         logged = session.logged_at is not None and session.logged_at <= now
         cancelled = session.cancelled_at is not None and session.cancelled_at <= now

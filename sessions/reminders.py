@@ -38,6 +38,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from time import perf_counter
 from zoneinfo import ZoneInfo
 
 from celery import shared_task
@@ -143,7 +144,7 @@ class PairInfo:
 @dataclass
 class Loaded:
     facts: list[core.PairFacts]
-    info: dict[int, PairInfo]
+    info: dict[int, PairInfo]  # built lazily (_InfoOf)
     queries: int = 0
 
 
@@ -262,30 +263,28 @@ def pair_facts_load(*, kinds: Iterable[str], now: datetime,
                 admin_names[user_id] = (email, _name(full, first, last, email))
             queries += 1
 
-    facts, info = [], {}
+    facts = []
+    keys = {side: {f: f"{side}__membership__user__{f}" for f in (
+        "quiet_hours_start", "quiet_hours_end")} for side in ("mentor", "mentee")}
+    sessions_of = by_pair.get("sessions", {})
     for row in rows:
         pk, org_tz = row["pk"], row["organization__time_zone"] or "UTC"
-        persons, emails, names = {}, {}, {}
+        persons = {}
         for side in ("mentor", "mentee"):
-            user_id = row[f"{side}__membership__user_id"]
-            start, end = _quiet(row, f"{side}__membership__user__")
             persons[side] = core.Person(
-                user_id=user_id, participant_id=row[f"{side}_id"],
+                user_id=row[f"{side}__membership__user_id"], participant_id=row[f"{side}_id"],
                 time_zone=row[f"{side}__profile__time_zone"] or org_tz,
-                quiet_start=start, quiet_end=end)
-            emails[user_id] = row[f"{side}__membership__user__email"]
-            names[user_id] = _name(*(row[f"{side}__membership__user__{f}"] for f in
-                                     ("full_name", "first_name", "last_name", "email")))
+                quiet_start=row[keys[side]["quiet_hours_start"]],
+                quiet_end=row[keys[side]["quiet_hours_end"]])
+        people_ids = (persons["mentor"].user_id, persons["mentee"].user_id)
         pair_admins = tuple(a for a in admins.get(row["organization_id"], ())
-                            if a.user_id not in emails)
-        for admin in pair_admins:
-            emails[admin.user_id], names[admin.user_id] = admin_names[admin.user_id]
+                            if a.user_id not in people_ids)
         sessions = tuple(
             core.SessionFacts(
                 id=s[0], starts_at=s[2], minutes=s[3], status=s[4], created_at=s[5],
                 logged_at=s[6], cancelled_at=s[7] if s[4] == core.CANCELLED else None,
                 cancelled_by=s[8], rated_at=ratings.get(s[0], {}))
-            for s in by_pair.get("sessions", {}).get(pk, ()))
+            for s in sessions_of.get(pk, ()))
         started = max(row["created_at"], row["resumed_at"] or row["created_at"])
         facts.append(core.PairFacts(
             id=pk, status=core.LIVE, mentor=persons["mentor"], mentee=persons["mentee"],
@@ -295,13 +294,36 @@ def pair_facts_load(*, kinds: Iterable[str], now: datetime,
             admins=pair_admins, sessions=sessions,
             commitments=tuple(commitments.get(pk, ())), action_items=tuple(items.get(pk, ())),
             activity=tuple(activity.get(pk, ())), check_ins=check_ins.get(pk, {})))
-        info[pk] = PairInfo(
+    info = _InfoOf({row["pk"]: row for row in rows}, admin_names)
+    return Loaded(facts=facts, info=info, queries=queries)
+
+
+class _InfoOf(dict):
+    """pair id -> :class:`PairInfo`, built on first use: only the pairs with something due
+    need names and addresses (a scan over 50,000 pairs builds a few hundred)."""
+
+    def __init__(self, rows: dict[int, dict], admin_names: dict[int, tuple[str, str]]):
+        super().__init__()
+        self.rows, self.admin_names = rows, admin_names
+
+    def __missing__(self, pk: int) -> PairInfo:
+        row = self.rows[pk]
+        emails, names = {}, {}
+        for side in ("mentor", "mentee"):
+            user_id = row[f"{side}__membership__user_id"]
+            emails[user_id] = row[f"{side}__membership__user__email"]
+            names[user_id] = _name(*(row[f"{side}__membership__user__{f}"] for f in
+                                     ("full_name", "first_name", "last_name", "email")))
+        for user_id, (address, name) in self.admin_names.items():
+            emails.setdefault(user_id, address)
+            names.setdefault(user_id, name)
+        info = self[pk] = PairInfo(
             organization_id=row["organization_id"], org_slug=row["organization__slug"],
             program=row["cohort__program__name"], program_id=row["cohort__program_id"],
             cohort=row["cohort__name"], mentor_id=row["mentor_id"],
-            mentor_name=names[persons["mentor"].user_id],
-            mentee_name=names[persons["mentee"].user_id], emails=emails, names=names)
-    return Loaded(facts=facts, info=info, queries=queries)
+            mentor_name=names[row["mentor__membership__user_id"]],
+            mentee_name=names[row["mentee__membership__user_id"]], emails=emails, names=names)
+        return info
 
 
 def _check_in_models():
@@ -417,10 +439,11 @@ def _texts(kind: str, dues: Sequence[core.Due]) -> dict[int, str]:
         return dict(model.objects.filter(pk__in=ids).values_list("pk", "text"))
 
 
-def _prompts(kind: str, info: dict[int, PairInfo]) -> dict[tuple[int, str], str]:
+def _prompts(kind: str, dues: Sequence[core.Due],
+             info: dict[int, PairInfo]) -> dict[tuple[int, str], str]:
     if kind != core.PAIR_RESTART:
         return {}
-    programs = {i.program_id for i in info.values()}
+    programs = {info[d.pair_id].program_id for d in dues}
     found: dict[tuple[int, str], str] = {}
     with scopes_disabled():  # prompts of the programs of this scan's pairs
         for program_id, phase, text in DirectedPrompt.objects.filter(
@@ -444,6 +467,8 @@ class ScanReport:
     held: int = 0
     closed: int = 0
     load_queries: int = 0
+    load_seconds: float = 0.0
+    decide_seconds: float = 0.0
 
 
 def _chunks(values: Sequence, size: int = 2000):
@@ -486,14 +511,17 @@ def reminders_scan(*, kind: str, now: datetime | None = None) -> ScanReport:
     emails go out after commit, one task each). Safe to run twice or concurrently: what the
     outbox holds already is skipped, and a key is recorded once."""
     now = now or timezone.now()
+    started = perf_counter()
     loaded = pair_facts_load(kinds=[kind], now=now)
     report = ScanReport(kind=kind, pairs=len(loaded.facts), load_queries=loaded.queries)
+    report.load_seconds = perf_counter() - started
     dues = [d for pair in loaded.facts for d in core.due_for_pair(pair, now, kinds=[kind])]
     closes = [d for d in dues if d.kind == core.PAIR_CLOSE_INACTIVE]
     dues = [d for d in dues if d.recipient is not None]
     report.due = len(dues)
     taken = _taken([d.key for d in dues])
     dues = [d for d in dues if d.key not in taken]
+    report.decide_seconds = perf_counter() - started - report.load_seconds
     if dues:
         with transaction.atomic():
             report.recorded, report.held = _record(kind, dues, loaded.info, now)
@@ -522,7 +550,7 @@ def _record(kind: str, dues: list[core.Due], info: dict[int, PairInfo],
     if kind == core.CHECK_IN_DUE:
         return _record_check_ins(batches), len(held)
     texts = _texts(kind, dues)
-    prompts = _prompts(kind, info)
+    prompts = _prompts(kind, dues, info)
     drafts: dict[int, list[NotificationDraft]] = defaultdict(list)
     for batch in batches:
         messages = []
