@@ -384,6 +384,8 @@ FLIPSIDE_NAV[-1:-1] = [("Surveys", "feedback:survey_list", {"admin"}),
 # Their emails carry a personal sign-in link to the form (or, for HR, to the alert).
 FLIPSIDE_LOGIN_LINK_HOURS.update({"check_in_due": 7 * 24, "fit_check": 7 * 24,
                                   "hr_alert": 7 * 24})
+FLIPSIDE_NAV[-1:-1] = [("HR alerts", "checkins:hr_alerts_all", {"admin"}),
+                       ("My check-ins", "checkins:mine", {"admin", "member"})]
 # The fit check, 48 hours after a pair's first session (check-ins come with the reminders).
 CELERY_BEAT_SCHEDULE["scan-fit-checks"] = {"task": "sessions.checkins.tasks.scan_fit_checks",
                                            "schedule": 900.0}

@@ -222,9 +222,12 @@ def _status_order():
                 default=Value(2), output_field=IntegerField())
 
 
-def hr_alerts(*, organization: Organization) -> QuerySet[HRAlert]:
-    return HRAlert.objects.filter(organization=organization).select_related(*ALERT_RELATED) \
-        .order_by(_status_order(), "-created_at", "-id")
+def hr_alerts(*, organization: Organization, status: str | None = None) -> QuerySet[HRAlert]:
+    """Every alert of the organization (open first), in one query per page."""
+    alerts = HRAlert.objects.filter(organization=organization).select_related(*ALERT_RELATED)
+    if status:
+        alerts = alerts.filter(status=status)
+    return alerts.order_by(_status_order(), "-created_at", "-id")
 
 
 def hr_alert(*, alert_pk: int) -> HRAlert:

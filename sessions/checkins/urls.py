@@ -11,6 +11,7 @@ urlpatterns = [
     path("pairs/<int:pair_pk>/check-in/", views.CheckInView.as_view(), name="check_in"),
     path("pairs/<int:pair_pk>/fit-check/", views.FitCheckView.as_view(), name="fit_check"),
     path("check-ins/", views.MyCheckInsView.as_view(), name="mine"),
+    path("check-ins/alerts/", views.OrganizationAlertsView.as_view(), name="hr_alerts_all"),
     path("check-ins/cohorts/<int:cohort_pk>/alerts/", views.CohortAlertsView.as_view(),
          name="hr_alerts"),
     path("check-ins/cohorts/<int:cohort_pk>/settings/", views.CheckInSettingsView.as_view(),

@@ -148,20 +148,35 @@ def _page_links(page) -> list[int | None]:
     return links
 
 
-class CohortAlertsView(HRMixin, TemplateView):
-    """A cohort's HR alerts, open first, 50 a page, with check-in participation counts."""
+class OrganizationAlertsView(OrganizationMixin, TemplateView):
+    """Every HR alert of the organization, open first, 50 a page (the navigation's entry)."""
 
     template_name = "sessions/checkins/alerts.html"
+    allowed_roles = ADMIN_ONLY
+    cohort = None
+
+    def alerts(self, status: str):
+        return selectors.hr_alerts(organization=self.request.organization, status=status)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = AlertFilterForm(self.request.GET or None)
         status = form.cleaned_data["status"] if form.is_valid() else ""
-        page = Paginator(selectors.hr_alerts_of_cohort(cohort=self.cohort, status=status),
-                         PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = Paginator(self.alerts(status), PAGE_SIZE).get_page(self.request.GET.get("page"))
         context.update(cohort=self.cohort, filter_form=form, page=page,
-                       page_links=_page_links(page), status=status,
-                       counts=selectors.alert_counts(cohort=self.cohort),
+                       page_links=_page_links(page), status=status)
+        return context
+
+
+class CohortAlertsView(HRMixin, OrganizationAlertsView):
+    """A cohort's HR alerts, open first, 50 a page, with check-in participation counts."""
+
+    def alerts(self, status: str):
+        return selectors.hr_alerts_of_cohort(cohort=self.cohort, status=status)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(counts=selectors.alert_counts(cohort=self.cohort),
                        participation=selectors.check_in_participation(cohort=self.cohort),
                        cadence_days=selectors.cadence_of(cohort=self.cohort))
         return context

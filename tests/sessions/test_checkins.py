@@ -579,17 +579,20 @@ def test_the_schema_documents_the_endpoints(admin_client):
 
 # --- query counts ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("api", [False, True])
+@pytest.mark.parametrize("name", ["checkins:hr_alerts", "checkins:hr_alerts_all",
+                                  "api_hr_alerts"])
 def test_the_alert_list_costs_the_same_for_1_or_20_alerts(world, admin_client,
-                                                          django_assert_num_queries, api):
+                                                          django_assert_num_queries, name):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from tests.sessions.conftest import make_pair
 
     org = world.pair.organization
-    name = "api_hr_alerts" if api else "checkins:hr_alerts"
-    url = reverse(name, kwargs={"org_slug": org.slug, "cohort_pk": world.pair.cohort_id})
+    kwargs = {"org_slug": org.slug}
+    if name != "checkins:hr_alerts_all":
+        kwargs["cohort_pk"] = world.pair.cohort_id
+    url = reverse(name, kwargs=kwargs)
     HRAlertFactory(pair=world.pair)
     admin_client.get(url)  # warm the session and caches
     with CaptureQueriesContext(connection) as one:
@@ -659,3 +662,26 @@ def test_the_fit_check_scan_asks_each_person_once_through_one_task_each(world, s
     assert again == []
     assert FitCheck.objects.filter(pair=world.pair).count() == 2
     assert not tasks.ask_fit_check(world.pair.pk, 987654)
+
+
+def test_hr_finds_every_alert_from_the_navigation(world, admin_client):
+    alert = HRAlertFactory(pair=world.pair)
+    slug = world.pair.organization.slug
+
+    home = admin_client.get(reverse("org_home", kwargs={"org_slug": slug})).content.decode()
+    listing = admin_client.get(reverse("checkins:hr_alerts_all", kwargs={"org_slug": slug}))
+
+    assert reverse("checkins:hr_alerts_all", kwargs={"org_slug": slug}) in home
+    assert [a.pk for a in listing.context["page"]] == [alert.pk]
+    assert world.pair.cohort.name in listing.content.decode()
+
+
+def test_the_django_admin_shows_no_check_in_answers(client, world):
+    from tests.factories.accounts import UserFactory
+
+    CheckInFactory(pair=world.pair, participant=world.mentee, answered=True)
+    client.force_login(UserFactory(email="root@flipside.example", is_staff=True,
+                                   is_superuser=True))
+
+    for model in ("checkin", "fitcheck", "hralert", "checkinschedule"):
+        assert client.get(f"/django-admin/mentoring_sessions/{model}/").status_code == 404

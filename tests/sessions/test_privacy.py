@@ -23,9 +23,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Role
 from core.tenancy import organization_scope
 from sessions import services
-from sessions.models import SessionStatus
+from sessions.checkins import services as check_in_services
+from sessions.models import HRAlert, SessionStatus
 from tests.factories.accounts import UserFactory
 from tests.factories.sessions import (
     ActionItemFactory,
@@ -43,7 +45,13 @@ pytestmark = pytest.mark.django_db
 ROUTES = [r for r in ORG_ROUTES if r.view_class is not None
           and r.view_class.__module__.startswith("sessions.")]
 PAIR_ROUTES = [r for r in ROUTES if "pair_pk" in r.kwargs]
-PERSON_ROUTES = [r for r in ROUTES if "pair_pk" not in r.kwargs]  # "my pairs", "my notes"
+#: "my pairs", "my notes", "my check-ins", "my fit checks": a participant's own, across pairs
+PERSON_ROUTES = [r for r in ROUTES if "pair_pk" not in r.kwargs
+                 and Role.MEMBER in r.allowed_roles("GET")]
+#: HR's check-in alert pages and endpoints (admins only)
+HR_ROUTES = [r for r in ROUTES if "pair_pk" not in r.kwargs
+             and r.view_class.__module__.startswith("sessions.checkins.")
+             and r.allowed_roles("GET") == {Role.ADMIN}]
 VIEWERS = ["author", "partner", "cohort_peer", "hr_admin", "executive", "other_tenant",
            "anonymous"]
 
@@ -54,8 +62,15 @@ def test_the_enumeration_sees_the_whole_app():
     assert {"sessions:workspace", "sessions:session_note", "sessions:pair_note",
             "sessions:session_ics", "api_pair_note", "api_session_note", "api_my_notes",
             "api_sessions", "api_goal_updates", "api_commitment_outcome"} <= names
-    assert len(PAIR_ROUTES) >= 35
-    assert {r.name for r in PERSON_ROUTES} == {"api_pairs", "api_my_notes"}
+    assert len(PAIR_ROUTES) >= 39
+    assert {"checkins:check_in", "checkins:fit_check", "api_pair_check_in",
+            "api_pair_fit_check"} <= names
+    assert {r.name for r in PERSON_ROUTES} == {"api_pairs", "api_my_notes", "api_my_check_ins",
+                                               "api_my_fit_checks", "checkins:mine"}
+    assert {r.name for r in HR_ROUTES} == {
+        "checkins:hr_alerts", "checkins:hr_alerts_all", "checkins:hr_alert",
+        "checkins:hr_alert_acknowledge", "checkins:hr_alert_resolve", "checkins:settings",
+        "api_hr_alerts", "api_hr_alert", "api_hr_alert_acknowledge", "api_hr_alert_resolve"}
 
 
 @pytest.fixture
@@ -86,6 +101,24 @@ def matrix(organization, other_organization, admin_user, executive_user, member_
                                    text=author_notes[1])
         services.private_note_save(author=world.mentor, pair=pair, session=held,
                                    text=partner_note)
+        # check-ins: the author's words are theirs alone (an alert without them); the
+        # partner's were shared with HR (HR's alert pages show them, nobody else's page)
+        author_check_in = f"AUTHORCHECKIN-{_token()}"
+        partner_check_in = f"PARTNERCHECKIN-{_token()}"
+        for person, text, share in ((world.mentee, author_check_in, False),
+                                     (world.mentor, partner_check_in, True)):
+            check_in = check_in_services.check_in_open(pair=pair, participant=person,
+                                                       period=1, due_on=timezone.localdate())
+            check_in_services.check_in_answer(
+                check_in=check_in, actor=person, score=1, blockers=["other"],
+                blocker_text=text, agenda_set_by="partner", candour=1, wants_hr_contact=True,
+                share_text_with_hr=share)
+            check_in_services.check_in_open(pair=pair, participant=person, period=2,
+                                            due_on=timezone.localdate())
+        fit = check_in_services.fit_check_open(pair=pair, participant=world.mentee)
+        check_in_services.fit_check_answer(fit_check=fit, actor=world.mentee, answer="no")
+        check_in_services.fit_check_open(pair=pair, participant=world.mentor)
+        alert = HRAlert.objects.get(participant=world.mentee, kind="check_in")
     users = {
         "author": world.mentee_user, "partner": world.mentor_user,
         "cohort_peer": peer.mentor_user, "hr_admin": admin_user, "executive": executive_user,
@@ -94,7 +127,9 @@ def matrix(organization, other_organization, admin_user, executive_user, member_
     return {
         "world": world, "users": users, "pair": pair,
         "kwargs": {"pair_pk": pair.pk, "session_pk": held.pk, "action_pk": action.pk,
-                   "goal_pk": goal.pk, "commitment_pk": shared.pk},
+                   "goal_pk": goal.pk, "commitment_pk": shared.pk,
+                   "cohort_pk": pair.cohort_id, "alert_pk": alert.pk},
+        "author_check_in": author_check_in, "partner_check_in": partner_check_in,
         "ahead": ahead, "held": held, "private_commitment": private_commitment,
         "author_notes": author_notes, "partner_note": partner_note,
         "shared_texts": [held.summary, action.text, goal.title, shared.text],
@@ -137,9 +172,11 @@ def test_every_pair_route_answers_each_viewer_as_the_privacy_table_says(
         viewer, matrix, client, organization, db_snapshot, caplog):
     caplog.set_level(logging.DEBUG)
     _login(client, matrix["users"][viewer])
-    forbidden = [matrix["partner_note"]] if viewer != "partner" else []
+    forbidden = [matrix["partner_note"], matrix["partner_check_in"]] \
+        if viewer != "partner" else []
     if viewer != "author":
-        forbidden += [*matrix["author_notes"], matrix["private_commitment"].text]
+        forbidden += [*matrix["author_notes"], matrix["private_commitment"].text,
+                      matrix["author_check_in"]]
     if viewer not in ("author", "partner"):
         forbidden += matrix["shared_texts"]
     problems = []
@@ -179,7 +216,7 @@ def test_person_routes_list_only_the_viewers_own(viewer, matrix, client, organiz
     for route in PERSON_ROUTES:
         response = client.get(_url(route, organization, {}))
         if viewer == "anonymous":
-            assert response.status_code in (401, 403)
+            assert response.status_code in ((401, 403) if route.is_api else (302,))
             continue
         if viewer == "executive":
             assert response.status_code == 403
@@ -188,7 +225,19 @@ def test_person_routes_list_only_the_viewers_own(viewer, matrix, client, organiz
             assert response.status_code == 404
             continue
         assert response.status_code == 200
+        body = _body(response)
+        others = {"author": [matrix["partner_check_in"]],
+                  "partner": [matrix["author_check_in"]]}.get(
+            viewer, [matrix["author_check_in"], matrix["partner_check_in"]])
+        assert not [text for text in others if text in body], (route.name, viewer)
+        if not route.is_api:
+            continue
         results = response.json()["results"]
+        if route.name in ("api_my_check_ins", "api_my_fit_checks"):
+            mine = {"author": matrix["world"].mentee.pk, "partner": matrix["world"].mentor.pk}
+            expected = 2 if route.name == "api_my_check_ins" else 1
+            assert len(results) == (expected if viewer in mine else 0), (route.name, viewer)
+            continue
         if route.name == "api_pairs":
             assert (matrix["pair"].pk in [p["id"] for p in results]) == (
                 viewer in ("author", "partner")), viewer
@@ -288,3 +337,58 @@ def test_hr_admin_who_is_in_another_pair_still_gets_404_here(matrix, client, org
         "org_slug": organization.slug, "pair_pk": matrix["pair"].pk}))
 
     assert response.status_code == 404
+
+
+def _expected_hr(route, viewer: str) -> set[int]:
+    if viewer == "anonymous":
+        return {401, 403} if route.is_api else {302}
+    if viewer == "hr_admin":
+        return {200, 405}  # acknowledge/resolve are POST-only
+    if viewer == "other_tenant":
+        return {404}
+    return {403}  # the pair's people, their peers and executives are not HR
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_hr_alert_routes_show_reasons_and_only_shared_words_to_hr_only(
+        viewer, matrix, client, organization, db_snapshot):
+    """HR sees alerts (who, which pair, the reason codes) and the words only when they were
+    shared; the people of the pair, executives and other tenants get nothing (and change
+    nothing)."""
+    _login(client, matrix["users"][viewer])
+    before = db_snapshot()
+    problems, bodies = [], []
+
+    for route in HR_ROUTES:
+        url = _url(route, organization, matrix["kwargs"])
+        response = client.get(url)
+        if response.status_code not in _expected_hr(route, viewer):
+            problems.append(f"GET {url}: {response.status_code}")
+        bodies.append(_body(response))
+        if viewer != "hr_admin" and route.name.endswith(("acknowledge", "resolve")):
+            write = client.post(url, {"note": "x"}, **(
+                {"content_type": "application/json"} if route.is_api else {}))
+            if write.status_code not in _expected_hr(route, viewer) - {405}:
+                problems.append(f"POST {url}: {write.status_code}")
+
+    assert not problems, "\n".join(problems)
+    assert db_snapshot() == before
+    everything = "\n".join(bodies)
+    assert matrix["author_check_in"] not in everything  # never shared: nobody but its author
+    assert (matrix["partner_check_in"] in everything) == (viewer == "hr_admin")
+    if viewer == "hr_admin":
+        assert "Would like HR to reach out" in everything
+
+
+def test_the_partner_never_learns_the_fit_check_answer(matrix, client, organization):
+    _login(client, matrix["users"]["partner"])
+    kwargs = {"org_slug": organization.slug, "pair_pk": matrix["pair"].pk}
+
+    page = _body(client.get(reverse("checkins:fit_check", kwargs=kwargs)))
+    api = client.get(reverse("api_pair_fit_check", kwargs=kwargs)).json()
+    workspace = _body(client.get(reverse("sessions:workspace", kwargs=kwargs)))
+
+    assert api["fit_check"]["answer"] == ""  # the partner's own question, unanswered
+    assert "You answered" not in page
+    assert "not working" not in workspace.lower()
+    assert "re-match" not in (page + workspace).lower()
