@@ -112,6 +112,8 @@ def register_reminder_kinds() -> None:
     for kind, label in KIND_LABELS.items():
         register_notification_kind(kind, label)
         register_notification_headers(kind, reminder_headers)
+    # the check-in reminder's kind is sessions.checkins'; its emails get the same headers
+    register_notification_headers(core.CHECK_IN_DUE, reminder_headers)
 
 
 def reminder_headers(notification: Notification) -> dict[str, str]:

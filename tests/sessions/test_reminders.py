@@ -428,6 +428,8 @@ def test_check_in_at_the_cadence_and_one_reminder_three_days_later_if_unanswered
         scan_every_15_minutes([core.CHECK_IN_DUE], opens - STEP, opens + STEP)
     assert recipients(core.CHECK_IN_DUE) == [("edward", opens), ("maya", opens)]
     assert CheckIn.objects.filter(pair=world.pair, period=1).count() == 2
+    assert sorted(m.extra_headers["List-Unsubscribe-Post"] for m in mail.outbox) == [
+        "List-Unsubscribe=One-Click"] * 2
     # Maya answers; Edward does not
     CheckIn.objects.filter(participant=world.mentor).update(
         status=CheckInStatus.ANSWERED, answered_at=opens + dt.timedelta(days=1), score=4)
