@@ -137,8 +137,10 @@ class SessionLogForm(forms.Form):
     rating = forms.TypedChoiceField(label="How valuable was this session for you?",
                                     required=False, coerce=int, empty_value=None,
                                     choices=RATING_CHOICES, widget=forms.RadioSelect,
-                                    help_text="1 = not valuable, 5 = very valuable. Only you "
-                                              "see your rating.")
+                                    help_text="1 = not valuable, 5 = very valuable. Not "
+                                              "anonymous: your partner never sees your "
+                                              "rating; HR admins may see it with your name "
+                                              "(the program's after-session survey).")
 
     def __init__(self, *args, topics=None, people: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)

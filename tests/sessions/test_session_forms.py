@@ -1,10 +1,14 @@
-"""A session's agenda is Markdown, sanitised as the programs app does: formatting survives,
-scripts, event handlers and javascript: links do not (session page and invitation email)."""
+"""What the session forms say and render: the agenda is Markdown, sanitised as the programs app
+does (formatting survives; scripts, event handlers and javascript: links do not, on the page
+and in the invitation email); the rating says it is not anonymous and who may see it."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from sessions import selectors, services
 
@@ -32,3 +36,16 @@ def test_the_agenda_is_rendered_sanitised(world, mentor_client, sent):
         assert "<script>alert" not in rendered
         assert "onerror" not in rendered
         assert "javascript:alert" not in rendered
+
+
+def test_the_rating_says_it_is_not_anonymous_and_who_sees_it(world, mentor_client):
+    session = services.session_log_unscheduled(
+        pair=world.pair, actor=world.mentee,
+        starts_at=timezone.now() - dt.timedelta(days=1), duration_minutes=45)
+
+    page = mentor_client.get(reverse("sessions:session_log", kwargs={
+        "org_slug": world.pair.cohort.organization.slug, "pair_pk": world.pair.pk,
+        "session_pk": session.pk})).content.decode()
+
+    assert "Not anonymous: your partner never sees your rating; HR admins may see it with " \
+           "your name" in page
