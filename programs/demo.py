@@ -11,7 +11,14 @@ from accounts.demo import DEMO_ORGS, ensure_membership, ensure_user
 from accounts.models import Membership, Organization, Role
 from core.tenancy import organization_scope
 from programs import services
-from programs.models import Cohort, CohortStatus, Program, SeniorityLevel, Topic
+from programs.models import (
+    Cohort,
+    CohortStatus,
+    ParticipantRole,
+    Program,
+    SeniorityLevel,
+    Topic,
+)
 from programs.services import participants as participant_services
 
 FIRST = ["Ava", "Ben", "Chloe", "Dan", "Ella", "Finn", "Gia", "Hugo", "Isla", "Jack", "Kai",
@@ -50,7 +57,7 @@ def _person(rng: random.Random, index: int, domain: str) -> tuple[str, str]:
 def _enroll(organization, cohort, membership, role, rng, levels, topics, manager):
     profile = participant_services.profile_get_or_create(membership=membership)
     if not profile.job_title:
-        junior = role == "mentor"
+        junior = role == ParticipantRole.MENTOR
         profile.job_title = rng.choice(JUNIOR_TITLES if junior else SENIOR_TITLES)
         profile.department = rng.choice(DEPARTMENTS)
         profile.level = levels[rng.randint(1, 3) if junior else rng.randint(6, 9)]
@@ -62,12 +69,13 @@ def _enroll(organization, cohort, membership, role, rng, levels, topics, manager
         profile.save()
     participant, created = participant_services.participant_enroll(
         cohort=cohort, membership=membership, role=role,
-        capacity=rng.choice([1, 1, 2]) if role == "mentor" else None)
+        capacity=rng.choice([1, 1, 2]) if role == ParticipantRole.MENTOR else None)
     if created:
-        teach_pool, learn_pool = (DIGITAL, LEADERSHIP) if role == "mentor" \
+        teach_pool, learn_pool = (DIGITAL, LEADERSHIP) if role == ParticipantRole.MENTOR \
             else (LEADERSHIP, DIGITAL)
         participant.learning_goals = (
-            "Understand how strategy gets made and grow my network." if role == "mentor"
+            "Understand how strategy gets made and grow my network."
+            if role == ParticipantRole.MENTOR
             else "Use AI tools confidently and understand what younger customers expect.")
         participant.availability = _availability(rng)
         participant.save(update_fields=["learning_goals", "availability"])
@@ -103,15 +111,17 @@ def _seed_organization(organization: Organization, domain: str, size: int) -> No
     for index in range(size):
         email, name = _person(rng, index, domain)
         membership = ensure_membership(organization, ensure_user(email, name), Role.MEMBER)
-        role = "mentee" if index % 2 == 0 else "mentor"
-        manager = executive if role == "mentee" else (mentees[-1] if mentees else executive)
+        role = ParticipantRole.MENTEE if index % 2 == 0 else ParticipantRole.MENTOR
+        manager = (executive if role == ParticipantRole.MENTEE
+                   else mentees[-1] if mentees else executive)
         _enroll(organization, cohort, membership, role, rng, levels, topics, manager)
-        if role == "mentee":
+        if role == ParticipantRole.MENTEE:
             mentees.append(membership)
     member_email = next(f"{local}@{domain}" for spec in DEMO_ORGS if spec.domain == domain
                         for _, local in spec.members[:1])
     demo_member = Membership.objects.get(user__email=member_email)
-    _enroll(organization, cohort, demo_member, "mentor", rng, levels, topics, executive)
+    _enroll(organization, cohort, demo_member, ParticipantRole.MENTOR, rng, levels, topics,
+            executive)
 
 
 def seed(stdout) -> list[tuple[str, str]]:

@@ -219,6 +219,11 @@ class Cohort(TenantModel):
     def is_read_only(self) -> bool:
         return self.status in (CohortStatus.COMPLETED, CohortStatus.ARCHIVED)
 
+    @property
+    def is_enrolling(self) -> bool:
+        """For templates, which compare with this rather than with a bare status string."""
+        return self.status == CohortStatus.ENROLLING
+
 
 class Profile(TenantModel):
     """What the organization knows about one member, shared by all their cohorts."""
@@ -300,6 +305,27 @@ class Participant(TenantModel):
     @property
     def effective_capacity(self) -> int:
         return self.capacity or self.cohort.default_mentor_capacity
+
+    # Status and role questions for templates (never a bare string compared there).
+    @property
+    def is_active(self) -> bool:
+        return self.status == ParticipantStatus.ACTIVE
+
+    @property
+    def is_applied(self) -> bool:
+        return self.status == ParticipantStatus.APPLIED
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == ParticipantStatus.WITHDRAWN
+
+    @property
+    def is_declined(self) -> bool:
+        return self.status == ParticipantStatus.DECLINED
+
+    @property
+    def is_mentor(self) -> bool:
+        return self.role == ParticipantRole.MENTOR
 
 
 class TopicInterest(models.TextChoices):

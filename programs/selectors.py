@@ -301,6 +301,18 @@ class RosterRow:
         return ParticipantStatus(self.status).label
 
     @property
+    def is_active(self) -> bool:
+        return self.status == ParticipantStatus.ACTIVE
+
+    @property
+    def is_applied(self) -> bool:
+        return self.status == ParticipantStatus.APPLIED
+
+    @property
+    def is_mentor(self) -> bool:
+        return self.role == ParticipantRole.MENTOR
+
+    @property
     def topics_html(self) -> SafeString:
         """The topic badges, built here rather than by a template loop: a page has some
         300 of them, and the template engine would localise every number in them. Safe: the
