@@ -448,7 +448,7 @@ def _links_in(message) -> list[str]:
 
 
 def test_the_welcome_email_of_a_csv_import_signs_the_person_in_on_their_profile(
-        client, organization, scoped, mailoutbox, django_capture_on_commit_callbacks):
+        client, organization, scoped_organization, mailoutbox, django_capture_on_commit_callbacks):
     from programs.imports.services import participants_import_csv
     from programs.models import Participant
     from programs.services import organization_defaults_ensure
@@ -518,7 +518,7 @@ def test_an_invitation_to_a_new_person_carries_the_invitation_link_itself(
 
 
 def test_the_introduction_on_publish_signs_each_person_in_on_my_pairs(
-        client, organization, scoped, mailoutbox, django_capture_on_commit_callbacks):
+        client, organization, scoped_organization, mailoutbox, django_capture_on_commit_callbacks):
     from matching.models import Pair
     from matching.services.publishing import _introduce
     from tests.factories.matching import PairFactory

@@ -82,8 +82,9 @@ ALPHABETICAL = ["Ana Vidal", "Dara Quinn", "Đorđe Petrović", "Lena Ortiz", "�
 
 
 @pytest.fixture
-def everyone(scoped):
-    cohort = CohortFactory(organization=scoped, program__organization=scoped)
+def everyone(scoped_organization):
+    cohort = CohortFactory(organization=scoped_organization,
+                           program__organization=scoped_organization)
     for index, name in enumerate(reversed(ALPHABETICAL)):
         membership = MembershipFactory(organization=cohort.organization, user=UserFactory(
             full_name=name, email=f"p{index}@acme.example"))

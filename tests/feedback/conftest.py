@@ -13,9 +13,9 @@ from tests.factories.programs import CohortFactory, ParticipantFactory, ProgramF
 
 
 @pytest.fixture
-def cohort(scoped):
-    program = ProgramFactory(organization=scoped, name="Digital leaders")
-    return CohortFactory(program=program, organization=scoped, name="Spring pilot")
+def cohort(scoped_organization):
+    program = ProgramFactory(organization=scoped_organization, name="Digital leaders")
+    return CohortFactory(program=program, organization=scoped_organization, name="Spring pilot")
 
 
 def people(cohort, role: str, department: str, count: int) -> list[Participant]:

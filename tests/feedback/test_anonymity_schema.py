@@ -88,7 +88,7 @@ def test_the_admin_registers_no_table_of_answers_or_respondents():
 
 
 @pytest.mark.django_db
-def test_a_submission_logs_nothing_of_the_answers(scoped, cohort, caplog):
+def test_a_submission_logs_nothing_of_the_answers(scoped_organization, cohort, caplog):
     from tests.factories.feedback import QuestionFactory, SurveyFactory
 
     survey = SurveyFactory(cohort=cohort)

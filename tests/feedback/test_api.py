@@ -41,8 +41,8 @@ def member_api(api_client, member_user):
 
 # --- definitions -------------------------------------------------------------------------------
 
-def test_an_admin_creates_a_survey_from_a_built_in_template(admin_api, scoped, cohort):
-    response = admin_api.post(url(scoped, "api_surveys"), {
+def test_an_admin_creates_a_survey_from_a_built_in_template(admin_api, scoped_organization, cohort):
+    response = admin_api.post(url(scoped_organization, "api_surveys"), {
         "cohort": cohort.pk, "template": "final", "opens_on": "2027-06-01",
         "closes_on": "2027-06-14"}, format="json")
 
@@ -54,13 +54,14 @@ def test_an_admin_creates_a_survey_from_a_built_in_template(admin_api, scoped, c
                                                                  "psychological_safety"]
 
 
-def test_another_organizations_cohort_is_refused(admin_api, scoped, other_organization):
+def test_another_organizations_cohort_is_refused(admin_api, scoped_organization,
+                                                 other_organization):
     from core.tenancy import organization_scope
 
     with organization_scope(other_organization):
         theirs = CohortFactory(program__organization=other_organization)
 
-    response = admin_api.post(url(scoped, "api_surveys"), {
+    response = admin_api.post(url(scoped_organization, "api_surveys"), {
         "cohort": theirs.pk, "template": "baseline"}, format="json")
 
     assert response.status_code == 400
@@ -68,23 +69,25 @@ def test_another_organizations_cohort_is_refused(admin_api, scoped, other_organi
     assert not Survey.objects.exists()
 
 
-def test_template_or_source_is_required(admin_api, scoped, cohort):
-    response = admin_api.post(url(scoped, "api_surveys"), {"cohort": cohort.pk}, format="json")
+def test_template_or_source_is_required(admin_api, scoped_organization, cohort):
+    response = admin_api.post(url(scoped_organization, "api_surveys"), {"cohort": cohort.pk},
+                              format="json")
 
     assert response.status_code == 400
     assert "template" in response.json()
 
 
-def test_an_admin_edits_questions_until_the_first_answer(admin_api, scoped, survey):
+def test_an_admin_edits_questions_until_the_first_answer(admin_api, scoped_organization, survey):
     question = survey.questions.get()
-    created = admin_api.post(url(scoped, "api_survey_questions", survey_pk=survey.pk), {
+    created = admin_api.post(url(scoped_organization, "api_survey_questions",
+                                 survey_pk=survey.pk), {
         "kind": "single", "text": "Which?", "choices": ["A", "B"]}, format="json")
-    patched = admin_api.patch(url(scoped, "api_survey_question", survey_pk=survey.pk,
+    patched = admin_api.patch(url(scoped_organization, "api_survey_question", survey_pk=survey.pk,
                                   question_pk=question.pk), {"text": "Reworded"},
                               format="json")
     answer(survey, people(survey.cohort, "mentor", "Sales", 1)[0], q1=4, q2="A")
 
-    locked = admin_api.patch(url(scoped, "api_survey_question", survey_pk=survey.pk,
+    locked = admin_api.patch(url(scoped_organization, "api_survey_question", survey_pk=survey.pk,
                                  question_pk=question.pk), {"text": "Again"}, format="json")
 
     assert created.status_code == 201
@@ -94,15 +97,16 @@ def test_an_admin_edits_questions_until_the_first_answer(admin_api, scoped, surv
     assert Question.objects.get(pk=question.pk).text == "Reworded"
 
 
-def test_an_admin_publishes_closes_copies_and_deletes(admin_api, scoped, cohort):
+def test_an_admin_publishes_closes_copies_and_deletes(admin_api, scoped_organization, cohort):
     draft = SurveyFactory(cohort=cohort, draft=True)
     QuestionFactory(survey=draft)
 
-    published = admin_api.post(url(scoped, "api_survey_publish", survey_pk=draft.pk))
-    closed = admin_api.post(url(scoped, "api_survey_close", survey_pk=draft.pk))
-    copied = admin_api.post(url(scoped, "api_survey_copy", survey_pk=draft.pk), {},
+    published = admin_api.post(url(scoped_organization, "api_survey_publish", survey_pk=draft.pk))
+    closed = admin_api.post(url(scoped_organization, "api_survey_close", survey_pk=draft.pk))
+    copied = admin_api.post(url(scoped_organization, "api_survey_copy", survey_pk=draft.pk), {},
                             format="json")
-    deleted = admin_api.delete(url(scoped, "api_survey", survey_pk=copied.json()["id"]))
+    deleted = admin_api.delete(url(scoped_organization, "api_survey",
+                                   survey_pk=copied.json()["id"]))
 
     assert (published.status_code, published.json()["status"]) == (200, "open")
     assert (closed.status_code, closed.json()["status"]) == (200, "closed")
@@ -111,25 +115,26 @@ def test_an_admin_publishes_closes_copies_and_deletes(admin_api, scoped, cohort)
     assert list(Survey.objects.values_list("pk", flat=True)) == [draft.pk]
 
 
-def test_a_members_and_an_executives_admin_calls_are_403(api_client, scoped, survey,
+def test_a_members_and_an_executives_admin_calls_are_403(api_client, scoped_organization, survey,
                                                           member_user, executive_user):
     for user in (member_user, executive_user):
         client = api(api_client, user)
-        assert client.get(url(scoped, "api_surveys")).status_code == 403
-        assert client.patch(url(scoped, "api_survey", survey_pk=survey.pk),
+        assert client.get(url(scoped_organization, "api_surveys")).status_code == 403
+        assert client.patch(url(scoped_organization, "api_survey", survey_pk=survey.pk),
                             {"title": "X"}, format="json").status_code == 403
     assert api(api_client, executive_user).get(
-        url(scoped, "api_survey_results", survey_pk=survey.pk)).status_code == 200
+        url(scoped_organization, "api_survey_results", survey_pk=survey.pk)).status_code == 200
 
 
-def test_the_survey_list_runs_the_same_queries_for_1_and_20_surveys(admin_api, scoped, cohort):
+def test_the_survey_list_runs_the_same_queries_for_1_and_20_surveys(admin_api, scoped_organization,
+                                                                    cohort):
     counts = []
     for size in (1, 20):
         Survey.objects.all().delete()
         for _ in range(size):
             QuestionFactory(survey=SurveyFactory(cohort=cohort))
         with CaptureQueriesContext(connection) as captured:
-            response = admin_api.get(url(scoped, "api_surveys"))
+            response = admin_api.get(url(scoped_organization, "api_surveys"))
         assert response.json()["count"] == size
         counts.append(len(captured))
 
@@ -144,22 +149,26 @@ def my_place(member_user, cohort):
                               membership=Membership.objects.get(user=member_user))
 
 
-def test_a_participant_lists_reads_and_answers_their_survey(member_api, scoped, my_place,
+def test_a_participant_lists_reads_and_answers_their_survey(member_api, scoped_organization,
+                                                            my_place,
                                                              cohort):
-    topic = TopicFactory(organization=scoped, name="AI tools")
-    ParticipantTopic.objects.create(organization=scoped, participant=my_place, topic=topic,
+    topic = TopicFactory(organization=scoped_organization, name="AI tools")
+    ParticipantTopic.objects.create(organization=scoped_organization, participant=my_place,
+                                    topic=topic,
                                     interest="learn", strength=3)
     survey = SurveyFactory(cohort=cohort, title="Baseline")
     confidence = QuestionFactory(survey=survey, kind=QuestionKind.TOPIC_SCALE)
     QuestionFactory(survey=survey, audience="mentor", text="Mentors only")
     nps = QuestionFactory(survey=survey, kind=QuestionKind.NPS)
 
-    listed = member_api.get(url(scoped, "api_my_surveys")).json()
-    detail = member_api.get(url(scoped, "api_my_survey", survey_pk=survey.pk)).json()
-    receipt = member_api.post(url(scoped, "api_my_survey_responses", survey_pk=survey.pk), {
+    listed = member_api.get(url(scoped_organization, "api_my_surveys")).json()
+    detail = member_api.get(url(scoped_organization, "api_my_survey", survey_pk=survey.pk)).json()
+    receipt = member_api.post(url(scoped_organization, "api_my_survey_responses",
+                                  survey_pk=survey.pk), {
         "answers": [{"question": confidence.pk, "topic": topic.pk, "value": 2},
                     {"question": nps.pk, "value": 9}]}, format="json")
-    status = member_api.get(url(scoped, "api_my_survey_responses", survey_pk=survey.pk))
+    status = member_api.get(url(scoped_organization, "api_my_survey_responses",
+                                survey_pk=survey.pk))
 
     assert [(s["title"], s["can_answer"]) for s in listed] == [("Baseline", True)]
     assert [q["id"] for q in detail["questions"]] == [confidence.pk, nps.pk]
@@ -172,13 +181,14 @@ def test_a_participant_lists_reads_and_answers_their_survey(member_api, scoped, 
     assert PendingAnswer.objects.count() == 2
 
 
-def test_bad_answers_are_a_400_keyed_by_question_and_store_nothing(member_api, scoped,
+def test_bad_answers_are_a_400_keyed_by_question_and_store_nothing(member_api, scoped_organization,
                                                                     my_place, cohort):
     survey = SurveyFactory(cohort=cohort)
     scale = QuestionFactory(survey=survey, kind=QuestionKind.SCALE)
     choice = QuestionFactory(survey=survey, kind=QuestionKind.SINGLE)
 
-    response = member_api.post(url(scoped, "api_my_survey_responses", survey_pk=survey.pk), {
+    response = member_api.post(url(scoped_organization, "api_my_survey_responses",
+                                   survey_pk=survey.pk), {
         "answers": [{"question": scale.pk, "value": 9},
                     {"question": choice.pk, "value": "Invented"}]}, format="json")
 
@@ -188,11 +198,11 @@ def test_bad_answers_are_a_400_keyed_by_question_and_store_nothing(member_api, s
     assert not Response.objects.exists()
 
 
-def test_answering_twice_is_a_400(member_api, scoped, my_place, cohort):
+def test_answering_twice_is_a_400(member_api, scoped_organization, my_place, cohort):
     survey = SurveyFactory(cohort=cohort)
     scale = QuestionFactory(survey=survey)
     body = {"answers": [{"question": scale.pk, "value": 3}]}
-    target = url(scoped, "api_my_survey_responses", survey_pk=survey.pk)
+    target = url(scoped_organization, "api_my_survey_responses", survey_pk=survey.pk)
 
     first = member_api.post(target, body, format="json")
     second = member_api.post(target, body, format="json")
@@ -201,21 +211,24 @@ def test_answering_twice_is_a_400(member_api, scoped, my_place, cohort):
     assert "already answered" in second.json()["non_field_errors"][0]
 
 
-def test_a_survey_of_another_cohort_is_404(member_api, scoped, my_place, cohort):
+def test_a_survey_of_another_cohort_is_404(member_api, scoped_organization, my_place, cohort):
     elsewhere = SurveyFactory(cohort=CohortFactory(program=cohort.program))
     QuestionFactory(survey=elsewhere)
 
     for name in ("api_my_survey", "api_my_survey_responses"):
-        assert member_api.get(url(scoped, name, survey_pk=elsewhere.pk)).status_code == 404
-    assert member_api.post(url(scoped, "api_my_survey_responses", survey_pk=elsewhere.pk),
+        assert member_api.get(url(scoped_organization, name,
+                                  survey_pk=elsewhere.pk)).status_code == 404
+    assert member_api.post(url(scoped_organization, "api_my_survey_responses",
+                               survey_pk=elsewhere.pk),
                            {"answers": []}, format="json").status_code == 404
 
 
-def test_a_closed_survey_takes_no_answers(member_api, scoped, my_place, cohort):
+def test_a_closed_survey_takes_no_answers(member_api, scoped_organization, my_place, cohort):
     survey = SurveyFactory(cohort=cohort, closed=True)
     scale = QuestionFactory(survey=survey)
 
-    response = member_api.post(url(scoped, "api_my_survey_responses", survey_pk=survey.pk),
+    response = member_api.post(url(scoped_organization, "api_my_survey_responses",
+                                   survey_pk=survey.pk),
                                {"answers": [{"question": scale.pk, "value": 3}]}, format="json")
 
     assert response.status_code == 400

@@ -47,7 +47,8 @@ def _every_distribution(seen) -> list[dict]:
             for q in seen["api"]["questions"] for cell in q["cells"]]
 
 
-def test_total_minus_the_other_cells_never_gives_a_hidden_cell(admin_client, scoped, cohort):
+def test_total_minus_the_other_cells_never_gives_a_hidden_cell(admin_client, scoped_organization,
+                                                               cohort):
     """Departments of 5, 5 and 7 released under k = 5; k is then 6: Sales and Finance (5
     each) are below it, so they are shown only combined, and total minus the shown cells is
     that combination, never one of them."""
@@ -55,11 +56,11 @@ def test_total_minus_the_other_cells_never_gives_a_hidden_cell(admin_client, sco
     question = QuestionFactory(survey=survey, kind=QuestionKind.SCALE)
     values = {"Sales": [1] * 5, "Finance": [5] * 5, "Legal": [3] * 7}
     Answer.objects.bulk_create([
-        Answer(organization=scoped, survey=survey, question=question, role="mentor",
+        Answer(organization=scoped_organization, survey=survey, question=question, role="mentor",
                department=dept, released_on=survey.closes_on, number=v)
         for dept, numbers in values.items() for v in numbers])
-    scoped.anonymity_threshold = 6
-    scoped.save()
+    scoped_organization.anonymity_threshold = 6
+    scoped_organization.save()
 
     seen = _pages(admin_client, survey, {"by": "department"})
 
@@ -87,7 +88,7 @@ def one_mentee_among_mentors(cohort):
 
 
 def test_the_same_question_filtered_two_ways_never_isolates_one_answer(
-        admin_client, scoped, one_mentee_among_mentors):
+        admin_client, scoped_organization, one_mentee_among_mentors):
     """Everyone vs mentors only, Sales vs Sales mentors, every breakdown: the mentee's answer
     is in none of them (alone below k, it was withheld at the close), so no difference of two
     filters shows it."""
@@ -106,11 +107,11 @@ def test_the_same_question_filtered_two_ways_never_isolates_one_answer(
     assert seen["api"]["responded"] == 6  # the response rate still counts the mentee
 
 
-def test_two_date_ranges_never_differ_by_fewer_than_k(admin_client, scoped, cohort):
+def test_two_date_ranges_never_differ_by_fewer_than_k(admin_client, scoped_organization, cohort):
     """Day 1: five answers (released that day). Day 2: one more (waits). Day 3: five more in
     another department (released). Day 4: the survey closes (the lone answer is withheld).
     Every range of days shows 0, 5 or 10 answers: any difference is 0, 5 or 10."""
-    start = organization_today(scoped)
+    start = organization_today(scoped_organization)
     survey = SurveyFactory(cohort=cohort, opens_on=start, closes_on=start + dt.timedelta(days=3))
     QuestionFactory(survey=survey, kind=QuestionKind.SCALE)
     days = [start + dt.timedelta(days=n) for n in range(4)]
@@ -136,7 +137,7 @@ def test_two_date_ranges_never_differ_by_fewer_than_k(admin_client, scoped, coho
     assert set(Answer.objects.values_list("released_on", flat=True)) == {days[0], days[2]}
 
 
-def test_changing_k_never_splits_a_group(admin_client, scoped, cohort):
+def test_changing_k_never_splits_a_group(admin_client, scoped_organization, cohort):
     """Three Sales and two Legal mentors were released together as one group of 5. Lowering k
     to 3 does not split it into Sales (3) and Legal (2); raising k to 6 hides it."""
     survey = SurveyFactory(cohort=cohort)
@@ -147,8 +148,8 @@ def test_changing_k_never_splits_a_group(admin_client, scoped, cohort):
     services.survey_close(survey=survey)
 
     for k, expected in ((3, [(selectors.OTHER_LABEL, 5)]), (6, None)):
-        scoped.anonymity_threshold = k
-        scoped.save()
+        scoped_organization.anonymity_threshold = k
+        scoped_organization.save()
         question = _pages(admin_client, survey, {"by": "department"})["api"]["questions"][0]
         if expected is None:
             assert question["suppressed"] is True
@@ -157,7 +158,8 @@ def test_changing_k_never_splits_a_group(admin_client, scoped, cohort):
             assert question["cells"][0]["merged"] == [selectors.GROUPED_LABEL]
 
 
-def test_watching_the_results_between_two_answers_shows_no_single_answer(admin_client, scoped,
+def test_watching_the_results_between_two_answers_shows_no_single_answer(admin_client,
+                                                                         scoped_organization,
                                                                          cohort):
     """The page before and after each submission changes by a whole group of k or not at
     all: nobody's answer can be read off the difference."""

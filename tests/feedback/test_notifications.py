@@ -59,13 +59,13 @@ def _scan(django_capture_on_commit_callbacks, organization) -> int:
         return tasks.survey_notifications_enqueue_for(organization_id=organization.pk)
 
 
-def test_the_scan_invites_everyone_asked_once(scoped, open_survey,
+def test_the_scan_invites_everyone_asked_once(scoped_organization, open_survey,
                                               django_capture_on_commit_callbacks):
     invited = people(open_survey.cohort, "mentor", "Sales", 2) + \
         people(open_survey.cohort, "mentee", "Finance", 1)
 
-    queued = _scan(django_capture_on_commit_callbacks, scoped)
-    again = _scan(django_capture_on_commit_callbacks, scoped)
+    queued = _scan(django_capture_on_commit_callbacks, scoped_organization)
+    again = _scan(django_capture_on_commit_callbacks, scoped_organization)
 
     assert (queued, again) == (3, 0)
     keys = set(Notification.objects.values_list("key", flat=True))
@@ -75,46 +75,46 @@ def test_the_scan_invites_everyone_asked_once(scoped, open_survey,
     message = mail.outbox[0]
     assert "Midpoint check" in message.subject
     assert "anonymous" in message.body
-    assert f"/o/{scoped.slug}/surveys/{open_survey.pk}/answer/" in \
+    assert f"/o/{scoped_organization.slug}/surveys/{open_survey.pk}/answer/" in \
         Notification.objects.first().link
 
 
-def test_only_people_with_a_question_for_their_role_are_invited(scoped, cohort,
+def test_only_people_with_a_question_for_their_role_are_invited(scoped_organization, cohort,
                                                                 django_capture_on_commit_callbacks):
     survey = SurveyFactory(cohort=cohort)
     QuestionFactory(survey=survey, audience="mentee")
     people(cohort, "mentor", "Sales", 2)
     mentee = people(cohort, "mentee", "Sales", 1)[0]
 
-    _scan(django_capture_on_commit_callbacks, scoped)
+    _scan(django_capture_on_commit_callbacks, scoped_organization)
 
     assert list(Notification.objects.values_list("key", flat=True)) == [
         f"survey_open:{survey.pk}:{mentee.pk}"]
 
 
 def test_drafts_scheduled_and_after_session_surveys_are_not_sent(
-        scoped, cohort, django_capture_on_commit_callbacks):
-    today = organization_today(scoped)
+        scoped_organization, cohort, django_capture_on_commit_callbacks):
+    today = organization_today(scoped_organization)
     for survey in (SurveyFactory(cohort=cohort, draft=True),
                    SurveyFactory(cohort=cohort, opens_on=today + dt.timedelta(days=1)),
                    SurveyFactory(cohort=cohort, post_session=True)):
         QuestionFactory(survey=survey)
     people(cohort, "mentor", "Sales", 2)
 
-    assert _scan(django_capture_on_commit_callbacks, scoped) == 0
+    assert _scan(django_capture_on_commit_callbacks, scoped_organization) == 0
     assert not Notification.objects.exists()
 
 
 def test_one_reminder_before_the_close_to_those_who_have_not_answered(
-        scoped, open_survey, django_capture_on_commit_callbacks):
+        scoped_organization, open_survey, django_capture_on_commit_callbacks):
     answered, silent = people(open_survey.cohort, "mentor", "Sales", 2)
-    _scan(django_capture_on_commit_callbacks, scoped)
+    _scan(django_capture_on_commit_callbacks, scoped_organization)
     answer(open_survey, answered, q1=4)
     reminder_day = open_survey.closes_on - dt.timedelta(days=open_survey.reminder_days)
 
     with time_machine.travel(dt.datetime.combine(reminder_day, dt.time(9)), tick=False):
-        first = _scan(django_capture_on_commit_callbacks, scoped)
-        second = _scan(django_capture_on_commit_callbacks, scoped)
+        first = _scan(django_capture_on_commit_callbacks, scoped_organization)
+        second = _scan(django_capture_on_commit_callbacks, scoped_organization)
 
     assert (first, second) == (1, 0)
     reminders = Notification.objects.filter(kind="survey_reminder")
@@ -124,18 +124,18 @@ def test_one_reminder_before_the_close_to_those_who_have_not_answered(
 
 
 def test_someone_invited_on_the_reminder_day_is_not_reminded_the_same_day(
-        scoped, open_survey, django_capture_on_commit_callbacks):
+        scoped_organization, open_survey, django_capture_on_commit_callbacks):
     people(open_survey.cohort, "mentor", "Sales", 1)
     reminder_day = open_survey.closes_on - dt.timedelta(days=open_survey.reminder_days)
 
     with time_machine.travel(dt.datetime.combine(reminder_day, dt.time(9)), tick=False):
-        _scan(django_capture_on_commit_callbacks, scoped)
-        _scan(django_capture_on_commit_callbacks, scoped)
+        _scan(django_capture_on_commit_callbacks, scoped_organization)
+        _scan(django_capture_on_commit_callbacks, scoped_organization)
 
     assert list(Notification.objects.values_list("kind", flat=True)) == ["survey_open"]
 
 
-def test_the_message_task_is_idempotent_and_takes_ids(scoped, open_survey):
+def test_the_message_task_is_idempotent_and_takes_ids(scoped_organization, open_survey):
     person = people(open_survey.cohort, "mentor", "Sales", 1)[0]
     args = (open_survey.pk, person.pk, "survey_open")
 
@@ -148,19 +148,19 @@ def test_the_message_task_is_idempotent_and_takes_ids(scoped, open_survey):
     assert Notification.objects.count() == 1
 
 
-def test_nobody_is_asked_who_turned_survey_emails_off(scoped, open_survey,
+def test_nobody_is_asked_who_turned_survey_emails_off(scoped_organization, open_survey,
                                                       django_capture_on_commit_callbacks):
     person = people(open_survey.cohort, "mentor", "Sales", 1)[0]
     NotificationPreference.objects.create(user=person.membership.user, kind="survey_open",
                                           channel=NotificationChannel.OFF)
 
-    _scan(django_capture_on_commit_callbacks, scoped)
+    _scan(django_capture_on_commit_callbacks, scoped_organization)
 
     assert not Notification.objects.exists()
     assert mail.outbox == []
 
 
-def test_publishing_an_open_survey_invites_at_once(scoped, cohort,
+def test_publishing_an_open_survey_invites_at_once(scoped_organization, cohort,
                                                    django_capture_on_commit_callbacks):
     survey = SurveyFactory(cohort=cohort, draft=True)
     QuestionFactory(survey=survey)
@@ -174,7 +174,7 @@ def test_publishing_an_open_survey_invites_at_once(scoped, cohort,
 
 
 def test_the_scan_closes_a_survey_whose_day_has_passed_and_releases_the_rest(
-        scoped, open_survey, django_capture_on_commit_callbacks):
+        scoped_organization, open_survey, django_capture_on_commit_callbacks):
     for person in people(open_survey.cohort, "mentor", "Sales", 3) + \
             people(open_survey.cohort, "mentee", "Legal", 2):
         answer(open_survey, person, q1=3)
@@ -182,14 +182,15 @@ def test_the_scan_closes_a_survey_whose_day_has_passed_and_releases_the_rest(
 
     with time_machine.travel(dt.datetime.combine(after, dt.time(9)), tick=False):
         assert selectors.surveys_due_to_close() == [open_survey.pk]
-        _scan(django_capture_on_commit_callbacks, scoped)
+        _scan(django_capture_on_commit_callbacks, scoped_organization)
         assert selectors.surveys_due_to_close() == []
 
     assert Survey.objects.get(pk=open_survey.pk).closed_at is not None
     assert Answer.objects.count() == 5
 
 
-def test_the_beat_task_scans_every_organization(scoped, open_survey, other_organization,
+def test_the_beat_task_scans_every_organization(scoped_organization, open_survey,
+                                                other_organization,
                                                 django_capture_on_commit_callbacks):
     people(open_survey.cohort, "mentor", "Sales", 1)
     with organization_scope(other_organization):

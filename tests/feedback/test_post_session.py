@@ -21,7 +21,8 @@ def session(cohort):
     return MentoringSessionFactory(pair=PairFactory(cohort=cohort), held=True)
 
 
-def test_a_rating_creates_the_cohorts_after_session_survey_and_a_named_answer(scoped, session):
+def test_a_rating_creates_the_cohorts_after_session_survey_and_a_named_answer(scoped_organization,
+                                                                              session):
     services.post_session_rating_record(session=session, participant=session.pair.mentor,
                                         rating=4, comment="Great prep")
 
@@ -35,7 +36,7 @@ def test_a_rating_creates_the_cohorts_after_session_survey_and_a_named_answer(sc
         ("session_comment", None, "Great prep"), ("session_rating", 4, "")]
 
 
-def test_rating_the_same_session_again_replaces_the_first(scoped, session):
+def test_rating_the_same_session_again_replaces_the_first(scoped_organization, session):
     for rating in (2, 5):
         services.post_session_rating_record(session=session, participant=session.pair.mentee,
                                             rating=rating)
@@ -44,7 +45,7 @@ def test_rating_the_same_session_again_replaces_the_first(scoped, session):
     assert list(AttributedAnswer.objects.values_list("number", flat=True)) == [5]
 
 
-def test_only_the_two_people_of_the_pair_rate_its_session(scoped, session, cohort):
+def test_only_the_two_people_of_the_pair_rate_its_session(scoped_organization, session, cohort):
     stranger = PairFactory(cohort=cohort).mentor
 
     with pytest.raises(ValidationError, match="own sessions"):
@@ -53,7 +54,7 @@ def test_only_the_two_people_of_the_pair_rate_its_session(scoped, session, cohor
     assert not Response.objects.exists()
 
 
-def test_a_rating_out_of_range_is_refused(scoped, session):
+def test_a_rating_out_of_range_is_refused(scoped_organization, session):
     with pytest.raises(ValidationError):
         services.post_session_rating_record(session=session, participant=session.pair.mentor,
                                             rating=7)
@@ -61,7 +62,7 @@ def test_a_rating_out_of_range_is_refused(scoped, session):
     assert not AttributedAnswer.objects.exists()
 
 
-def test_the_receiver_takes_ids_and_opens_the_tenant_scope(scoped, session):
+def test_the_receiver_takes_ids_and_opens_the_tenant_scope(scoped_organization, session):
     with organization_scope(None):
         hooks.on_session_rated(sender=None, session_id=session.pk,
                                participant_id=session.pair.mentor.pk, rating=5)
@@ -71,7 +72,7 @@ def test_the_receiver_takes_ids_and_opens_the_tenant_scope(scoped, session):
     assert list(AttributedAnswer.objects.values_list("number", flat=True)) == [5]
 
 
-def test_ratings_are_aggregated_under_k(scoped, cohort):
+def test_ratings_are_aggregated_under_k(scoped_organization, cohort):
     sessions = [MentoringSessionFactory(pair=PairFactory(cohort=cohort), held=True)
                 for _ in range(3)]
     for one in sessions:

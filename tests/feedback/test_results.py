@@ -56,8 +56,9 @@ def _results(survey, **wanted):
 
 @pytest.mark.parametrize("k", [3, 5])
 @pytest.mark.parametrize("kind", list(VALUES))
-def test_each_aggregate_is_hidden_at_k_minus_one_and_shown_at_k(scoped, cohort, kind, k):
-    _set_k(scoped, k)
+def test_each_aggregate_is_hidden_at_k_minus_one_and_shown_at_k(scoped_organization, cohort, kind,
+                                                                k):
+    _set_k(scoped_organization, k)
 
     hidden = _results(_closed_survey_with(cohort, kind, VALUES[kind][:k - 1])).questions[0]
     shown = _results(_closed_survey_with(cohort, kind, VALUES[kind][:k])).questions[0]
@@ -88,8 +89,8 @@ def test_each_aggregate_is_hidden_at_k_minus_one_and_shown_at_k(scoped, cohort, 
 
 
 @pytest.mark.parametrize("k", [3, 5])
-def test_free_text_needs_twice_k_and_is_never_shown_to_executives(scoped, cohort, k):
-    _set_k(scoped, k)
+def test_free_text_needs_twice_k_and_is_never_shown_to_executives(scoped_organization, cohort, k):
+    _set_k(scoped_organization, k)
     texts = [f"Learned thing {n}" for n in range(2 * k)]
 
     hidden = _results(_closed_survey_with(cohort, QuestionKind.TEXT, texts[:-1]))
@@ -103,7 +104,7 @@ def test_free_text_needs_twice_k_and_is_never_shown_to_executives(scoped, cohort
     assert for_executives.questions[0].cells[0].texts == []
 
 
-def test_free_texts_come_in_a_random_order_not_the_order_given(scoped, cohort):
+def test_free_texts_come_in_a_random_order_not_the_order_given(scoped_organization, cohort):
     texts = [f"Answer number {n:02d}" for n in range(40)]
     survey = _closed_survey_with(cohort, QuestionKind.TEXT, texts)
 
@@ -114,7 +115,7 @@ def test_free_texts_come_in_a_random_order_not_the_order_given(scoped, cohort):
     assert _results(survey).questions[0].cells[0].texts == shown  # stable: no new information
 
 
-def test_a_breakdown_cell_at_k_minus_one_is_grouped_never_shown(scoped, cohort):
+def test_a_breakdown_cell_at_k_minus_one_is_grouped_never_shown(scoped_organization, cohort):
     survey = SurveyFactory(cohort=cohort)
     QuestionFactory(survey=survey, kind=QuestionKind.SCALE)
     for person in people(cohort, "mentor", "Sales", 6):
@@ -131,14 +132,14 @@ def test_a_breakdown_cell_at_k_minus_one_is_grouped_never_shown(scoped, cohort):
     assert "Finance" not in selectors.result_departments(survey=survey)
 
 
-def test_a_cell_below_a_raised_k_is_merged_with_the_smallest_other(scoped, cohort):
+def test_a_cell_below_a_raised_k_is_merged_with_the_smallest_other(scoped_organization, cohort):
     survey = _closed_survey_with(cohort, QuestionKind.SCALE, [4] * 5, department="Sales")
     question = survey.questions.get()
     Answer.objects.bulk_create([  # blocks released while k was 5
-        Answer(organization=scoped, survey=survey, question=question, role="mentor",
+        Answer(organization=scoped_organization, survey=survey, question=question, role="mentor",
                department=dept, released_on=survey.closes_on, number=2)
         for dept, n in (("Legal", 7), ("People", 8)) for _ in range(n)])
-    _set_k(scoped, 6)
+    _set_k(scoped_organization, 6)
 
     cells = _results(survey, by="department").questions[0].cells
 
@@ -157,7 +158,7 @@ def _csv(client, survey, **params):
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
-def test_the_csv_has_aggregates_at_k_only_and_no_formula(admin_client, scoped, cohort):
+def test_the_csv_has_aggregates_at_k_only_and_no_formula(admin_client, scoped_organization, cohort):
     survey = SurveyFactory(cohort=cohort)
     QuestionFactory(survey=survey, kind=QuestionKind.SINGLE, text="=HYPERLINK(\"x\")",
                     choices=["Yes", "No"])
@@ -182,12 +183,12 @@ def test_the_csv_has_aggregates_at_k_only_and_no_formula(admin_client, scoped, c
     assert "secret words" not in str(rows)
 
 
-def test_the_api_gives_the_figures_of_the_page(admin_client, scoped, cohort):
+def test_the_api_gives_the_figures_of_the_page(admin_client, scoped_organization, cohort):
     survey = _closed_survey_with(cohort, QuestionKind.NPS, VALUES[QuestionKind.NPS][:6])
     page = admin_client.get(reverse("feedback:results", kwargs={
-        "org_slug": scoped.slug, "survey_pk": survey.pk}))
+        "org_slug": scoped_organization.slug, "survey_pk": survey.pk}))
     api = admin_client.get(reverse("api_survey_results", kwargs={
-        "org_slug": scoped.slug, "survey_pk": survey.pk}))
+        "org_slug": scoped_organization.slug, "survey_pk": survey.pk}))
 
     cell = page.context["results"].questions[0].cells[0]
     data = api.json()["questions"][0]["cells"][0]
@@ -197,11 +198,11 @@ def test_the_api_gives_the_figures_of_the_page(admin_client, scoped, cohort):
     assert data["distribution"] == [{"value": v, "count": c} for v, c in cell.distribution]
 
 
-def test_the_api_hides_what_the_page_hides(admin_client, scoped, cohort):
+def test_the_api_hides_what_the_page_hides(admin_client, scoped_organization, cohort):
     survey = _closed_survey_with(cohort, QuestionKind.SCALE, [5, 4, 3, 2])
 
     data = admin_client.get(reverse("api_survey_results", kwargs={
-        "org_slug": scoped.slug, "survey_pk": survey.pk})).json()
+        "org_slug": scoped_organization.slug, "survey_pk": survey.pk})).json()
 
     assert data["questions"][0]["suppressed"] is True
     assert data["questions"][0]["cells"] == []
@@ -210,13 +211,14 @@ def test_the_api_hides_what_the_page_hides(admin_client, scoped, cohort):
 
 # --- before and after -------------------------------------------------------------------------
 
-def test_the_final_shows_confidence_per_topic_before_and_after(admin_client, scoped, cohort):
-    ai, data = TopicFactory(organization=scoped, name="AI tools"), TopicFactory(
-        organization=scoped, name="Data literacy")
+def test_the_final_shows_confidence_per_topic_before_and_after(admin_client, scoped_organization,
+                                                               cohort):
+    ai, data = TopicFactory(organization=scoped_organization, name="AI tools"), TopicFactory(
+        organization=scoped_organization, name="Data literacy")
     mentees = people(cohort, "mentee", "Finance", 5)
     for person in mentees:
         for topic in (ai, data):
-            ParticipantTopic.objects.create(organization=scoped, participant=person,
+            ParticipantTopic.objects.create(organization=scoped_organization, participant=person,
                                             topic=topic, interest="learn", strength=2)
     confidence = {"baseline": {ai: [1, 2, 2, 1, 3], data: [3, 3, 2, 4, 3]},
                   "final": {ai: [4, 4, 3, 5, 4], data: [3, 4, 4, 4, 3]}}
@@ -235,7 +237,7 @@ def test_the_final_shows_confidence_per_topic_before_and_after(admin_client, sco
 
     results = _results(surveys["final"])
     page = admin_client.get(reverse("feedback:results", kwargs={
-        "org_slug": scoped.slug, "survey_pk": surveys["final"].pk}))
+        "org_slug": scoped_organization.slug, "survey_pk": surveys["final"].pk}))
 
     assert [(p.label, p.before.mean, p.after.mean, p.change) for p in results.before_after] == [
         (f"Confidence — {topic.name}", mean(confidence["baseline"][topic]),
@@ -275,7 +277,8 @@ def _queries(client, survey, params) -> int:
 
 
 @pytest.mark.parametrize("params", [{}, {"by": "department", "role": "mentor"}])
-def test_the_results_page_runs_the_same_queries_for_10_and_1000_answers(admin_client, scoped,
+def test_the_results_page_runs_the_same_queries_for_10_and_1000_answers(admin_client,
+                                                                        scoped_organization,
                                                                        cohort, params):
     counts = []
     for size in (10, 1000):

@@ -35,10 +35,11 @@ pytestmark = pytest.mark.django_db
 # --- templates and surveys -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("key", list(catalog.TEMPLATES))
-def test_a_built_in_template_is_copied_with_its_questions(scoped, key):
+def test_a_built_in_template_is_copied_with_its_questions(scoped_organization, key):
     template = catalog.TEMPLATES[key]
 
-    copy = services.survey_template_copy(organization=scoped, actor=None, template_key=key)
+    copy = services.survey_template_copy(organization=scoped_organization, actor=None,
+                                         template_key=key)
 
     assert copy.is_template
     assert copy.cohort is None
@@ -64,7 +65,7 @@ def test_the_built_in_questions_measure_what_the_programs_promise():
     assert not catalog.TEMPLATES["post_session"].anonymous
 
 
-def test_an_unknown_template_is_refused(scoped, cohort):
+def test_an_unknown_template_is_refused(scoped_organization, cohort):
     with pytest.raises(ValidationError) as error:
         services.survey_create(cohort=cohort, actor=None, template="nope")
 
@@ -72,8 +73,9 @@ def test_an_unknown_template_is_refused(scoped, cohort):
     assert not Survey.objects.exists()
 
 
-def test_a_survey_from_an_organization_template_copies_its_edited_questions(scoped, cohort):
-    template = TemplateSurveyFactory(organization=scoped, title="Our own baseline")
+def test_a_survey_from_an_organization_template_copies_its_edited_questions(scoped_organization,
+                                                                            cohort):
+    template = TemplateSurveyFactory(organization=scoped_organization, title="Our own baseline")
     QuestionFactory(survey=template, text="Edited question", kind=QuestionKind.NPS)
 
     survey = services.survey_create(cohort=cohort, actor=None, template=template,
@@ -86,7 +88,7 @@ def test_a_survey_from_an_organization_template_copies_its_edited_questions(scop
         ("Edited question", QuestionKind.NPS)]
 
 
-def test_closing_before_opening_is_refused(scoped, cohort):
+def test_closing_before_opening_is_refused(scoped_organization, cohort):
     with pytest.raises(ValidationError) as error:
         services.survey_create(cohort=cohort, actor=None, template="midpoint",
                                opens_on=dt.date(2027, 2, 8), closes_on=dt.date(2027, 2, 1))
@@ -95,7 +97,7 @@ def test_closing_before_opening_is_refused(scoped, cohort):
     assert not Survey.objects.exists()
 
 
-def test_one_after_session_survey_per_cohort(scoped, cohort):
+def test_one_after_session_survey_per_cohort(scoped_organization, cohort):
     first = services.survey_create(cohort=cohort, actor=None, template="post_session")
 
     with pytest.raises(ValidationError, match="already has its after-session"):
@@ -104,8 +106,8 @@ def test_one_after_session_survey_per_cohort(scoped, cohort):
     assert first.status == SurveyStatus.OPEN  # asked after each session, never published
 
 
-def test_a_finished_cohort_takes_no_new_survey(scoped):
-    cohort = CohortFactory(program__organization=scoped, status="completed")
+def test_a_finished_cohort_takes_no_new_survey(scoped_organization):
+    cohort = CohortFactory(program__organization=scoped_organization, status="completed")
 
     with pytest.raises(ValidationError) as error:
         services.survey_create(cohort=cohort, actor=None, template="final")
@@ -113,7 +115,8 @@ def test_a_finished_cohort_takes_no_new_survey(scoped):
     assert "cohort" in error.value.message_dict
 
 
-def test_copying_a_survey_into_a_template_keeps_questions_and_drops_dates(scoped, survey):
+def test_copying_a_survey_into_a_template_keeps_questions_and_drops_dates(scoped_organization,
+                                                                          survey):
     copy = services.survey_copy(survey=survey, actor=None, cohort=None)
 
     assert copy.is_template
@@ -124,7 +127,8 @@ def test_copying_a_survey_into_a_template_keeps_questions_and_drops_dates(scoped
 
 # --- questions are locked once answered ----------------------------------------------------------
 
-def test_questions_can_be_added_edited_moved_and_removed_before_any_answer(scoped, cohort):
+def test_questions_can_be_added_edited_moved_and_removed_before_any_answer(scoped_organization,
+                                                                           cohort):
     survey = SurveyFactory(cohort=cohort, draft=True)
     first = services.question_create(survey=survey, kind=QuestionKind.SCALE, text="One")
     second = services.question_create(survey=survey, kind=QuestionKind.SINGLE, text="Two",
@@ -141,7 +145,7 @@ def test_questions_can_be_added_edited_moved_and_removed_before_any_answer(scope
     assert list(survey.questions.values_list("text", flat=True)) == ["One, reworded"]
 
 
-def test_a_choice_question_needs_two_options(scoped, survey):
+def test_a_choice_question_needs_two_options(scoped_organization, survey):
     with pytest.raises(ValidationError) as error:
         services.question_create(survey=SurveyFactory(cohort=survey.cohort, draft=True),
                                  kind=QuestionKind.MULTIPLE, text="Which?", choices=["Only"])
@@ -149,7 +153,7 @@ def test_a_choice_question_needs_two_options(scoped, survey):
     assert "choices" in error.value.message_dict
 
 
-def test_no_question_changes_after_the_first_answer(scoped, survey):
+def test_no_question_changes_after_the_first_answer(scoped_organization, survey):
     mentor = people(survey.cohort, "mentor", "Sales", 1)[0]
     answer(survey, mentor, q1=4)
     question = survey.questions.get()
@@ -169,7 +173,7 @@ def test_no_question_changes_after_the_first_answer(scoped, survey):
 
 # --- publishing and closing ----------------------------------------------------------------------
 
-def test_publishing_needs_questions_and_both_dates(scoped, cohort):
+def test_publishing_needs_questions_and_both_dates(scoped_organization, cohort):
     survey = SurveyFactory(cohort=cohort, draft=True, opens_on=None)
 
     with pytest.raises(ValidationError) as error:
@@ -180,9 +184,10 @@ def test_publishing_needs_questions_and_both_dates(scoped, cohort):
     assert survey.published_at is None
 
 
-def test_a_published_survey_opens_and_closes_on_days_of_the_organization(scoped, cohort):
-    scoped.time_zone = "Pacific/Auckland"
-    scoped.save()
+def test_a_published_survey_opens_and_closes_on_days_of_the_organization(scoped_organization,
+                                                                         cohort):
+    scoped_organization.time_zone = "Pacific/Auckland"
+    scoped_organization.save()
     survey = SurveyFactory(cohort=cohort, opens_on=dt.date(2027, 3, 1),
                            closes_on=dt.date(2027, 3, 5))
     auckland_midnight = dt.datetime(2027, 2, 28, 11, 0, tzinfo=dt.UTC)  # 1 March 00:00 NZDT
@@ -196,7 +201,7 @@ def test_a_published_survey_opens_and_closes_on_days_of_the_organization(scoped,
         SurveyStatus.CLOSED
 
 
-def test_a_published_survey_keeps_its_anonymity(scoped, survey):
+def test_a_published_survey_keeps_its_anonymity(scoped_organization, survey):
     with pytest.raises(ValidationError) as error:
         services.survey_update(survey=survey, anonymous=False)
 
@@ -205,7 +210,7 @@ def test_a_published_survey_keeps_its_anonymity(scoped, survey):
     assert survey.anonymous
 
 
-def test_closing_now_ends_the_survey_today_and_releases_the_rest(scoped, survey):
+def test_closing_now_ends_the_survey_today_and_releases_the_rest(scoped_organization, survey):
     for mentor in people(survey.cohort, "mentor", "Sales", 3) + \
             people(survey.cohort, "mentee", "Legal", 2):
         answer(survey, mentor, q1=3)
@@ -216,7 +221,7 @@ def test_closing_now_ends_the_survey_today_and_releases_the_rest(scoped, survey)
 
     survey.refresh_from_db()
     assert survey.status == SurveyStatus.CLOSED
-    assert survey.closes_on == organization_today(scoped)
+    assert survey.closes_on == organization_today(scoped_organization)
     assert PendingAnswer.objects.count() == 0
     assert sorted(Answer.objects.values_list("role", "department")) == [("", "")] * 5
 
@@ -239,11 +244,12 @@ def _published(survey):
     return survey
 
 
-def test_every_required_question_for_the_role_needs_an_answer(scoped, full_survey):
+def test_every_required_question_for_the_role_needs_an_answer(scoped_organization, full_survey):
     survey = _published(full_survey)
     mentee = people(survey.cohort, "mentee", "Finance", 1)[0]
-    topic = TopicFactory(organization=scoped, name="AI tools")
-    ParticipantTopic.objects.create(organization=scoped, participant=mentee, topic=topic,
+    topic = TopicFactory(organization=scoped_organization, name="AI tools")
+    ParticipantTopic.objects.create(organization=scoped_organization, participant=mentee,
+                                    topic=topic,
                                     interest="learn", strength=3)
 
     with pytest.raises(ValidationError) as error:
@@ -270,7 +276,8 @@ def test_every_required_question_for_the_role_needs_an_answer(scoped, full_surve
     (QuestionKind.TEXT, "x" * 4001, "under 4000 characters"),
     (QuestionKind.TEXT, 12, "as text"),
 ])
-def test_bad_answers_get_a_message_next_to_their_question(scoped, cohort, kind, value, message):
+def test_bad_answers_get_a_message_next_to_their_question(scoped_organization, cohort, kind, value,
+                                                          message):
     survey = SurveyFactory(cohort=cohort)
     question = QuestionFactory(survey=survey, kind=kind)
     mentor = people(cohort, "mentor", "Sales", 1)[0]
@@ -284,7 +291,7 @@ def test_bad_answers_get_a_message_next_to_their_question(scoped, cohort, kind, 
     assert not PendingAnswer.objects.exists()
 
 
-def test_another_surveys_question_or_topic_is_refused(scoped, survey):
+def test_another_surveys_question_or_topic_is_refused(scoped_organization, survey):
     other = QuestionFactory(survey=SurveyFactory(cohort=survey.cohort))
     mentor = people(survey.cohort, "mentor", "Sales", 1)[0]
 
@@ -297,8 +304,8 @@ def test_another_surveys_question_or_topic_is_refused(scoped, survey):
 
 
 @pytest.mark.parametrize("case", ["closed", "scheduled", "draft", "withdrawn", "other cohort"])
-def test_only_enrolled_people_answer_an_open_survey(scoped, cohort, case):
-    today = organization_today(scoped)
+def test_only_enrolled_people_answer_an_open_survey(scoped_organization, cohort, case):
+    today = organization_today(scoped_organization)
     survey = SurveyFactory(
         cohort=cohort, **{"closed": {"closed": True},
                           "scheduled": {"opens_on": today + dt.timedelta(days=2)},
@@ -317,7 +324,7 @@ def test_only_enrolled_people_answer_an_open_survey(scoped, cohort, case):
     assert not Response.objects.exists()
 
 
-def test_answering_twice_is_refused_and_stores_nothing_more(scoped, survey):
+def test_answering_twice_is_refused_and_stores_nothing_more(scoped_organization, survey):
     mentor = people(survey.cohort, "mentor", "Sales", 1)[0]
     answer(survey, mentor, q1=4)
 
@@ -328,7 +335,7 @@ def test_answering_twice_is_refused_and_stores_nothing_more(scoped, survey):
     assert PendingAnswer.objects.count() + Answer.objects.count() == 1
 
 
-def test_the_draft_is_kept_for_the_respondent_and_deleted_on_submit(scoped, survey):
+def test_the_draft_is_kept_for_the_respondent_and_deleted_on_submit(scoped_organization, survey):
     mentor = people(survey.cohort, "mentor", "Sales", 1)[0]
     services.draft_save(survey=survey, participant=mentor, data={"q1": "4"})
     services.draft_save(survey=survey, participant=mentor, data={"q1": "5"})
@@ -341,20 +348,21 @@ def test_the_draft_is_kept_for_the_respondent_and_deleted_on_submit(scoped, surv
 
 # --- the anonymous write path --------------------------------------------------------------------
 
-def test_an_anonymous_response_stores_who_and_what_apart(scoped, survey):
+def test_an_anonymous_response_stores_who_and_what_apart(scoped_organization, survey):
     mentor = people(survey.cohort, "mentor", "Sales", 1)[0]
 
     answer(survey, mentor, q1=4)
 
     response = Response.objects.get()
-    assert (response.participant, response.responded_on) == (mentor, organization_today(scoped))
+    assert (response.participant, response.responded_on) == (mentor,
+                                                             organization_today(scoped_organization))
     pending = PendingAnswer.objects.get()
     assert (pending.role, pending.department, pending.number) == ("mentor", "Sales", 4)
     assert not AttributedAnswer.objects.exists()
     assert str(pending.pk) != str(response.pk)  # random UUID, nothing in common
 
 
-def test_a_full_group_of_k_is_released_together_in_a_shuffled_block(scoped, survey):
+def test_a_full_group_of_k_is_released_together_in_a_shuffled_block(scoped_organization, survey):
     sales = people(survey.cohort, "mentor", "Sales", 5)
     for number, mentor in enumerate(sales[:4], start=1):
         answer(survey, mentor, q1=number)
@@ -364,11 +372,11 @@ def test_a_full_group_of_k_is_released_together_in_a_shuffled_block(scoped, surv
 
     assert sorted(Answer.objects.values_list("number", flat=True)) == [1, 2, 3, 4, 5]
     assert set(Answer.objects.values_list("role", "department", "released_on")) == {
-        ("mentor", "Sales", organization_today(scoped))}
+        ("mentor", "Sales", organization_today(scoped_organization))}
     assert not PendingAnswer.objects.exists()
 
 
-def test_free_text_waits_for_twice_k(scoped, cohort):
+def test_free_text_waits_for_twice_k(scoped_organization, cohort):
     survey = SurveyFactory(cohort=cohort)
     QuestionFactory(survey=survey, kind=QuestionKind.TEXT, required=False)
     sales = people(cohort, "mentor", "Sales", 10)
@@ -381,7 +389,7 @@ def test_free_text_waits_for_twice_k(scoped, cohort):
     assert Answer.objects.count() == 10
 
 
-def test_at_the_close_a_group_still_below_k_is_withheld_for_good(scoped, survey):
+def test_at_the_close_a_group_still_below_k_is_withheld_for_good(scoped_organization, survey):
     for mentor in people(survey.cohort, "mentor", "Sales", 4):
         answer(survey, mentor, q1=2)
 
@@ -392,7 +400,7 @@ def test_at_the_close_a_group_still_below_k_is_withheld_for_good(scoped, survey)
     assert Response.objects.count() == 4  # the response rate still counts them
 
 
-def test_a_named_survey_keeps_answers_with_the_response(scoped, cohort):
+def test_a_named_survey_keeps_answers_with_the_response(scoped_organization, cohort):
     from tests.factories.sessions import MentoringSessionFactory
 
     survey = services.survey_create(cohort=cohort, actor=None, template="post_session")
@@ -409,7 +417,7 @@ def test_a_named_survey_keeps_answers_with_the_response(scoped, cohort):
     assert not Answer.objects.exists()
 
 
-def test_a_survey_kind_post_session_cannot_be_published(scoped, cohort):
+def test_a_survey_kind_post_session_cannot_be_published(scoped_organization, cohort):
     survey = services.survey_create(cohort=cohort, actor=None, template="post_session")
 
     with pytest.raises(ValidationError) as error:
@@ -419,7 +427,7 @@ def test_a_survey_kind_post_session_cannot_be_published(scoped, cohort):
     assert survey.kind == SurveyKind.POST_SESSION
 
 
-def test_responded_on_is_a_day_and_answers_carry_no_time(scoped):
+def test_responded_on_is_a_day_and_answers_carry_no_time(scoped_organization):
     for model in (Response, PendingAnswer, Answer):
         times = [f.name for f in model._meta.concrete_fields
                  if f.get_internal_type() in ("DateTimeField", "TimeField")]

@@ -22,8 +22,8 @@ def eager_celery():
 
 
 @pytest.fixture
-def program(scoped):
-    return ProgramFactory(organization=scoped, name="Reverse Mentoring 2027",
+def program(scoped_organization):
+    return ProgramFactory(organization=scoped_organization, name="Reverse Mentoring 2027",
                           purpose="Leaders learn digital habits from junior colleagues.",
                           guidelines="Meet **every two weeks**.")
 

@@ -57,9 +57,10 @@ GOOD_ROWS = [
 
 
 @pytest.fixture
-def cohort(scoped):
-    organization_defaults_ensure(organization=scoped)
-    return CohortFactory(program=ProgramFactory(organization=scoped), organization=scoped,
+def cohort(scoped_organization):
+    organization_defaults_ensure(organization=scoped_organization)
+    return CohortFactory(program=ProgramFactory(organization=scoped_organization),
+                         organization=scoped_organization,
                          min_seniority_gap=2)
 
 

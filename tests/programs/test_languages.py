@@ -46,9 +46,10 @@ def test_matching_compares_the_language_without_region_or_script(code, key):
 
 
 @pytest.fixture
-def cohort(scoped):
-    organization_defaults_ensure(organization=scoped)
-    return CohortFactory(program=ProgramFactory(organization=scoped), organization=scoped)
+def cohort(scoped_organization):
+    organization_defaults_ensure(organization=scoped_organization)
+    return CohortFactory(program=ProgramFactory(organization=scoped_organization),
+                         organization=scoped_organization)
 
 
 def test_import_refuses_an_unknown_language_with_row_and_field(cohort):

@@ -38,8 +38,8 @@ def test_the_table_of_transitions_is_the_documented_one():
 
 
 @pytest.mark.parametrize(("current", "target"), sorted(ALLOWED))
-def test_allowed_transition(scoped, current, target):
-    cohort = CohortFactory(program__organization=scoped, status=current)
+def test_allowed_transition(scoped_organization, current, target):
+    cohort = CohortFactory(program__organization=scoped_organization, status=current)
     if target == "active":
         _with_published_pair(cohort)
 
@@ -51,8 +51,8 @@ def test_allowed_transition(scoped, current, target):
 
 
 @pytest.mark.parametrize(("current", "target"), FORBIDDEN)
-def test_forbidden_transition_is_refused_and_changes_nothing(scoped, current, target):
-    cohort = CohortFactory(program__organization=scoped, status=current)
+def test_forbidden_transition_is_refused_and_changes_nothing(scoped_organization, current, target):
+    cohort = CohortFactory(program__organization=scoped_organization, status=current)
 
     with pytest.raises(ValidationError) as raised:
         cohort_transition(cohort=cohort, to_status=target)
@@ -65,14 +65,14 @@ def test_forbidden_transition_is_refused_and_changes_nothing(scoped, current, ta
     assert raised.value.messages[0].startswith(expected)
 
 
-def test_unknown_status_is_refused(scoped):
-    cohort = CohortFactory(program__organization=scoped, status="draft")
+def test_unknown_status_is_refused(scoped_organization):
+    cohort = CohortFactory(program__organization=scoped_organization, status="draft")
     with pytest.raises(ValidationError, match=r"“paused” is not a cohort status\."):
         cohort_transition(cohort=cohort, to_status="paused")
 
 
-def test_a_cohort_cannot_go_active_without_published_pairs(scoped):
-    cohort = CohortFactory(program__organization=scoped, status="matching")
+def test_a_cohort_cannot_go_active_without_published_pairs(scoped_organization):
+    cohort = CohortFactory(program__organization=scoped_organization, status="matching")
 
     with pytest.raises(ValidationError, match=r"Publish pairs before activating the cohort\."):
         cohort_transition(cohort=cohort, to_status="active")
@@ -82,13 +82,14 @@ def test_a_cohort_cannot_go_active_without_published_pairs(scoped):
 
 
 @pytest.mark.parametrize("status", ["completed", "archived"])
-def test_finished_cohorts_are_read_only(scoped, admin_client, status):
-    cohort = CohortFactory(program__organization=scoped, status=status, name="Old")
+def test_finished_cohorts_are_read_only(scoped_organization, admin_client, status):
+    cohort = CohortFactory(program__organization=scoped_organization, status=status, name="Old")
 
     with pytest.raises(ValidationError, match=f"This cohort is {status}"):
         cohort_update(cohort=cohort, name="Renamed")
     response = admin_client.post(
-        reverse("programs:cohort_edit", kwargs={"org_slug": scoped.slug, "cohort_pk": cohort.pk}),
+        reverse("programs:cohort_edit", kwargs={"org_slug": scoped_organization.slug,
+                                                "cohort_pk": cohort.pk}),
         {"name": "Renamed"}, follow=True)
 
     cohort.refresh_from_db()
@@ -96,14 +97,14 @@ def test_finished_cohorts_are_read_only(scoped, admin_client, status):
     assert f"This cohort is {status}: it can no longer be changed." in response.content.decode()
 
 
-def test_transition_buttons_on_the_cohort_page(scoped, admin_client):
-    cohort = CohortFactory(program__organization=scoped, status="enrolling")
-    url = reverse("programs:cohort_detail", kwargs={"org_slug": scoped.slug,
+def test_transition_buttons_on_the_cohort_page(scoped_organization, admin_client):
+    cohort = CohortFactory(program__organization=scoped_organization, status="enrolling")
+    url = reverse("programs:cohort_detail", kwargs={"org_slug": scoped_organization.slug,
                                                     "cohort_pk": cohort.pk})
 
     page = admin_client.get(url).content.decode()
     moved = admin_client.post(
-        reverse("programs:cohort_transition", kwargs={"org_slug": scoped.slug,
+        reverse("programs:cohort_transition", kwargs={"org_slug": scoped_organization.slug,
                                                       "cohort_pk": cohort.pk}),
         {"to_status": "matching"}, follow=True)
 

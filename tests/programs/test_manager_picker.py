@@ -43,13 +43,13 @@ def suggestions(client, organization, q: str) -> list[str]:
 
 
 @pytest.fixture
-def people(scoped):
+def people(scoped_organization):
     return {
-        "ana": colleague(scoped, "Ana Souza", title="Director", department="Sales"),
-        "anna": colleague(scoped, "Anna Berg", title="CFO", department="Finance"),
-        "lukasz": colleague(scoped, "Łukasz Nowak", title="Head of IT"),
-        "joana": colleague(scoped, "Joana Anand", title="Analyst"),
-        "zoe": colleague(scoped, "Zoë Kruger", title="VP Marketing"),
+        "ana": colleague(scoped_organization, "Ana Souza", title="Director", department="Sales"),
+        "anna": colleague(scoped_organization, "Anna Berg", title="CFO", department="Finance"),
+        "lukasz": colleague(scoped_organization, "Łukasz Nowak", title="Head of IT"),
+        "joana": colleague(scoped_organization, "Joana Anand", title="Analyst"),
+        "zoe": colleague(scoped_organization, "Zoë Kruger", title="VP Marketing"),
     }
 
 
@@ -97,7 +97,7 @@ def test_search_ignores_case_and_accents(member_client, organization, people, q,
 
 
 def test_at_most_twenty_and_never_another_organizations_people_or_oneself(
-        member_client, member_user, organization, other_organization, scoped):
+        member_client, member_user, organization, other_organization, scoped_organization):
     for index in range(MEMBER_PICKER_LIMIT + 5):
         colleague(organization, f"Kim Lee{index:02d}")
     with organization_scope(other_organization):
@@ -113,7 +113,7 @@ def test_at_most_twenty_and_never_another_organizations_people_or_oneself(
 
 
 def test_search_costs_the_same_queries_for_one_or_twenty_matches(
-        member_client, organization, scoped, django_assert_num_queries):
+        member_client, organization, scoped_organization, django_assert_num_queries):
     colleague(organization, "Solo Person")
     for index in range(MEMBER_PICKER_LIMIT):
         colleague(organization, f"Many Person{index}")

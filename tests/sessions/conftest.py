@@ -71,8 +71,9 @@ def make_pair(organization, *, mentor_membership=None, mentee_membership=None,
 
 
 @pytest.fixture
-def world(scoped, member_user) -> PairWorld:
-    return make_pair(scoped, mentor_membership=Membership.objects.get(user=member_user))
+def world(scoped_organization, member_user) -> PairWorld:
+    return make_pair(scoped_organization,
+                     mentor_membership=Membership.objects.get(user=member_user))
 
 
 @pytest.fixture

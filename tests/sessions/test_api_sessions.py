@@ -61,7 +61,7 @@ def test_schedule_from_a_suggested_slot_then_refuse_it_once_taken(world, api, or
     assert MentoringSession.objects.count() == 1
 
 
-def test_reschedule_cancel_and_log_through_the_api(world, api, organization, scoped):
+def test_reschedule_cancel_and_log_through_the_api(world, api, organization, scoped_organization):
     client = api(world.mentor_user)
     session = MentoringSessionFactory(pair=world.pair)
     url = _url("api_session", organization, world, session_pk=session.pk)
@@ -76,7 +76,7 @@ def test_reschedule_cancel_and_log_through_the_api(world, api, organization, sco
     assert cancelled.json() == {"cancelled": True, "cancelled_by": "mentor", "reason": "Clash"}
     past = MentoringSessionFactory(pair=world.pair,
                                    starts_at=timezone.now() - dt.timedelta(days=1))
-    topic = TopicFactory(organization=scoped)
+    topic = TopicFactory(organization=scoped_organization)
     logged = client.post(_url("api_session_log", organization, world, session_pk=past.pk),
                          {"status": "happened", "actual_minutes": 55, "topics": [topic.pk],
                           "summary": "Prompting basics", "rating": 4}, format="json")
@@ -200,10 +200,12 @@ def test_my_pairs_shows_the_partners_public_part_in_my_zone(world, api, organiza
     assert partner["availability"][0].startswith("Monday ")
 
 
-def test_a_goal_of_another_pair_through_this_pair_is_404(world, api, organization, scoped):
+def test_a_goal_of_another_pair_through_this_pair_is_404(world, api, organization,
+                                                         scoped_organization):
     from tests.sessions.conftest import make_pair
 
-    elsewhere = GoalFactory(pair=make_pair(scoped, mentor_membership=world.mentor.membership)
+    elsewhere = GoalFactory(pair=make_pair(scoped_organization,
+                                           mentor_membership=world.mentor.membership)
                             .pair)
 
     response = api(world.mentor_user).get(_url("api_goal", organization, world,

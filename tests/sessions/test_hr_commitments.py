@@ -104,7 +104,7 @@ def test_another_tenants_cohort_is_404(other_organization, admin_client, organiz
 
 
 def test_the_page_makes_the_same_queries_for_1_and_10_pairs(
-        world, scoped, admin_client):
+        world, scoped_organization, admin_client):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -118,7 +118,7 @@ def test_the_page_makes_the_same_queries_for_1_and_10_pairs(
 
     one = count()
     for _ in range(9):
-        other = make_pair(scoped, cohort=cohort)
+        other = make_pair(scoped_organization, cohort=cohort)
         CommitmentFactory(pair=other.pair, shared_with_program=True)
         CommitmentFactory(pair=other.pair)
     assert count() == one

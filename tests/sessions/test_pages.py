@@ -53,12 +53,13 @@ def test_workspace_shows_the_partners_public_part_in_my_zone(world, mentor_clien
 
 
 def test_prompts_of_the_current_phase_and_shared_topics(world, mentor_client, organization,
-                                                        scoped):
+                                                        scoped_organization):
     program = world.pair.cohort.program
-    shared, other = TopicFactory(organization=scoped), TopicFactory(organization=scoped)
-    ParticipantTopic.objects.create(organization=scoped, participant=world.mentor,
+    shared = TopicFactory(organization=scoped_organization)
+    other = TopicFactory(organization=scoped_organization)
+    ParticipantTopic.objects.create(organization=scoped_organization, participant=world.mentor,
                                     topic=shared, interest="teach")
-    ParticipantTopic.objects.create(organization=scoped, participant=world.mentee,
+    ParticipantTopic.objects.create(organization=scoped_organization, participant=world.mentee,
                                     topic=shared, interest="learn")
     phase = cohort_phase(start=world.pair.cohort.start_date, end=world.pair.cohort.end_date,
                          today=timezone.localdate())
@@ -95,9 +96,9 @@ def test_schedule_from_the_suggestions_on_the_page(world, mentee_client, organiz
 
 
 def test_a_slot_taken_meanwhile_is_refused_next_to_the_field(world, mentee_client,
-                                                             organization, scoped):
+                                                             organization, scoped_organization):
     option = selectors.slot_options(pair=world.pair, membership=world.mentee.membership)[0]
-    other = make_pair(scoped, mentee_membership=world.mentee.membership)
+    other = make_pair(scoped_organization, mentee_membership=world.mentee.membership)
     services.session_schedule(pair=other.pair, actor=other.mentee, starts_at=option.start,
                               duration_minutes=45)
 

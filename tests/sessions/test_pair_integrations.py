@@ -203,10 +203,11 @@ def test_ending_a_pair_withdraws_a_pending_check_in_and_keeps_the_past(world, ad
     assert past.status == SessionStatus.HAPPENED  # history stays as it was
 
 
-def test_ending_one_pair_leaves_another_pairs_invitations_alone(world, admin_user, scoped):
+def test_ending_one_pair_leaves_another_pairs_invitations_alone(world, admin_user,
+                                                                scoped_organization):
     from tests.sessions.conftest import make_pair
 
-    other = make_pair(scoped, cohort=world.pair.cohort)
+    other = make_pair(scoped_organization, cohort=world.pair.cohort)
     theirs = _schedule(other)
 
     pair_lifecycle.pair_end(pair=world.pair, actor=admin_user,

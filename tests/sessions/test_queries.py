@@ -62,7 +62,8 @@ def test_same_queries_for_1_and_20_sessions(name, world, mentor_client, organiza
 
 
 def test_start_page_and_my_pairs_api_same_queries_for_1_and_3_pairs(world, mentor_client,
-                                                                     organization, scoped):
+                                                                     organization,
+                                                                     scoped_organization):
     from tests.sessions.conftest import make_pair
 
     home = reverse("org_home", kwargs={"org_slug": organization.slug})
@@ -71,7 +72,7 @@ def test_start_page_and_my_pairs_api_same_queries_for_1_and_3_pairs(world, mento
     one = (_queries(mentor_client, home), _queries(mentor_client, api))
 
     for _ in range(2):
-        extra = make_pair(scoped, mentor_membership=world.mentor.membership)
+        extra = make_pair(scoped_organization, mentor_membership=world.mentor.membership)
         MentoringSessionFactory(pair=extra.pair)
         ActionItemFactory(session=MentoringSessionFactory(pair=extra.pair, held=True),
                           owner=extra.mentor)

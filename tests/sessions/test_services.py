@@ -63,10 +63,11 @@ def test_suggested_slots_fall_in_both_availabilities_in_each_zone(world):
         assert option.start > timezone.now()
 
 
-def test_a_slot_taken_since_it_was_offered_is_refused_with_a_clear_message(world, scoped):
+def test_a_slot_taken_since_it_was_offered_is_refused_with_a_clear_message(world,
+                                                                           scoped_organization):
     start = _slot(world)
     # the mentor books another session with someone else at that very time
-    other = make_pair(scoped, mentor_membership=world.mentor.membership)
+    other = make_pair(scoped_organization, mentor_membership=world.mentor.membership)
     services.session_schedule(pair=other.pair, actor=other.mentor, starts_at=start,
                               duration_minutes=45)
 
@@ -134,8 +135,8 @@ def test_session_length_is_bounded(world, minutes):
     assert "duration_minutes" in error.value.message_dict
 
 
-def test_someone_outside_the_pair_cannot_schedule(world, scoped):
-    stranger = make_pair(scoped).mentor
+def test_someone_outside_the_pair_cannot_schedule(world, scoped_organization):
+    stranger = make_pair(scoped_organization).mentor
 
     with pytest.raises(ValidationError) as error:
         services.session_schedule(pair=world.pair, actor=stranger, starts_at=_slot(world),
@@ -226,10 +227,11 @@ def test_a_cancelled_session_cannot_be_cancelled_or_rescheduled_again(world):
 
 # --- logging ---------------------------------------------------------------------------------
 
-def test_either_person_logs_a_session_and_each_rates_it_privately(world, scoped):
+def test_either_person_logs_a_session_and_each_rates_it_privately(world, scoped_organization):
     session = MentoringSessionFactory(pair=world.pair, starts_at=timezone.now()
                                       - dt.timedelta(days=1))
-    ai, data = TopicFactory(organization=scoped, name="AI"), TopicFactory(organization=scoped)
+    ai, data = TopicFactory(organization=scoped_organization,
+                            name="AI"), TopicFactory(organization=scoped_organization)
 
     services.session_log(session=session, actor=world.mentor, status=SessionStatus.HAPPENED,
                          actual_minutes=50, topics=[ai, data], summary="We tried Copilot.",
@@ -300,7 +302,7 @@ def test_topics_of_another_organization_are_refused(world, other_organization):
     assert "topics" in error.value.message_dict
 
 
-def test_action_items_belong_to_one_of_the_pair_and_can_be_ticked_off(world, scoped):
+def test_action_items_belong_to_one_of_the_pair_and_can_be_ticked_off(world, scoped_organization):
     session = MentoringSessionFactory(pair=world.pair, held=True)
     item = services.action_item_add(session=session, actor=world.mentor,
                                     text="Send the prompt list", owner=world.mentee)
@@ -311,7 +313,7 @@ def test_action_items_belong_to_one_of_the_pair_and_can_be_ticked_off(world, sco
     assert ActionItem.objects.get(pk=item.pk).is_done
     with pytest.raises(ValidationError) as error:
         services.action_item_add(session=session, actor=world.mentor, text="x",
-                                 owner=make_pair(scoped).mentor)
+                                 owner=make_pair(scoped_organization).mentor)
     assert "owner" in error.value.message_dict
     assert [c.kind for c in SessionChange.objects.filter(session=session).order_by("id")] == [
         ChangeKind.ACTION_ADDED, ChangeKind.ACTION_CHANGED]
@@ -341,7 +343,7 @@ def test_private_notes_are_the_authors_own_and_empty_text_deletes(world):
     assert selectors.my_pair_note(author=world.mentee, pair=world.pair) is None
 
 
-def test_a_note_on_a_session_of_another_pair_is_refused(world, scoped):
+def test_a_note_on_a_session_of_another_pair_is_refused(world, scoped_organization):
     elsewhere = MentoringSessionFactory(pair=PairFactory(cohort=world.pair.cohort))
 
     with pytest.raises(ValidationError):
@@ -353,8 +355,8 @@ def test_a_note_on_a_session_of_another_pair_is_refused(world, scoped):
 
 # --- goals -----------------------------------------------------------------------------------
 
-def test_both_own_goals_linked_to_objectives_and_topics(world, scoped):
-    topic = TopicFactory(organization=scoped)
+def test_both_own_goals_linked_to_objectives_and_topics(world, scoped_organization):
+    topic = TopicFactory(organization=scoped_organization)
 
     mine = services.goal_create(pair=world.pair, owner=world.mentor,
                                 title="Understand how budgets are decided",
