@@ -241,6 +241,35 @@ def alert_counts(*, cohort: Cohort) -> dict[str, int]:
     return {status: counts.get(status, 0) for status in AlertStatus.values}
 
 
+@dataclass(frozen=True)
+class CheckInAggregate:
+    """A cohort's answered check-ins in figures. The means and the share that set the agenda
+    together are ``None`` below the organization's k (``anonymity_threshold``) answers: no
+    figure describes fewer than k people's answers."""
+
+    answered: int
+    k: int
+    mean_score: float | None
+    mean_candour: float | None
+    together_percent: int | None
+
+
+def check_in_aggregate(*, cohort: Cohort) -> CheckInAggregate:
+    """One query: counts and means over the cohort's answered check-ins."""
+    from django.db.models import Avg
+
+    k = cohort.organization.anonymity_threshold
+    row = CheckIn.objects.filter(pair__cohort=cohort, status=CheckInStatus.ANSWERED).aggregate(
+        n=Count("pk"), score=Avg("score"), candour=Avg("candour"),
+        together=Count("pk", filter=Q(agenda_set_by="together")))
+    shown = row["n"] >= k
+    return CheckInAggregate(
+        answered=row["n"], k=k,
+        mean_score=round(row["score"], 1) if shown else None,
+        mean_candour=round(row["candour"], 1) if shown else None,
+        together_percent=round(100 * row["together"] / row["n"]) if shown else None)
+
+
 def check_in_participation(*, cohort: Cohort) -> dict[str, int]:
     """Counts only (HR's aggregate): check-ins asked, answered, waiting."""
     rows = dict(CheckIn.objects.filter(pair__cohort=cohort).values_list("status")

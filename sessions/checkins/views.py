@@ -178,6 +178,7 @@ class CohortAlertsView(HRMixin, OrganizationAlertsView):
         context = super().get_context_data(**kwargs)
         context.update(counts=selectors.alert_counts(cohort=self.cohort),
                        participation=selectors.check_in_participation(cohort=self.cohort),
+                       aggregate=selectors.check_in_aggregate(cohort=self.cohort),
                        cadence_days=selectors.cadence_of(cohort=self.cohort))
         return context
 

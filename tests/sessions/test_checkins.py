@@ -685,3 +685,29 @@ def test_the_django_admin_shows_no_check_in_answers(client, world):
 
     for model in ("checkin", "fitcheck", "hralert", "checkinschedule"):
         assert client.get(f"/django-admin/mentoring_sessions/{model}/").status_code == 404
+
+
+def test_hr_sees_cohort_figures_only_from_k_answers(world, admin_client):
+    from tests.sessions.conftest import make_pair
+
+    org = world.pair.organization
+    url = reverse("checkins:hr_alerts", kwargs={"org_slug": org.slug,
+                                                "cohort_pk": world.pair.cohort_id})
+    pairs = [world] + [make_pair(org, cohort=world.pair.cohort) for _ in range(2)]
+    answers = [(p.pair, person) for p in pairs for person in (p.mentor, p.mentee)][:5]
+    for index, (pair, person) in enumerate(answers[:4]):
+        CheckInFactory(pair=pair, participant=person, answered=True, score=index + 1,
+                       candour=3, agenda_set_by="together" if index < 2 else "me")
+
+    before = admin_client.get(url)
+    below = before.context["aggregate"]
+    CheckInFactory(pair=answers[4][0], participant=answers[4][1], answered=True, score=5,
+                   candour=3, agenda_set_by="me")
+    at_k = admin_client.get(url)
+
+    assert (below.answered, below.mean_score, below.together_percent) == (4, None, None)
+    assert "Fewer than 5 answers: no figures yet." in before.content.decode()
+    figures = at_k.context["aggregate"]
+    assert (figures.answered, figures.mean_score, figures.mean_candour,
+            figures.together_percent) == (5, 3.0, 3.0, 40)
+    assert "40%" in at_k.content.decode()
