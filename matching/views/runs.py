@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -237,9 +236,11 @@ class RunDetailView(RunMixin, TemplateView):
     def results_context(self, run: MatchingRun) -> dict:
         form = ReviewFilterForm(self.request.GET or None)
         filters = form.filters()
-        page = Paginator(selectors.review_proposals(run=run, **filters),
-                         selectors.REVIEW_PAGE_SIZE).get_page(self.request.GET.get("page"))
-        proposals = list(page.object_list)
+        # The page's keys (filtered and sorted in SQL, with the total), then its rows by key.
+        page = selectors.page_of_keys(selectors.review_proposals(run=run, **filters),
+                                      number=self.request.GET.get("page"),
+                                      size=selectors.REVIEW_PAGE_SIZE)
+        proposals = selectors.review_rows(run=run, pks=page.object_list)
         for proposal in proposals:
             proposal.percent = round(proposal.score * 100)
         query = self.request.GET.copy()

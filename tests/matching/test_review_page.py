@@ -63,6 +63,30 @@ def test_the_review_shows_50_pairs_a_page_best_first(big_run, admin_client):
     assert 'rel="prev" href="?page=1"' in second
 
 
+def test_a_review_page_reads_its_keys_with_the_total_then_only_its_rows(big_run,
+                                                                        admin_client):
+    run, proposals = big_run
+    best_first = [p.pk for p in sorted(proposals, key=lambda p: -p.score)]
+    admin_client.get(review_url(run))  # warm-up
+
+    with CaptureQueriesContext(connection) as queries:
+        second = admin_client.get(review_url(run, page=2))
+
+    reads = [q["sql"] for q in queries.captured_queries if 'FROM "matching_proposal"' in q["sql"]
+             and "COUNT(DISTINCT" not in q["sql"]]  # the summary cards' aggregate
+    # the keys with a window count (no COUNT query of its own), then the page's rows by key
+    assert len(reads) == 2, reads
+    assert "OVER ()" in reads[0]
+    assert '"matching_proposal"."id" IN (' in reads[1]
+    assert [p.pk for p in second.context["proposals"]] == best_first[50:]
+    assert "Pairs 51–55 of 55" in second.content.decode()
+    # like Paginator.get_page: past the end is the last page, not a number is the first
+    assert [p.pk for p in admin_client.get(review_url(run, page=9)).context["proposals"]] == \
+        best_first[50:]
+    assert [p.pk for p in admin_client.get(review_url(run, page="x")).context["proposals"]] \
+        == best_first[:50]
+
+
 def test_filters_and_sort_live_in_the_url_and_survive_paging(scoped_organization, admin_client):
     run = MatchingRunFactory(cohort__program__organization=scoped_organization, succeeded=True)
     zoe = ProposalFactory(run=run, score=0.3, mentor__membership__user__full_name="ZOË Brandt")
