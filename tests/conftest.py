@@ -76,9 +76,9 @@ def _broker_breaker_closed():
 @pytest.fixture(autouse=True)
 def _requests_start_outside_the_tests_scope(monkeypatch):
     """A real server never starts a request inside a tenant scope, but a test body often
-    holds one open (the ``scoped_organization`` fixture) while it calls the test client. Each test-client
-    request therefore starts with no scope, as on a worker; the test's own scope is back
-    when the response is returned. A request that leaves a scope open fails the test."""
+    holds one open (the ``scoped_organization`` fixture) while it calls the test client. Each
+    test-client request therefore starts with no scope, as on a worker; the test's own scope
+    is back when the response is returned. A request that leaves a scope open fails the test."""
     from django.test.client import ClientHandler
     from django_scopes.state import state as scope_state
 
