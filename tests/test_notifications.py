@@ -236,7 +236,10 @@ def test_drain_sends_only_pending_rows_older_than_the_grace_period(member_user, 
         "gave-up": STATUS.PENDING}
     assert drain_notification_outbox() == 0
     assert len(mailoutbox) == 1
-    assert fresh.pk != stuck.pk
+    stuck.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (stuck.attempts, stuck.sent_at is not None) == (1, True)
+    assert (fresh.attempts, fresh.sent_at) == (0, None)
 
 
 def test_drain_is_scheduled_by_beat(settings):
