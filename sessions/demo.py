@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -120,7 +121,11 @@ def _place(organization: Organization, cohort, membership: Membership, role: str
     participant, created = participant_services.participant_enroll(
         cohort=cohort, membership=membership, role=role)
     if created:
-        hour = 14 if role == "mentor" else 9
+        # the same three hours for both people of a pair (14:00-17:00 UTC today), written in
+        # each person's own zone, so the demo pairs get suggested times whatever zones their
+        # profiles already had
+        hour = min(20, dt.datetime.combine(timezone.localdate(), dt.time(14), tzinfo=dt.UTC)
+                   .astimezone(ZoneInfo(record.time_zone or "UTC")).hour)
         participant.availability = [{"weekday": day, "start": f"{hour:02d}:00",
                                      "end": f"{hour + 3:02d}:00"} for day in (0, 1, 3)]
         participant.save(update_fields=["availability"])

@@ -73,3 +73,26 @@ def test_seed_demo_pair_health_shows_slipping_paused_and_ended_pairs(client):
     assert all(row.activity.sessions_held >= 6 and row.activity.last_session
                for row in on_track)
     assert all(row.activity.goals == 2 for row in page.context["rows"])
+
+
+def test_seed_demo_lets_a_newcomer_walk_the_workspace_journey(client):
+    """The demo mentee finds five suggested times with her mentor on the schedule page."""
+    from io import StringIO
+
+    from django.urls import reverse
+
+    from sessions import selectors
+
+    call_command("seed_demo", stdout=StringIO())
+    acme = Organization.objects.get(slug="acme")
+    with organization_scope(acme):
+        pair = Pair.objects.get(cohort__name="Autumn cohort",
+                                mentor__membership__user__email="maya@acme.example")
+        grace = pair.mentee.membership.user
+        assert len(selectors.slot_options(pair=pair, membership=pair.mentee.membership)) == 5
+
+    client.force_login(grace)
+    page = client.get(reverse("sessions:session_schedule",
+                              kwargs={"org_slug": "acme", "pair_pk": pair.pk}))
+    assert page.status_code == 200
+    assert len(page.context["slot_options"]) == 5
