@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
+from django.views.generic.base import ContextMixin, TemplateResponseMixin
 
 from accounts import selectors, services
 from accounts.forms import (
@@ -61,7 +62,10 @@ class OrganizationHomeView(OrganizationMixin, TemplateView):
 MEMBERS_PER_PAGE = 50
 
 
-class OrganizationSettingsView(OrganizationMixin, TemplateView):
+class OrganizationSettingsMixin(OrganizationMixin):
+    """The settings page's content: shared by the page and by the forms posted from it (a
+    refused form shows the page again with its errors)."""
+
     template_name = "accounts/org_settings.html"
     allowed_roles = ADMIN_ONLY
 
@@ -82,6 +86,8 @@ class OrganizationSettingsView(OrganizationMixin, TemplateView):
         context["role_form"] = RoleForm()
         return context
 
+
+class OrganizationSettingsView(OrganizationSettingsMixin, TemplateView):
     def post(self, request, org_slug):
         form = OrganizationSettingsForm(request.POST, instance=request.organization)
         if not form.is_valid():
@@ -92,8 +98,13 @@ class OrganizationSettingsView(OrganizationMixin, TemplateView):
         return redirect("org_settings", org_slug=org_slug)
 
 
-class MemberInviteView(OrganizationSettingsView):
+class SettingsActionView(OrganizationSettingsMixin, TemplateResponseMixin, ContextMixin, View):
+    """A form posted from the settings page (its own view, not the page's)."""
+
     http_method_names = ["post"]
+
+
+class MemberInviteView(SettingsActionView):
 
     def post(self, request, org_slug):
         form = InvitationForm(request.POST)
@@ -111,10 +122,8 @@ class MemberInviteView(OrganizationSettingsView):
         return self.render_to_response(self.get_context_data(invite_form=form), status=400)
 
 
-class SelfSignupDomainsView(OrganizationSettingsView):
+class SelfSignupDomainsView(SettingsActionView):
     """The "Self-sign-up" part of the settings page (accounts/signup_policy.py)."""
-
-    http_method_names = ["post"]
 
     def post(self, request, org_slug):
         form = SelfSignupDomainsForm(request.POST, instance=request.organization)
