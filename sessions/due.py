@@ -23,7 +23,7 @@ saving changes; nothing here adds hours to a local wall-clock time.
 | ``pair_at_risk`` | admins | no session for 2 × cadence; 2 cancels in a row by one | 14 days |
 | ``pair_inactive`` | both and admins | no activity for the inactivity days (60) | 7 days |
 | ``pair_close_inactive`` | (an action) | 7 days after the warning, unless someone acted | — |
-| ``check_in_due`` | each | first session + n × check-in days; reminder 3 days later | next period |
+| ``check_in_due`` | each | first session + n × check-in days; 3 days after asked | next period |
 | ``commitment_due`` | owner | 09:00 on the due date in the owner's zone | 3 days |
 | ``action_item_due`` | owner | 09:00 on the due date in the owner's zone | 3 days |
 
@@ -142,6 +142,9 @@ class PairFacts:
     activity: tuple[datetime, ...] = ()
     #: (participant id, check-in period) -> answered at
     check_ins: dict[tuple[int, int], datetime] = field(default_factory=dict)
+    #: (participant id, check-in period) -> when it was opened (asked): the reminder counts
+    #: its 3 days from then, so a check-in opened late is not reminded at once
+    check_ins_opened: dict[tuple[int, int], datetime] = field(default_factory=dict)
 
     @property
     def people(self) -> tuple[Person, Person]:
@@ -464,8 +467,11 @@ def check_in_due(pair: PairFacts, now: datetime) -> list[Due]:
         answered = pair.check_ins.get((person.participant_id, number))
         if answered is not None and answered <= now:
             continue
-        for period, due_at in ((f"{number}", began),
-                               (f"{number}r", began + CHECK_IN_REMINDER_AFTER)):
+        moments = [(f"{number}", began)]
+        opened = pair.check_ins_opened.get((person.participant_id, number))
+        if opened is not None and opened <= now:
+            moments.append((f"{number}r", max(began, opened) + CHECK_IN_REMINDER_AFTER))
+        for period, due_at in moments:
             due = _due(CHECK_IN_DUE, pair, person, f"c{number}", period, due_at, ends, now,
                        number=number, reminder=period.endswith("r"))
             if due:

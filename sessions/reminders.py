@@ -240,16 +240,19 @@ def pair_facts_load(*, kinds: Iterable[str], now: datetime,
                     activity[pair_id].append(at)
                 queries += 1
         check_ins: dict[int, dict] = defaultdict(dict)
+        check_ins_opened: dict[int, dict] = defaultdict(dict)
         cadences: dict[int, int] = {}
         if "check_ins" in needs:
             check_in_model, schedule_model = _check_in_models()
             if check_in_model is not None:
-                for pair_id, participant_id, period, answered in check_in_model.objects.filter(
-                        pair__status=PairStatus.ACTIVE, answered_at__isnull=False, **only()
-                ).values_list(
-                        "pair_id", "participant_id", "period", "answered_at"
-                ).iterator(chunk_size=5000):
-                    check_ins[pair_id][(participant_id, period)] = answered
+                for pair_id, participant_id, period, opened, answered in \
+                        check_in_model.objects.filter(
+                            pair__status=PairStatus.ACTIVE, **only()).values_list(
+                            "pair_id", "participant_id", "period", "created_at", "answered_at"
+                        ).iterator(chunk_size=5000):
+                    check_ins_opened[pair_id][(participant_id, period)] = opened
+                    if answered is not None:
+                        check_ins[pair_id][(participant_id, period)] = answered
                 cadences = dict(schedule_model.objects.values_list("cohort_id", "cadence_days"))
                 queries += 2
         admins: dict[int, list[core.Person]] = defaultdict(list)
@@ -295,7 +298,8 @@ def pair_facts_load(*, kinds: Iterable[str], now: datetime,
             check_in_days=cadences.get(row["cohort_id"], core.DEFAULT_CHECK_IN_DAYS),
             admins=pair_admins, sessions=sessions,
             commitments=tuple(commitments.get(pk, ())), action_items=tuple(items.get(pk, ())),
-            activity=tuple(activity.get(pk, ())), check_ins=check_ins.get(pk, {})))
+            activity=tuple(activity.get(pk, ())), check_ins=check_ins.get(pk, {}),
+            check_ins_opened=check_ins_opened.get(pk, {})))
     info = _InfoOf({row["pk"]: row for row in rows}, admin_names)
     return Loaded(facts=facts, info=info, queries=queries)
 

@@ -182,11 +182,18 @@ def test_inactive_pair_warns_both_and_hr_then_closes_unless_someone_acts():
 def test_check_in_at_the_cadence_from_the_first_session_and_one_reminder():
     first = session(start=utc(2026, 1, 12, 14), status=d.HAPPENED, logged_at=utc(2026, 1, 12, 16))
     pair = pair_facts(sessions=(first,), check_in_days=28,
-                      check_ins={(1, 1): utc(2026, 2, 9, 15)})
+                      check_ins={(1, 1): utc(2026, 2, 9, 15)},
+                      check_ins_opened={(1, 1): utc(2026, 2, 9, 14),
+                                        (2, 1): utc(2026, 2, 9, 14)})
     fired = first_fire(pair, d.CHECK_IN_DUE, utc(2026, 2, 1), utc(2026, 2, 20))
     assert fired == {"check_in_due:7:1:c1:1": utc(2026, 2, 9, 14),
                      "check_in_due:7:2:c1:1": utc(2026, 2, 9, 14),
                      "check_in_due:7:2:c1:1r": utc(2026, 2, 12, 14)}
+    # opened late (a held day): reminded 3 days after it was asked, not at once
+    late = pair_facts(sessions=(first,), check_in_days=28,
+                      check_ins_opened={(2, 1): utc(2026, 2, 11, 14)})
+    fired = first_fire(late, d.CHECK_IN_DUE, utc(2026, 2, 1), utc(2026, 2, 20))
+    assert fired["check_in_due:7:2:c1:1r"] == utc(2026, 2, 14, 14)
 
 
 @pytest.mark.parametrize("kind", [d.COMMITMENT_DUE, d.ACTION_ITEM_DUE])
@@ -276,11 +283,13 @@ def cohorts(draw):
                   for i in range(draw(st.integers(0, 2))))
     answers = {(p, n): _grid(draw(st.integers(0, steps)))
                for p in (1, 2) for n in (1, 2) if draw(st.booleans())}
+    opened = {(p, n): _grid(draw(st.integers(0, steps)))
+              for p in (1, 2) for n in (1, 2) if draw(st.booleans())}
     return pair_facts(mentor=mentor, mentee=mentee, started_at=GRID_START,
                       cohort_start=GRID_START.date(), cohort_end=(GRID_START + timedelta(
                           days=GRID_DAYS)).date(), cadence_days=draw(st.sampled_from([7, 14])),
                       check_in_days=draw(st.sampled_from([14, 21, 28])), sessions=tuple(sessions),
-                      action_items=items, check_ins=answers)
+                      action_items=items, check_ins=answers, check_ins_opened=opened)
 
 
 def _quiet(p: d.Person, moment: datetime) -> bool:
@@ -336,7 +345,9 @@ def oracle(pair: d.PairFacts, t: datetime) -> set[str]:
                 if _quiet(p, t) or (answered is not None and answered <= t):
                     continue
                 keys.add(f"check_in_due:7:{uid}:c{n}:{n}")
-                if t - (first + n * days) >= timedelta(days=3):
+                asked = pair.check_ins_opened.get((p.participant_id, n))
+                if asked is not None and asked <= t and t - (first + n * days) >= timedelta(
+                        days=3) and t - asked >= timedelta(days=3):
                     keys.add(f"check_in_due:7:{uid}:c{n}:{n}r")
     return keys
 
