@@ -67,9 +67,9 @@ def decision_set(*, cohort: Cohort, mentor: Participant, mentee: Participant, ki
     if kind == DecisionKind.LOCK:
         broken = pair_assess(cohort=cohort, mentor=mentor, mentee=mentee).broken_rules
         if broken and not override_reason.strip():
-            raise ValidationError(
+            raise ValidationError({"override_reason": (
                 "This pair breaks a rule (" + "; ".join(broken) + "). Give an override "
-                "reason to lock it anyway.")
+                "reason to lock it anyway.")})
         PairDecision.objects.filter(cohort=cohort, mentee=mentee, kind=DecisionKind.LOCK) \
             .exclude(mentor=mentor).delete()
         locks_on_mentor = PairDecision.objects.filter(

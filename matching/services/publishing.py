@@ -116,8 +116,9 @@ def pair_create_manual(*, cohort: Cohort, mentor: Participant, mentee: Participa
                               "it is matching, lock the pair instead.")
     assessment = pair_assess(cohort=cohort, mentor=mentor, mentee=mentee)
     if assessment.broken_rules and not override_reason.strip():
-        raise ValidationError("This pair breaks a rule (" + "; ".join(assessment.broken_rules)
-                              + "). Give an override reason to create it anyway.")
+        raise ValidationError({"override_reason": (
+            "This pair breaks a rule (" + "; ".join(assessment.broken_rules)
+            + "). Give an override reason to create it anyway.")})
     load = Pair.objects.filter(cohort=cohort, mentor=mentor,
                                status__in=LIVE_PAIR_STATUSES).count()
     if load >= mentor.effective_capacity:

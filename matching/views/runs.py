@@ -14,7 +14,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
-from core.web import validation_message
+from core.web import action_submit, form_submit, validation_message
 from matching import selectors
 from matching.forms import DecisionForm, ManualPairForm, PublishForm, ReviewFilterForm, SwapForm
 from matching.models import DecisionKind, MatchingRun, Pair, PairDecision, RunStatus
@@ -121,10 +121,8 @@ class ActionMixin:
         raise NotImplementedError
 
     def post(self, request, *args, **kwargs):
-        try:
-            outcome = self.act()
-        except ValidationError as error:
-            messages.error(request, validation_message(error))
+        ok, outcome = action_submit(request, self.act)
+        if not ok:
             return redirect(self.refused_url())
         return outcome if isinstance(outcome, HttpResponse) else redirect(outcome)
 
@@ -307,27 +305,21 @@ class ManualPairView(CohortMixin, TemplateView):
     def post(self, request, org_slug, cohort_pk):
         cohort = self.get_cohort()
         form = manual_pair_form(cohort, request.POST)
+        chosen = form.is_valid()  # the people are known: a refused pair shows its live score
+        ok, made = form_submit(form, lambda _: manual_pair_add(
+            cohort=cohort, actor=request.user, **form.pair_data()))
+        if ok:
+            messages.success(request, "Pair created and introduced by email."
+                             if isinstance(made, Pair) else
+                             "Manual pair locked: every run keeps it.")
+            return redirect(_safe_next(request, _cohort_url(request, cohort.pk)))
         assessment = None
-        if form.is_valid():
-            data = form.pair_data()
+        if chosen:
             try:
-                made = manual_pair_add(cohort=cohort, actor=request.user, **data)
-                messages.success(request, "Pair created and introduced by email."
-                                 if isinstance(made, Pair) else
-                                 "Manual pair locked: every run keeps it.")
-            except ValidationError as error:
-                message = validation_message(error)
-                form.add_error("override_reason" if "override reason" in message else None,
-                               message)
-                try:
-                    assessment = pair_assess(cohort=cohort, mentor=data["mentor"],
-                                             mentee=data["mentee"])
-                except ValidationError:
-                    assessment = None
-            else:
-                fallback = reverse("matching:cohort_runs", kwargs={"org_slug": org_slug,
-                                                                   "cohort_pk": cohort.pk})
-                return redirect(_safe_next(request, fallback))
+                assessment = pair_assess(cohort=cohort, mentor=form.cleaned_data["mentor"],
+                                         mentee=form.cleaned_data["mentee"])
+            except ValidationError:
+                assessment = None
         return self.render_form(cohort, form, assessment, refused=True)
 
 

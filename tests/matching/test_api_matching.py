@@ -205,7 +205,7 @@ def test_lock_of_a_rule_breaking_pair_needs_a_reason(matching_cohort, start_run,
     refused = admin_api.post(url, {}, format="json")
 
     assert refused.status_code == 400
-    assert refused.json() == {"non_field_errors": [
+    assert refused.json() == {"override_reason": [
         "This pair breaks a rule (same department (Finance)). Give an override reason to "
         "lock it anyway."]}
     assert db_snapshot() == before
@@ -390,7 +390,7 @@ def test_a_manual_lock_that_breaks_a_rule_needs_a_reason(matching_cohort, admin_
 
     refused = admin_api.post(url, {"mentor": mentor.pk, "mentee": mentee.pk}, format="json")
     assert refused.status_code == 400
-    assert "Give an override reason" in refused.json()["non_field_errors"][0]
+    assert "Give an override reason" in refused.json()["override_reason"][0]
     assert not PairDecision.objects.exists()
 
     locked = admin_api.post(url, {"mentor": mentor.pk, "mentee": mentee.pk,
