@@ -14,6 +14,7 @@ from django.db import models
 
 from accounts.models import Membership, User, validate_time_zone
 from core.tenancy import TenantModel
+from programs import lifecycle
 
 
 class Topic(TenantModel):
@@ -131,12 +132,14 @@ class Resource(TenantModel):
 
 
 class CohortStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    ENROLLING = "enrolling", "Enrolling"
-    MATCHING = "matching", "Matching"
-    ACTIVE = "active", "Active"
-    COMPLETED = "completed", "Completed"
-    ARCHIVED = "archived", "Archived"
+    """The values come from the pure lifecycle (programs/lifecycle.py): one definition."""
+
+    DRAFT = lifecycle.DRAFT, "Draft"
+    ENROLLING = lifecycle.ENROLLING, "Enrolling"
+    MATCHING = lifecycle.MATCHING, "Matching"
+    ACTIVE = lifecycle.ACTIVE, "Active"
+    COMPLETED = lifecycle.COMPLETED, "Completed"
+    ARCHIVED = lifecycle.ARCHIVED, "Archived"
 
 
 class MatchingMode(models.TextChoices):
