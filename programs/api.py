@@ -29,6 +29,7 @@ from accounts.permissions import (
     PARTICIPANT_ROLES,
     OrganizationAPIMixin,
 )
+from core.pagination import KeysFirstPageNumberPagination
 from programs import selectors, services
 from programs.imports.services import (
     import_batch_upload_and_confirm,
@@ -360,9 +361,10 @@ class ParticipantFilter(django_filters.FilterSet):
         return queryset.filter(selectors.people_search(value)) if value.strip() else queryset
 
 
-class ParticipantPagination(PageNumberPagination):
+class ParticipantPagination(KeysFirstPageNumberPagination, PageNumberPagination):
     """50 a page by default; ``page_size`` up to 500 so that a sync reads 10,000 people in 20
-    requests. Larger values are capped at 500, invalid ones give the default."""
+    requests. Larger values are capped at 500, invalid ones give the default. The page's keys
+    come first (with the total), then its people by key (core.pagination)."""
 
     page_size = 50
     page_size_query_param = "page_size"

@@ -327,6 +327,37 @@ def test_page_size_is_honoured_up_to_500(client_for, admin_user, base, cohort, m
     assert len(garbled["results"]) == 9  # the default (50) holds them all
 
 
+def test_a_participant_page_reads_its_keys_with_the_total_then_its_people_by_key(
+        client_for, admin_user, base, cohort):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _people(cohort, 7)
+    api = client_for(admin_user)
+    api.get(f"{base}participants/?page_size=3")  # warm-up
+
+    with CaptureQueriesContext(connection) as queries:
+        second = api.get(f"{base}participants/?page_size=3&page=2").json()
+
+    reads = [q["sql"] for q in queries.captured_queries
+             if 'FROM "programs_participant"' in q["sql"]]
+    assert len(reads) == 2, reads  # no COUNT query of its own
+    assert "OVER ()" in reads[0]
+    assert '"programs_participant"."id" IN (' in reads[1]
+    assert [p["email"] for p in second["results"]] == [f"sync{i:03d}@acme.example"
+                                                       for i in (3, 4, 5)]
+    assert second["count"] == 7
+    assert "page=3" in second["next"]
+    assert "page_size=3" in second["previous"]
+    # DRF's own answers where the page is not a plain number or past the end
+    last = api.get(f"{base}participants/?page_size=3&page=last").json()
+    assert [p["email"] for p in last["results"]] == ["sync006@acme.example"]
+    assert last["next"] is None
+    assert api.get(f"{base}participants/?page_size=3&page=4").status_code == 404
+    assert api.get(f"{base}participants/?page=0").status_code == 404
+    assert api.get(f"{base}participants/?page=x").status_code == 404
+
+
 def test_the_real_cap_is_500(client_for, admin_user, base, cohort):
     from programs import api as programs_api
 
