@@ -169,6 +169,10 @@ class DueAnswer:
     partner_name: str
     due_on: date | None
 
+    @property
+    def is_check_in(self) -> bool:
+        return self.kind == "check_in"
+
 
 def waiting_for(*, membership: Membership) -> list[DueAnswer]:
     """The person's pending check-ins and fit checks on live pairs. Two queries."""

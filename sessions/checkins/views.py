@@ -24,6 +24,7 @@ from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, PARTICIPANT_ROLES, OrganizationMixin
+from matching.models import PairStatus
 from programs.models import Cohort
 from sessions.checkins import selectors, services
 from sessions.checkins.forms import (
@@ -164,7 +165,8 @@ class OrganizationAlertsView(OrganizationMixin, TemplateView):
         status = form.cleaned_data["status"] if form.is_valid() else ""
         page = Paginator(self.alerts(status), PAGE_SIZE).get_page(self.request.GET.get("page"))
         context.update(cohort=self.cohort, filter_form=form, page=page,
-                       page_links=_page_links(page), status=status)
+                       page_links=_page_links(page), status=status, AlertKind=AlertKind,
+                       AlertStatus=AlertStatus)
         return context
 
 
@@ -203,6 +205,7 @@ class AlertMixin(OrganizationMixin):
                                                          "pair_pk": alert.pair_id}),
             repair_url=reverse("matching:pair_hr_repair", kwargs={"org_slug": slug,
                                                                   "pair_pk": alert.pair_id}),
+            can_repair=alert.kind == AlertKind.REMATCH and alert.pair.status != PairStatus.ENDED,
             can_acknowledge=alert.status == AlertStatus.OPEN,
             can_resolve=alert.status != AlertStatus.RESOLVED)
         context.setdefault("resolve_form", AlertResolveForm())

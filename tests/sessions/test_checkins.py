@@ -423,6 +423,8 @@ def test_hr_lists_opens_acknowledges_and_resolves_an_alert(world, admin_client):
     assert "Says it is going badly" in listing
     assert reverse("matching:pair_hr", kwargs={"org_slug": world.pair.organization.slug,
                                                "pair_pk": world.pair.pk}) in page
+    assert reverse("matching:pair_hr_repair", kwargs={
+        "org_slug": world.pair.organization.slug, "pair_pk": world.pair.pk}) not in page
     assert acknowledged.status_code == 302
     assert refused.status_code == 400
     assert "Say what was done" in refused.content.decode()
