@@ -14,6 +14,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
+from core.pagination import page_of_keys
 from core.web import action_submit, form_submit, validation_message
 from matching import selectors
 from matching.forms import DecisionForm, ManualPairForm, PublishForm, ReviewFilterForm, SwapForm
@@ -235,7 +236,7 @@ class RunDetailView(RunMixin, TemplateView):
         form = ReviewFilterForm(self.request.GET or None)
         filters = form.filters()
         # The page's keys (filtered and sorted in SQL, with the total), then its rows by key.
-        page = selectors.page_of_keys(selectors.review_proposals(run=run, **filters),
+        page = page_of_keys(selectors.review_proposals(run=run, **filters),
                                       number=self.request.GET.get("page"),
                                       size=selectors.REVIEW_PAGE_SIZE)
         proposals = selectors.review_rows(run=run, pks=page.object_list)
