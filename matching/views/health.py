@@ -61,7 +61,7 @@ def _page_links(page) -> list[int | None]:
 
 # --- the pair health list ----------------------------------------------------------------------
 
-class CohortPairHealthView(CohortMixin, OrganizationMixin, TemplateView):
+class CohortPairHealthView(OrganizationMixin, CohortMixin, TemplateView):
     """Every pair of a cohort with its health, 50 a page; filters and sort in the query string
     (htmx swaps the results and pushes the URL); nudge from the row, the rest from the pair's
     page."""

@@ -91,7 +91,7 @@ def _page_links(page) -> list[int | None]:
 
 # --- what the views share --------------------------------------------------------------------
 
-class CohortMixin(cohort_views.CohortMixin, OrganizationMixin):
+class CohortMixin(OrganizationMixin, cohort_views.CohortMixin):
     """HR admins' views of one cohort of the organization in the URL (another's is a 404)."""
 
     allowed_roles = ADMIN_ONLY

@@ -79,7 +79,7 @@ class CohortDetailView(OrganizationMixin, TemplateView):
         return context
 
 
-class CohortEditView(CohortMixin, OrganizationMixin, TemplateView):
+class CohortEditView(OrganizationMixin, CohortMixin, TemplateView):
     template_name = "programs/cohort_form.html"
     allowed_roles = ADMIN_ONLY
 
@@ -106,7 +106,7 @@ class CohortEditView(CohortMixin, OrganizationMixin, TemplateView):
             self.get_context_data(form=form, cohort=self.get_cohort(fresh=True)), status=400)
 
 
-class CohortTransitionView(CohortMixin, OrganizationMixin, View):
+class CohortTransitionView(OrganizationMixin, CohortMixin, View):
     """Move a cohort to the next (or a previous) status; back to the cohort page either way."""
 
     allowed_roles = ADMIN_ONLY

@@ -49,7 +49,7 @@ class ImportUploadForm(forms.Form):
     )
 
 
-class CohortImportMixin(CohortMixin, OrganizationMixin):
+class CohortImportMixin(OrganizationMixin, CohortMixin):
     allowed_roles = ADMIN_ONLY
 
     def get_batch(self, *, without_content: bool = False) -> ImportBatch:

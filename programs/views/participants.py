@@ -48,7 +48,7 @@ from programs.tasks import remind_incomplete_profiles_enqueue
 from programs.views.mixins import CohortMixin
 
 
-class CohortAdminMixin(CohortMixin, OrganizationMixin):
+class CohortAdminMixin(OrganizationMixin, CohortMixin):
     """HR admin pages about one cohort (``cohort_pk`` in the URL)."""
 
     allowed_roles = ADMIN_ONLY
