@@ -713,3 +713,30 @@ def test_hr_sees_cohort_figures_only_from_k_answers(world, admin_client):
     assert (figures.answered, figures.mean_score, figures.mean_candour,
             figures.together_percent) == (5, 3.0, 3.0, 40)
     assert "40%" in at_k.content.decode()
+
+
+@pytest.mark.parametrize("name", ["api_my_check_ins", "checkins:mine"])
+def test_my_check_ins_cost_the_same_for_1_or_20(world, client, django_assert_num_queries,
+                                                 name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.sessions.conftest import make_pair
+
+    org = world.pair.organization
+    url = reverse(name, kwargs={"org_slug": org.slug})
+    CheckInFactory(pair=world.pair, participant=world.mentor)
+    client.force_login(world.mentor_user)
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    membership = world.mentor.membership
+    for _ in range(19):
+        other = make_pair(org, mentor_membership=membership)
+        CheckInFactory(pair=other.pair, participant=other.mentor)
+        FitCheckFactory(pair=other.pair, participant=other.mentor)
+
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = client.get(url)
+
+    assert response.status_code == 200
