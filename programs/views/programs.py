@@ -40,17 +40,14 @@ class ProgramCreateView(OrganizationMixin, TemplateView):
 
     def post(self, request, org_slug):
         form = ProgramCreateForm(request.POST, programs=Program.objects.all())
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form), status=400)
-        data = form.cleaned_data
-        start_from = data["start_from"]
-        program = services.program_create(
+        ok, program = form_submit(form, lambda data: services.program_create(
             organization=request.organization, actor=request.user, name=data["name"],
             purpose=data["purpose"],
-            template_key="" if start_from == form.START_BLANK or data["copy_from"]
-            else start_from,
-            copy_from=data["copy_from"],
-        )
+            template_key="" if data["start_from"] == form.START_BLANK or data["copy_from"]
+            else data["start_from"],
+            copy_from=data["copy_from"]))
+        if not ok:
+            return self.render_to_response(self.get_context_data(form=form), status=400)
         messages.success(request, f"Program “{program.name}” created. Review it, then add a "
                                   "cohort.")
         return redirect("programs:program_detail", org_slug=org_slug, program_pk=program.pk)
@@ -122,12 +119,16 @@ class ProgramEditView(OrganizationMixin, TemplateView):
     def post(self, request, org_slug, program_pk):
         program = self.get_program()
         form = ProgramForm(request.POST, instance=program, topics=selectors.active_topics())
-        if not form.is_valid():
+
+        def update(data: dict) -> Program:
+            fields = dict(data)
+            focus_areas = list(fields.pop("focus_areas"))
+            return services.program_update(program=program, focus_areas=focus_areas, **fields)
+
+        ok, _ = form_submit(form, update)
+        if not ok:
             return self.render_to_response(
                 self.get_context_data(form=form, program=self.get_program()), status=400)
-        data = dict(form.cleaned_data)
-        focus_areas = list(data.pop("focus_areas"))
-        services.program_update(program=program, focus_areas=focus_areas, **data)
         messages.success(request, "Program saved.")
         return redirect("programs:program_detail", org_slug=org_slug, program_pk=program.pk)
 
