@@ -223,6 +223,37 @@ class CohortAlertListView(OrganizationAPIMixin, generics.ListAPIView):
         return selectors.hr_alerts_of_cohort(cohort=self.cohort, status=status)
 
 
+class CheckInScheduleSerializer(serializers.Serializer):
+    cadence_days = serializers.IntegerField(
+        min_value=7, max_value=91,
+        help_text="Each person of a pair is asked every this many days from the first session.")
+
+
+class CheckInScheduleView(OrganizationAPIMixin, generics.GenericAPIView):
+    """HR: a cohort's check-in cadence (GET; PUT sets it)."""
+
+    serializer_class = CheckInScheduleSerializer
+    allowed_roles = ADMIN_ONLY
+    queryset = Cohort.objects.none()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.cohort = get_object_or_404(Cohort, pk=kwargs["cohort_pk"])
+
+    def get_object(self) -> Cohort:
+        return self.cohort
+
+    def get(self, request, *args, **kwargs):
+        return Response({"cadence_days": selectors.cadence_of(cohort=self.cohort)})
+
+    @extend_schema(request=CheckInScheduleSerializer, responses=CheckInScheduleSerializer)
+    def put(self, request, *args, **kwargs):
+        data = _valid(CheckInScheduleSerializer, request.data)
+        schedule = services.check_in_schedule_set(cohort=self.cohort, actor=request.user,
+                                                  cadence_days=data["cadence_days"])
+        return Response({"cadence_days": schedule.cadence_days})
+
+
 class AlertAPIMixin(OrganizationAPIMixin):
     allowed_roles = ADMIN_ONLY
     serializer_class = HRAlertSerializer

@@ -13,6 +13,8 @@ urlpatterns = [
     path("fit-checks/", api.MyFitCheckListView.as_view(), name="api_my_fit_checks"),
     path("cohorts/<int:cohort_pk>/hr-alerts/", api.CohortAlertListView.as_view(),
          name="api_hr_alerts"),
+    path("cohorts/<int:cohort_pk>/check-in-schedule/", api.CheckInScheduleView.as_view(),
+         name="api_check_in_schedule"),
     path("hr-alerts/<int:alert_pk>/", api.AlertDetailView.as_view(), name="api_hr_alert"),
     path("hr-alerts/<int:alert_pk>/acknowledge/", api.AlertAcknowledgeView.as_view(),
          name="api_hr_alert_acknowledge"),

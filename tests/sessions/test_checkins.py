@@ -740,3 +740,21 @@ def test_my_check_ins_cost_the_same_for_1_or_20(world, client, django_assert_num
         response = client.get(url)
 
     assert response.status_code == 200
+
+
+def test_the_api_reads_and_sets_the_cadence_with_a_clear_error(world, admin_client, client):
+    url = reverse("api_check_in_schedule", kwargs={"org_slug": world.pair.organization.slug,
+                                                   "cohort_pk": world.pair.cohort_id})
+
+    default = admin_client.get(url).json()
+    bad = admin_client.put(url, {"cadence_days": 100}, content_type="application/json")
+    good = admin_client.put(url, {"cadence_days": 14}, content_type="application/json")
+    client.force_login(world.mentee_user)
+    refused = client.put(url, {"cadence_days": 7}, content_type="application/json")
+
+    assert default == {"cadence_days": 28}
+    assert bad.status_code == 400
+    assert "cadence_days" in bad.json()
+    assert good.json() == {"cadence_days": 14}
+    assert refused.status_code == 403
+    assert selectors.cadence_of(cohort=world.pair.cohort) == 14

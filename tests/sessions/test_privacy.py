@@ -70,7 +70,8 @@ def test_the_enumeration_sees_the_whole_app():
     assert {r.name for r in HR_ROUTES} == {
         "checkins:hr_alerts", "checkins:hr_alerts_all", "checkins:hr_alert",
         "checkins:hr_alert_acknowledge", "checkins:hr_alert_resolve", "checkins:settings",
-        "api_hr_alerts", "api_hr_alert", "api_hr_alert_acknowledge", "api_hr_alert_resolve"}
+        "api_hr_alerts", "api_hr_alert", "api_hr_alert_acknowledge", "api_hr_alert_resolve",
+        "api_check_in_schedule"}
 
 
 @pytest.fixture
