@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from accounts.models import Role
 from core.models import Notification, NotificationChannel
@@ -172,8 +173,32 @@ def test_the_matrix_covers_every_service_and_allows_something_in_every_live_stat
     assert services == {"pair_pause", "pair_resume", "pair_request_end",
                         "pair_withdraw_end_request", "pair_confirm_end",
                         "pair_decline_end_request", "pair_end", "pair_extend", "pair_nudge",
-                        "pair_repair"}
+                        "pair_repair", "pair_close_inactive"}
     assert all(ALLOWED[state] for state in ("active", "paused", "end requested"))
+
+
+# The system's one transition (no person acts): the reminder scan closes a pair that stayed
+# inactive after its warning. Only an active pair nobody touched since closes; in every other
+# state the call changes nothing.
+@pytest.mark.parametrize("state", STATES)
+def test_closing_an_inactive_pair_happens_only_to_an_untouched_active_pair(world, state,
+                                                                          db_snapshot):
+    warned_at = timezone.now() - dt.timedelta(days=8)
+    _put_in_state(world, state)
+    world.pair.refresh_from_db()
+    before = db_snapshot()
+
+    closed = lifecycle.pair_close_inactive(pair=world.pair, last_activity=warned_at)
+
+    # in "end requested" the mentee's request came after the warning: someone acted
+    assert closed is (state == "active")
+    pair = Pair.objects.get(pk=world.pair.pk)
+    if closed:
+        assert (pair.status, pair.end_reason) == (PairStatus.ENDED, PairEndReason.INACTIVE)
+        event = pair.events.order_by("-id").first()
+        assert (event.actor, event.actor_role) == (None, PairEventActor.SYSTEM)
+    else:
+        assert db_snapshot() == before
 
 
 # --- pause and resume ------------------------------------------------------------------------
