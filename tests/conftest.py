@@ -149,12 +149,6 @@ def scoped_organization(organization):
 
 
 @pytest.fixture
-def scoped(scoped_organization):
-    """The old name of ``scoped_organization``, for the test folders not yet renamed."""
-    return scoped_organization
-
-
-@pytest.fixture
 def admin_client(client, admin_user):
     client.force_login(admin_user)
     return client

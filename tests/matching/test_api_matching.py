@@ -268,7 +268,7 @@ def test_pairs_list_uses_the_same_queries_for_1_and_20(scoped_organization, admi
 
 
 def test_my_pairs_gives_only_my_pairs_with_the_partners_public_profile(
-        scoped_organization, api_client, member_user, django_assert_num_queries):
+        scoped_organization, api_client, member_user):
     from accounts.models import Membership
 
     membership = Membership.objects.get(user=member_user)

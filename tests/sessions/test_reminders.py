@@ -417,7 +417,7 @@ def test_admin_of_the_org_is_the_pair_at_risk_recipient_not_other_orgs(
 # --- check-ins (sessions.checkins opens them; the scan decides when) ---------------------------
 
 def test_check_in_at_the_cadence_and_one_reminder_three_days_later_if_unanswered(
-        scoped, london_org, member_user, django_capture_on_commit_callbacks):
+        scoped_organization, london_org, member_user, django_capture_on_commit_callbacks):
     from sessions.models import CheckIn, CheckInStatus
 
     world = build(london_org, member_user, utc(2026, 1, 5, 9))
