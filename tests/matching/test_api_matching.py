@@ -312,6 +312,25 @@ def test_my_pairs_gives_only_my_pairs_with_the_partners_public_profile(
     assert "email" not in response.json()["results"][0]["partner"]
 
 
+def test_my_pairs_uses_the_same_queries_for_1_and_20(scoped_organization, api_client,
+                                                     member_user, django_assert_num_queries):
+    from accounts.models import Membership
+
+    membership = Membership.objects.get(user=member_user)
+    cohort = CohortFactory(program__organization=scoped_organization, status="active")
+    me = PairFactory(cohort=cohort, mentor__membership=membership).mentor
+    api_client.force_login(member_user)
+
+    def nineteen_more_with_topics():
+        for pair in PairFactory.create_batch(19, cohort=cohort, mentor=me):
+            ParticipantTopicFactory(participant=pair.mentee, interest="teach")
+
+    small, large = _same_queries(api_client, f"{API}pairs/mine/", nineteen_more_with_topics,
+                                 django_assert_num_queries)
+
+    assert (small["count"], large["count"]) == (1, 20)
+
+
 def test_my_pairs_is_empty_for_someone_without_a_pair(scoped_organization, api_client, member_user):
     PairFactory(cohort__program__organization=scoped_organization)
     api_client.force_login(member_user)
