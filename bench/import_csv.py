@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import logging
 import os
 import random
 import sys
@@ -35,6 +34,9 @@ from time import perf_counter
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.throwaway_db import run_on_throwaway_database  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 DEPARTMENTS = ["Engineering", "Sales", "Marketing", "Finance", "HR", "Legal", "Operations",
@@ -99,34 +101,13 @@ def main() -> None:
                         help="leave out the import through the real pages")
     args = parser.parse_args()
 
-    import django
-    from django.conf import settings
+    def run_with_django() -> None:
+        from django.db import connection, transaction
+        from django.test.utils import CaptureQueriesContext
 
-    using_postgres = bool(os.environ.get("DATABASE_URL", "").startswith("postgres"))
-    if not using_postgres:
-        (ROOT / "var").mkdir(exist_ok=True)
-        sqlite_file = ROOT / "var" / "bench_import.sqlite3"
-        os.environ.setdefault("DATABASE_URL", f"sqlite:///{sqlite_file}")
-    django.setup()
-    logging.getLogger("celery").setLevel(logging.WARNING)
-    from django.db import connection, transaction
-    from django.test.utils import CaptureQueriesContext
-
-    database = settings.DATABASES["default"]
-    if not using_postgres:
-        connection.settings_dict["TEST"]["NAME"] = str(sqlite_file)
-        # as `make run` serves it (config/settings/dev.py)
-        connection.settings_dict.setdefault("OPTIONS", {}).update(settings.SQLITE_SERVER_OPTIONS)
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    print(f"machine: {os.cpu_count()} CPUs, load average {load} (1, 5, 15 min)")
-    print(f"database: {connection.vendor}; creating a throwaway test database…", flush=True)
-    started = perf_counter()
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    print(f"  migrated in {perf_counter() - started:.1f} s")
-    try:
         run(args, connection, transaction, CaptureQueriesContext)
-    finally:
-        connection.creation.destroy_test_db(database["NAME"], verbosity=0)
+
+    run_on_throwaway_database("import", run_with_django)
 
 
 def run(args, connection, transaction, capture_queries) -> None:

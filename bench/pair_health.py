@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import logging
 import os
 import random
 import statistics
@@ -31,6 +30,9 @@ from time import perf_counter
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.throwaway_db import run_on_throwaway_database  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 
@@ -44,31 +46,7 @@ def main() -> None:
                         help="also print where the first page spends its time (cProfile)")
     args = parser.parse_args()
 
-    import django
-    from django.conf import settings
-
-    using_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
-    if not using_postgres:
-        (ROOT / "var").mkdir(exist_ok=True)
-        sqlite_file = ROOT / "var" / "bench_pair_health.sqlite3"
-        os.environ.setdefault("DATABASE_URL", f"sqlite:///{sqlite_file}")
-    django.setup()
-    logging.getLogger("celery").setLevel(logging.WARNING)
-    from django.db import connection
-
-    database = settings.DATABASES["default"]
-    if not using_postgres:
-        connection.settings_dict["TEST"]["NAME"] = str(sqlite_file)
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    print(f"machine: {os.cpu_count()} CPUs, load average {load} (1, 5, 15 min)")
-    print(f"database: {connection.vendor}; creating a throwaway test database…", flush=True)
-    started = perf_counter()
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    print(f"  migrated in {perf_counter() - started:.1f} s")
-    try:
-        run(args)
-    finally:
-        connection.creation.destroy_test_db(database["NAME"], verbosity=0)
+    run_on_throwaway_database("pair_health", lambda: run(args))
 
 
 def fill(args):
