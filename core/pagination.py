@@ -70,3 +70,16 @@ class KeysFirstPageNumberPagination:
         if page.paginator.num_pages > 1 and self.template is not None:
             self.display_page_controls = True
         return rows_by_keys(queryset, page.object_list)
+
+
+def page_links(page: Page) -> list[int | None]:
+    """Page numbers a list links to: the first, the last and two either side of the current
+    one; ``None`` marks a gap ("…")."""
+    last, current = page.paginator.num_pages, page.number
+    wanted = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+    links: list[int | None] = []
+    for number in wanted:
+        if links and number - links[-1] > 1:
+            links.append(None)
+        links.append(number)
+    return links

@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, PARTICIPANT_ROLES, OrganizationMixin
+from core.pagination import page_links
 from matching import activity, pair_health
 from matching import pair_lifecycle as lifecycle
 from matching.lifecycle_forms import (
@@ -44,19 +45,6 @@ def _safe_next(request, fallback: str) -> str:
     prefix = f"/o/{request.organization.slug}/"
     return back if back.startswith(prefix) and "//" not in back and "\\" not in back \
         else fallback
-
-
-def _page_links(page) -> list[int | None]:
-    """The first, the last and two page numbers either side of the current one; ``None``
-    marks a gap."""
-    last, current = page.paginator.num_pages, page.number
-    wanted = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
-    links: list[int | None] = []
-    for number in wanted:
-        if links and number - links[-1] > 1:
-            links.append(None)
-        links.append(number)
-    return links
 
 
 # --- the pair health list ----------------------------------------------------------------------
@@ -99,7 +87,7 @@ class CohortPairHealthView(OrganizationMixin, CohortMixin, TemplateView):
             rows_and_links=list(zip(page.object_list,
                                     _row_links(self.request, page.object_list), strict=True)),
             page_query=query.urlencode(),
-            page_links=_page_links(page), filtered=bool(filters.q or filters.health),
+            page_links=page_links(page), filtered=bool(filters.q or filters.health),
             return_to=self.request.path + (f"?{here.urlencode()}" if here else ""),
             export_query=query.urlencode(),
             health_filters=[(key, label, listing.counts[key])

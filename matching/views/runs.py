@@ -14,7 +14,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
-from core.pagination import page_of_keys
+from core.pagination import page_links, page_of_keys
 from core.web import action_submit, form_submit, validation_message
 from matching import selectors
 from matching.forms import DecisionForm, ManualPairForm, PublishForm, ReviewFilterForm, SwapForm
@@ -74,19 +74,6 @@ def _safe_next(request, fallback: str) -> str:
     back = request.POST.get("next") or request.GET.get("next") or ""
     prefix = f"/o/{request.organization.slug}/"
     return back if back.startswith(prefix) and "//" not in back else fallback
-
-
-def _page_links(page) -> list[int | None]:
-    """The first, the last and two page numbers either side of the current one; ``None``
-    marks a gap."""
-    last, current = page.paginator.num_pages, page.number
-    wanted = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
-    links: list[int | None] = []
-    for number in wanted:
-        if links and number - links[-1] > 1:
-            links.append(None)
-        links.append(number)
-    return links
 
 
 # --- what the views share --------------------------------------------------------------------
@@ -249,7 +236,7 @@ class RunDetailView(RunMixin, TemplateView):
         if page.number > 1:
             here["page"] = str(page.number)
         return {"filter_form": form, "filters": filters, "page": page, "proposals": proposals,
-                "page_query": query.urlencode(), "page_links": _page_links(page),
+                "page_query": query.urlencode(), "page_links": page_links(page),
                 "filtered": any(filters[k] for k in ("q", "decision")),
                 "return_to": self.request.path + (f"?{here.urlencode()}" if here else "")}
 

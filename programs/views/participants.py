@@ -19,6 +19,7 @@ from django.views.generic import TemplateView, View
 
 from accounts.models import Role
 from accounts.permissions import ADMIN_ONLY, PARTICIPANT_ROLES, OrganizationMixin
+from core.pagination import page_links
 from core.web import action_submit, form_add_validation_error, form_submit, optional_url
 from programs import selectors
 from programs.availability import availability_label
@@ -302,19 +303,6 @@ class CountedPaginator(Paginator):
 ROSTER_APPLICATIONS_SHOWN = 20
 
 
-def _page_links(page) -> list[int | None]:
-    """Page numbers to link: the first, the last and two either side of the current one;
-    ``None`` marks a gap ("…")."""
-    last, current = page.paginator.num_pages, page.number
-    wanted = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
-    links: list[int | None] = []
-    for number in wanted:
-        if links and number - links[-1] > 1:
-            links.append(None)
-        links.append(number)
-    return links
-
-
 class CohortRosterView(CohortAdminMixin, TemplateView):
     """The cohort's people, 50 a page; filters, sort and page live in the query string (htmx
     swaps the table and pushes the URL, so reload, back and sharing a link keep them)."""
@@ -356,7 +344,7 @@ class CohortRosterView(CohortAdminMixin, TemplateView):
             cohort=cohort, links=self.cohort_links(cohort), filter_form=form,
             page=page, participants=rows, sort=filters["sort"],
             sorts=ROSTER_SORTS, query_without_sort=query.urlencode(), page_query=page_query,
-            page_links=_page_links(page), csv_query=page_query,
+            page_links=page_links(page), csv_query=page_query,
         )
         if not self.request.htmx:
             summary = selectors.roster_summary(cohort=cohort)

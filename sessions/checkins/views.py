@@ -24,6 +24,7 @@ from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, PARTICIPANT_ROLES, OrganizationMixin
+from core.pagination import page_links
 from matching.models import PairStatus
 from programs.models import Cohort
 from sessions.checkins import selectors, services
@@ -138,17 +139,6 @@ class HRMixin(OrganizationMixin):
                                  pk=self.kwargs["cohort_pk"])
 
 
-def _page_links(page) -> list[int | None]:
-    last = page.paginator.num_pages
-    wanted = sorted({1, last, *range(max(1, page.number - 2), min(last, page.number + 2) + 1)})
-    links: list[int | None] = []
-    for number in wanted:
-        if links and number - links[-1] > 1:
-            links.append(None)
-        links.append(number)
-    return links
-
-
 class OrganizationAlertsView(OrganizationMixin, TemplateView):
     """Every HR alert of the organization, open first, 50 a page (the navigation's entry)."""
 
@@ -165,7 +155,7 @@ class OrganizationAlertsView(OrganizationMixin, TemplateView):
         status = form.cleaned_data["status"] if form.is_valid() else ""
         page = Paginator(self.alerts(status), PAGE_SIZE).get_page(self.request.GET.get("page"))
         context.update(cohort=self.cohort, filter_form=form, page=page,
-                       page_links=_page_links(page), status=status, AlertKind=AlertKind,
+                       page_links=page_links(page), status=status, AlertKind=AlertKind,
                        AlertStatus=AlertStatus)
         return context
 
