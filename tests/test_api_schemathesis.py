@@ -81,11 +81,12 @@ def world(organization, admin_user, member_user):
 
 def _workspace(organization, program, member_user, admin_user) -> dict:
     """An active pair of the member (mentor) and the admin (mentee) with one of each of its
-    workspace's rows: both tokens reach the pair's endpoints."""
+    workspace's rows and an HR alert on it: both tokens reach the pair's endpoints."""
     import datetime as dt
 
     from django.utils import timezone
 
+    from tests.factories.checkins import HRAlertFactory
     from tests.factories.matching import PairFactory
     from tests.factories.sessions import (
         ActionItemFactory,
@@ -110,7 +111,8 @@ def _workspace(organization, program, member_user, admin_user) -> dict:
     action = ActionItemFactory(session=MentoringSessionFactory(pair=pair, held=True))
     return {"pair_pk": pair.pk, "session_pk": session.pk, "action_pk": action.pk,
             "goal_pk": GoalFactory(pair=pair).pk,
-            "commitment_pk": CommitmentFactory(pair=pair, shared_with_partner=True).pk}
+            "commitment_pk": CommitmentFactory(pair=pair, shared_with_partner=True).pk,
+            "alert_pk": HRAlertFactory(pair=pair).pk}
 
 
 @pytest.fixture
