@@ -23,6 +23,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.tenancy import TenantModel
+from sessions.due import DEFAULT_INACTIVITY_DAYS
 
 MIN_SESSION_MINUTES = 15
 MAX_SESSION_MINUTES = 240
@@ -414,8 +415,8 @@ DEFAULT_CHECK_IN_CADENCE_DAYS = 28
 
 
 class CheckInSchedule(TenantModel):
-    """A cohort's check-in cadence. Kept on the sessions side so that programs never imports
-    sessions (``sessions → matching → programs``); a cohort without one uses
+    """A cohort's check-in cadence and inactivity days. Kept on the sessions side so that
+    programs never imports sessions (``sessions → matching → programs``); a cohort without one uses
     :data:`DEFAULT_CHECK_IN_CADENCE_DAYS`."""
 
     cohort = models.OneToOneField("programs.Cohort", on_delete=models.CASCADE,
@@ -425,12 +426,21 @@ class CheckInSchedule(TenantModel):
         validators=[MinValueValidator(7), MaxValueValidator(91)],
         help_text="Each person of a pair is asked how it is going every this many days, "
                   "counted from the pair's first session (7 to 91).")
+    inactivity_days = models.PositiveSmallIntegerField(
+        "days without activity before a warning", default=DEFAULT_INACTIVITY_DAYS,
+        validators=[MinValueValidator(14), MaxValueValidator(180)],
+        help_text="A pair with no session, log or change for this many days is warned; 7 days "
+                  "later it is closed as inactive unless someone acts (14 to 180).")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.CheckConstraint(
-            condition=models.Q(cadence_days__gte=7, cadence_days__lte=91),
-            name="check_in_cadence_7_to_91")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(cadence_days__gte=7, cadence_days__lte=91),
+                                   name="check_in_cadence_7_to_91"),
+            models.CheckConstraint(
+                condition=models.Q(inactivity_days__gte=14, inactivity_days__lte=180),
+                name="inactivity_days_14_to_180"),
+        ]
 
     def __str__(self) -> str:
         return f"Check-ins of cohort {self.cohort_id} every {self.cadence_days} days"

@@ -181,6 +181,7 @@ def pair_facts_load(*, kinds: Iterable[str], now: datetime,
             "pk", "organization_id", "organization__slug", "organization__time_zone",
             "created_at", "resumed_at", "cohort_id", "cohort__name", "cohort__start_date",
             "cohort__end_date", "cohort__cadence_days", "cohort__program_id",
+            "cohort__check_in_schedule__inactivity_days",
             "cohort__program__name", "mentor_id", "mentee_id",
             *(f"{side}__{f}" for side in ("mentor", "mentee") for f in people)).order_by("pk"))
         queries = 1
@@ -296,6 +297,8 @@ def pair_facts_load(*, kinds: Iterable[str], now: datetime,
             started_at=started, cohort_start=row["cohort__start_date"],
             cohort_end=row["cohort__end_date"], cadence_days=row["cohort__cadence_days"],
             check_in_days=cadences.get(row["cohort_id"], core.DEFAULT_CHECK_IN_DAYS),
+            inactivity_days=(row["cohort__check_in_schedule__inactivity_days"]
+                             or core.DEFAULT_INACTIVITY_DAYS),
             admins=pair_admins, sessions=sessions,
             commitments=tuple(commitments.get(pk, ())), action_items=tuple(items.get(pk, ())),
             activity=tuple(activity.get(pk, ())), check_ins=check_ins.get(pk, {}),

@@ -227,6 +227,10 @@ class CheckInScheduleSerializer(serializers.Serializer):
     cadence_days = serializers.IntegerField(
         min_value=7, max_value=91,
         help_text="Each person of a pair is asked every this many days from the first session.")
+    inactivity_days = serializers.IntegerField(
+        min_value=14, max_value=180, required=False,
+        help_text="A pair without activity for this many days is warned, and closed as "
+                  "inactive 7 days later unless someone acts (unchanged when left out).")
 
 
 class CheckInScheduleView(OrganizationAPIMixin, generics.GenericAPIView):
@@ -244,14 +248,17 @@ class CheckInScheduleView(OrganizationAPIMixin, generics.GenericAPIView):
         return self.cohort
 
     def get(self, request, *args, **kwargs):
-        return Response({"cadence_days": selectors.cadence_of(cohort=self.cohort)})
+        return Response({"cadence_days": selectors.cadence_of(cohort=self.cohort),
+                         "inactivity_days": selectors.inactivity_days_of(cohort=self.cohort)})
 
     @extend_schema(request=CheckInScheduleSerializer, responses=CheckInScheduleSerializer)
     def put(self, request, *args, **kwargs):
         data = _valid(CheckInScheduleSerializer, request.data)
-        schedule = services.check_in_schedule_set(cohort=self.cohort, actor=request.user,
-                                                  cadence_days=data["cadence_days"])
-        return Response({"cadence_days": schedule.cadence_days})
+        schedule = services.check_in_schedule_set(
+            cohort=self.cohort, actor=request.user, cadence_days=data["cadence_days"],
+            inactivity_days=data.get("inactivity_days"))
+        return Response({"cadence_days": schedule.cadence_days,
+                         "inactivity_days": schedule.inactivity_days})
 
 
 class AlertAPIMixin(OrganizationAPIMixin):

@@ -64,6 +64,10 @@ class CheckInScheduleForm(forms.Form):
     cadence_days = forms.IntegerField(
         label="Ask each person every (days)", min_value=7, max_value=91,
         help_text="Counted from each pair's first session. 28 days is every four weeks.")
+    inactivity_days = forms.IntegerField(
+        label="Warn a pair after this many days without activity", min_value=14, max_value=180,
+        help_text="No session, log or change for this long: both people and HR are warned, and "
+                  "7 days later the pair is closed as inactive unless someone acts.")
 
 
 class AlertResolveForm(forms.Form):

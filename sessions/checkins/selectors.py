@@ -21,6 +21,7 @@ from accounts.models import Membership, Organization, Role
 from matching.models import Pair, PairStatus
 from programs.models import Cohort, CohortStatus
 from sessions.checkins import rules
+from sessions.due import DEFAULT_INACTIVITY_DAYS
 from sessions.models import (
     DEFAULT_CHECK_IN_CADENCE_DAYS,
     AlertStatus,
@@ -45,6 +46,12 @@ def organization_today(organization: Organization, now: datetime | None = None) 
 def cadence_of(*, cohort: Cohort) -> int:
     schedule = CheckInSchedule.objects.filter(cohort=cohort).first()
     return schedule.cadence_days if schedule else DEFAULT_CHECK_IN_CADENCE_DAYS
+
+
+def inactivity_days_of(*, cohort: Cohort) -> int:
+    """After how many days without activity the cohort's pairs are warned."""
+    schedule = CheckInSchedule.objects.filter(cohort=cohort).first()
+    return schedule.inactivity_days if schedule else DEFAULT_INACTIVITY_DAYS
 
 
 def _live_pairs(organization: Organization) -> QuerySet[Pair]:

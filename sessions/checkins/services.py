@@ -75,14 +75,18 @@ def _require_person(pair: Pair, participant: Participant) -> None:
 # --- the cohort's cadence ------------------------------------------------------------------
 
 @transaction.atomic
-def check_in_schedule_set(*, cohort: Cohort, cadence_days: int, actor: User) -> CheckInSchedule:
-    """HR sets how often the cohort's people are asked (7 to 91 days)."""
+def check_in_schedule_set(*, cohort: Cohort, cadence_days: int, actor: User,
+                          inactivity_days: int | None = None) -> CheckInSchedule:
+    """HR sets how often the cohort's people are asked (7 to 91 days) and, when given, after
+    how many days without activity a pair is warned (14 to 180)."""
     if not actor.memberships.filter(organization_id=cohort.organization_id,
                                     role=Role.ADMIN).exists():
         raise ValidationError("Only an HR admin of the organization sets the check-in cadence.")
     schedule = CheckInSchedule.objects.filter(cohort=cohort).first() or CheckInSchedule(
         organization_id=cohort.organization_id, cohort=cohort)
     schedule.cadence_days = cadence_days
+    if inactivity_days is not None:
+        schedule.inactivity_days = inactivity_days
     schedule.full_clean(exclude=["organization", "cohort"], validate_unique=False)
     schedule.save()
     return schedule

@@ -254,7 +254,8 @@ class CheckInSettingsView(HRMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", CheckInScheduleForm(initial={
-            "cadence_days": selectors.cadence_of(cohort=self.cohort)}))
+            "cadence_days": selectors.cadence_of(cohort=self.cohort),
+            "inactivity_days": selectors.inactivity_days_of(cohort=self.cohort)}))
         context["cohort"] = self.cohort
         return context
 
@@ -262,12 +263,14 @@ class CheckInSettingsView(HRMixin, TemplateView):
         form = CheckInScheduleForm(request.POST)
         if form.is_valid():
             try:
-                services.check_in_schedule_set(cohort=self.cohort, actor=request.user,
-                                               cadence_days=form.cleaned_data["cadence_days"])
+                services.check_in_schedule_set(
+                    cohort=self.cohort, actor=request.user,
+                    cadence_days=form.cleaned_data["cadence_days"],
+                    inactivity_days=form.cleaned_data["inactivity_days"])
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, "Check-in cadence saved.")
+                messages.success(request, "Check-in cadence and inactivity days saved.")
                 return redirect("checkins:hr_alerts", org_slug=request.organization.slug,
                                 cohort_pk=self.cohort.pk)
         return self.render_to_response(self.get_context_data(form=form), status=400)

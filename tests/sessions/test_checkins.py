@@ -17,6 +17,7 @@ from core.notifications import personal_action_url
 from core.tenancy import organization_scope
 from matching.models import PairStatus
 from sessions.checkins import rules, selectors, services
+from sessions.due import DEFAULT_INACTIVITY_DAYS
 from sessions.models import (
     AlertKind,
     AlertStatus,
@@ -482,14 +483,20 @@ def test_the_cadence_is_set_by_hr_with_a_clear_error(world, admin_client):
     url = reverse("checkins:settings", kwargs={"org_slug": world.pair.organization.slug,
                                                "cohort_pk": world.pair.cohort_id})
 
-    bad = admin_client.post(url, {"cadence_days": "3"})
-    good = admin_client.post(url, {"cadence_days": "21"})
+    bad = admin_client.post(url, {"cadence_days": "3", "inactivity_days": "60"})
+    bad_inactivity = admin_client.post(url, {"cadence_days": "21", "inactivity_days": "5"})
+    assert not CheckInSchedule.objects.filter(cohort=world.pair.cohort).exists()
+    good = admin_client.post(url, {"cadence_days": "21", "inactivity_days": "45"})
 
     assert bad.status_code == 400
     assert 'id="id_cadence_days_error"' in bad.content.decode()
+    assert bad_inactivity.status_code == 400
+    assert 'id="id_inactivity_days_error"' in bad_inactivity.content.decode()
     assert good.status_code == 302
-    assert CheckInSchedule.objects.get(cohort=world.pair.cohort).cadence_days == 21
+    schedule = CheckInSchedule.objects.get(cohort=world.pair.cohort)
+    assert (schedule.cadence_days, schedule.inactivity_days) == (21, 45)
     assert selectors.cadence_of(cohort=world.pair.cohort) == 21
+    assert selectors.inactivity_days_of(cohort=world.pair.cohort) == 45
 
 
 def test_members_and_executives_cannot_open_hr_pages(world, client, executive_user):
@@ -748,13 +755,20 @@ def test_the_api_reads_and_sets_the_cadence_with_a_clear_error(world, admin_clie
 
     default = admin_client.get(url).json()
     bad = admin_client.put(url, {"cadence_days": 100}, content_type="application/json")
+    bad_inactivity = admin_client.put(url, {"cadence_days": 14, "inactivity_days": 400},
+                                      content_type="application/json")
     good = admin_client.put(url, {"cadence_days": 14}, content_type="application/json")
+    inactivity = admin_client.put(url, {"cadence_days": 14, "inactivity_days": 30},
+                                  content_type="application/json")
     client.force_login(world.mentee_user)
     refused = client.put(url, {"cadence_days": 7}, content_type="application/json")
 
-    assert default == {"cadence_days": 28}
+    assert default == {"cadence_days": 28, "inactivity_days": DEFAULT_INACTIVITY_DAYS}
     assert bad.status_code == 400
     assert "cadence_days" in bad.json()
-    assert good.json() == {"cadence_days": 14}
+    assert bad_inactivity.status_code == 400
+    assert list(bad_inactivity.json()) == ["inactivity_days"]
+    assert good.json() == {"cadence_days": 14, "inactivity_days": DEFAULT_INACTIVITY_DAYS}
+    assert inactivity.json() == {"cadence_days": 14, "inactivity_days": 30}
     assert refused.status_code == 403
     assert selectors.cadence_of(cohort=world.pair.cohort) == 14

@@ -252,6 +252,25 @@ def test_inactive_pair_warns_both_and_hr_then_closes_as_inactive(
     assert len(rows(core.PAIR_INACTIVE)) == 3  # warned once
 
 
+def test_the_cohorts_own_inactivity_days_decide_when_a_pair_is_warned(
+        scoped_organization, london_org, member_user, admin_user,
+        django_capture_on_commit_callbacks):
+    from sessions.models import CheckInSchedule
+
+    world = build(london_org, member_user, utc(2026, 1, 5, 9))
+    days = 30
+    CheckInSchedule.objects.create(organization=world.pair.organization,
+                                   cohort=world.pair.cohort, inactivity_days=days)
+    warn = utc(2026, 1, 5, 9) + dt.timedelta(days=days)
+    with django_capture_on_commit_callbacks(execute=True):
+        scan_every_15_minutes([core.PAIR_INACTIVE], warn - dt.timedelta(days=1), warn - STEP)
+    assert rows(core.PAIR_INACTIVE) == []  # not a day early
+    with django_capture_on_commit_callbacks(execute=True):
+        scan_every_15_minutes([core.PAIR_INACTIVE], warn - STEP, warn + dt.timedelta(hours=6))
+    assert sorted(e for e, _, _ in rows(core.PAIR_INACTIVE)) == sorted(
+        [MAYA, world.mentee_user.email, "hr@acme.example"])
+
+
 def test_inactive_pair_stays_open_when_someone_acts_after_the_warning(
         scoped_organization, london_org, member_user, django_capture_on_commit_callbacks):
     world = build(london_org, member_user, utc(2026, 1, 5, 9))
