@@ -51,6 +51,22 @@ def chromium_available() -> bool:
     return Path(CHROMIUM).exists() or shutil.which("chromium") is not None
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On PostgreSQL, no autovacuum on the test database's tables. Tests insert rows and roll
+    them back, so autovacuum finds pages of dead rows and records "N pages, 0 rows"; the planner
+    then takes every table for empty, and a query with a few joins and an OR (the start page's
+    pairs) becomes nested loops over whole tables: minutes instead of milliseconds, depending
+    on when autovacuum ran. Without it a table keeps the statistics its migrations left (no
+    pages), and the planner estimates from its real size. Production keeps autovacuum: there
+    the statistics describe committed data."""
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            for table in connection.introspection.table_names(cursor):
+                cursor.execute(f"ALTER TABLE {connection.ops.quote_name(table)} SET "
+                               "(autovacuum_enabled = false, toast.autovacuum_enabled = false)")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the item (for failure screenshots); in CI
