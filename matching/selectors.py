@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
     F,
+    Func,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -213,13 +216,34 @@ def pairs_of_cohort(*, cohort: Cohort) -> QuerySet[Pair]:
     ).order_by("-score", "id")
 
 
+class _InSubquery(Func):
+    """``<column> IN (<subquery>)``, as ``<column> = ANY(ARRAY(<subquery>))`` on PostgreSQL:
+    there the subquery is computed once (an InitPlan) and an OR of two such conditions reads
+    each column's index (a BitmapOr), where an OR across joins hash-joins the whole table."""
+
+    output_field = BooleanField()
+
+    def __init__(self, column: str, subquery: QuerySet):
+        super().__init__(F(column), Subquery(subquery))
+
+    def as_sql(self, compiler, connection, array: bool = False, **extra_context):
+        column_sql, column_params = compiler.compile(self.source_expressions[0])
+        subquery_sql, subquery_params = compiler.compile(self.source_expressions[1])
+        sql = (f"{column_sql} = ANY(ARRAY{subquery_sql})" if array
+               else f"{column_sql} IN {subquery_sql}")
+        return sql, (*column_params, *subquery_params)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, array=True, **extra_context)
+
+
 def pairs_of_user(*, user) -> QuerySet[Pair]:
     """Live pairs (active or paused) the user is in (as mentor or mentee), within the open
-    tenant scope."""
-    from django.db.models import Q
-
+    tenant scope. The user's places are a subquery computed once; each side of the pair is
+    then read by its index (not a join of every pair of the organization with its people)."""
+    mine = Participant.objects.filter(membership__user=user).order_by().values("pk")
     return Pair.objects.filter(
-        Q(mentor__membership__user=user) | Q(mentee__membership__user=user),
+        Q(_InSubquery("mentor_id", mine)) | Q(_InSubquery("mentee_id", mine)),
         status__in=LIVE_PAIR_STATUSES,
     ).select_related(
         "cohort__program", "mentor__membership__user", "mentee__membership__user",

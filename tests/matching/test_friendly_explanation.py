@@ -232,3 +232,39 @@ def test_my_pairs_uses_the_same_number_of_queries_for_one_and_three_pairs(
     with django_assert_num_queries(len(one.captured_queries)):
         page = client.get(url).content.decode()
     assert page.count('class="card mb-3 pair-card"') == 3
+
+
+@pytest.mark.django_db
+def test_my_pairs_reads_each_side_of_the_pairs_by_the_users_places(
+        scoped_organization, client):
+    program = ProgramFactory(organization=scoped_organization)
+    cohort = CohortFactory(program=program, status=CohortStatus.ACTIVE)
+    mentor = matching_participant(cohort, role=ParticipantRole.MENTOR, name="Side Mentor",
+                                  level=1, department="Tech", teaches=[("AI tools", 3)])
+    mentee = matching_participant(cohort, role=ParticipantRole.MENTEE, name="Side Lead",
+                                  level=5, department="Ops", learns=[("AI tools", 2)])
+    other = matching_participant(cohort, role=ParticipantRole.MENTEE, name="Not Mine",
+                                 level=5, department="Ops", learns=[("AI tools", 2)])
+    Pair.objects.create(organization=scoped_organization, cohort=cohort, mentor=mentor,
+                        mentee=mentee)
+    Pair.objects.create(organization=scoped_organization, cohort=cohort,
+                        mentor=matching_participant(cohort, role=ParticipantRole.MENTOR,
+                                                    name="Else", level=1, department="Tech"),
+                        mentee=other)
+    client.force_login(mentee.membership.user)
+    url = reverse("matching:my_pairs", kwargs={"org_slug": "acme"})
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url).content.decode()
+
+    pairs = [q["sql"] for q in queries.captured_queries
+             if q["sql"].startswith('SELECT "matching_pair"."id"')]
+    assert len(pairs) == 1, pairs
+    # each side by the user's places (a subquery computed once: an index scan per side on
+    # PostgreSQL), not an OR across the people's joins
+    side = ("= ANY(ARRAY(SELECT" if connection.vendor == "postgresql" else "IN (SELECT")
+    assert f'"matching_pair"."mentor_id" {side}' in pairs[0]
+    assert f'"matching_pair"."mentee_id" {side}' in pairs[0]
+    assert page.count('class="card mb-3 pair-card"') == 1
+    assert "Side Mentor" in page
+    assert "Else" not in page
