@@ -6,13 +6,15 @@ class FeedbackConfig(AppConfig):
     verbose_name = "Surveys and feedback"
 
     def ready(self) -> None:
-        from core.notifications import register_notification_kind
+        from accounts.unsubscribe import unsubscribe_headers
+        from core.notifications import register_notification_headers, register_notification_kind
         from feedback.home import register as register_home_panels
-        from feedback.services import SURVEY_OPEN_KIND, SURVEY_REMINDER_KIND
+        from feedback.services import SURVEY_KIND_LABELS
 
         register_home_panels()
-        register_notification_kind(SURVEY_OPEN_KIND, "Surveys to answer")
-        register_notification_kind(SURVEY_REMINDER_KIND, "Reminders of surveys about to close")
+        for kind, label in SURVEY_KIND_LABELS.items():
+            register_notification_kind(kind, label)
+            register_notification_headers(kind, unsubscribe_headers)  # RFC 8058 one-click stop
 
         from feedback.hooks import on_session_rated
         from sessions.signals import session_rated

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -25,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from accounts.unsubscribe import unsubscribe_url
 from core.after_response import run_after_response
 from core.models import Notification
 from core.notifications import notification_enqueue
@@ -49,6 +51,8 @@ from programs.models import Audience, Cohort, Participant, ParticipantStatus
 
 SURVEY_OPEN_KIND = "survey_open"
 SURVEY_REMINDER_KIND = "survey_reminder"
+SURVEY_KIND_LABELS = {SURVEY_OPEN_KIND: "Surveys to answer",
+                      SURVEY_REMINDER_KIND: "Reminders of surveys about to close"}
 MAX_CHOICES = 20
 MAX_CHOICE_LENGTH = 120
 
@@ -688,7 +692,10 @@ def survey_notify(*, survey_id: int, participant_id: int, kind: str) -> bool:
         context={"name": user.display_name, "title": survey.title,
                  "program": survey.cohort.program.name, "cohort": survey.cohort.name,
                  "closes_on": survey.closes_on, "anonymous": survey.anonymous,
-                 "k": suppression.effective_k(survey.organization.anonymity_threshold)})
+                 "k": suppression.effective_k(survey.organization.anonymity_threshold),
+                 "kind_label": SURVEY_KIND_LABELS[kind],
+                 "unsubscribe_url": unsubscribe_url(user_id=user.pk, kind=kind),
+                 "settings_url": settings.FLIPSIDE_SITE_URL + reverse("notification_preferences")})
     return notification is not None
 
 

@@ -204,3 +204,34 @@ def test_the_beat_task_scans_every_organization(scoped_organization, open_survey
     assert queued == 2
     with organization_scope(other_organization):
         assert Notification.objects.filter(organization=other_organization).count() == 1
+
+
+def test_survey_emails_carry_the_one_click_stop_of_their_kind(scoped_organization, open_survey,
+                                                               django_capture_on_commit_callbacks):
+    import email
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts.unsubscribe import unsubscribe_token
+
+    invited = people(open_survey.cohort, "mentor", "Sales", 1)[0]
+    _scan(django_capture_on_commit_callbacks, scoped_organization)
+
+    message = mail.outbox[0]
+    parsed = email.message_from_bytes(message.message().as_bytes())
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = "".join(parsed["List-Unsubscribe"].split()).strip("<>")
+    user = invited.membership.user
+    path = reverse("unsubscribe", kwargs={"token": unsubscribe_token(
+        user_id=user.pk, kind=services.SURVEY_OPEN_KIND)})
+    assert url.endswith(path)
+    assert url in message.body
+    assert url in message.alternatives[0][0]
+
+    # a mail client's one-click POST (no session, no CSRF token) stops survey invitations only
+    assert Client(enforce_csrf_checks=True).post(path).status_code == 200
+    assert NotificationPreference.objects.get(
+        user=user, kind=services.SURVEY_OPEN_KIND).channel == NotificationChannel.OFF
+    assert not NotificationPreference.objects.filter(
+        user=user, kind=services.SURVEY_REMINDER_KIND).exists()
