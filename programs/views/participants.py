@@ -9,7 +9,7 @@ own, an HR admin may read any, everybody else gets 404 (executives cannot open t
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -20,7 +20,7 @@ from django.views.generic import TemplateView, View
 from accounts.models import Role
 from accounts.permissions import ADMIN_ONLY, PARTICIPANT_ROLES, OrganizationMixin
 from core.pagination import page_links
-from core.web import action_submit, form_add_validation_error, form_submit, optional_url
+from core.web import action_submit, form_submit, optional_url
 from programs import selectors
 from programs.availability import availability_label
 from programs.csv_safety import csv_response
@@ -240,24 +240,18 @@ class ParticipantProfileView(OrganizationMixin, TemplateView):
         forms = self.build_forms(participant, request.POST)
         form, formset, topics_form = (forms["form"], forms["availability_formset"],
                                       forms["topics_form"])
-        if all([form.is_valid(), formset.is_valid(), topics_form.is_valid()]):
-            try:
-                participant_services.participant_profile_update(
-                    participant=participant, profile_fields=form.profile_fields(),
-                    capacity=form.cleaned_data.get("capacity"),
-                    learning_goals=form.cleaned_data["learning_goals"],
-                    availability=formset.windows(),
-                    teach=topics_form.chosen(TopicInterest.TEACH),
-                    learn=topics_form.chosen(TopicInterest.LEARN),
-                    requested=list(form.cleaned_data["requested_partners"]),
-                    excluded=list(form.cleaned_data["excluded_partners"]))
-            except ValidationError as error:
-                form_add_validation_error(form, error)
-            else:
-                messages.success(request, f"Profile saved: {participant.completeness}% "
-                                          "complete.")
-                return redirect("programs:participant_profile", org_slug=org_slug,
-                                participant_pk=participant.pk)
+        ok, _ = form_submit(form, lambda data: participant_services.participant_profile_update(
+            participant=participant, profile_fields=form.profile_fields(),
+            capacity=data.get("capacity"), learning_goals=data["learning_goals"],
+            availability=formset.windows(),
+            teach=topics_form.chosen(TopicInterest.TEACH),
+            learn=topics_form.chosen(TopicInterest.LEARN),
+            requested=list(data["requested_partners"]),
+            excluded=list(data["excluded_partners"])), also=(formset, topics_form))
+        if ok:
+            messages.success(request, f"Profile saved: {participant.completeness}% complete.")
+            return redirect("programs:participant_profile", org_slug=org_slug,
+                            participant_pk=participant.pk)
         participant = selectors.participant_for_profile(pk=participant.pk)
         return self.render_to_response(
             self.get_context_data(participant=participant, **forms), status=400)

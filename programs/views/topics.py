@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
@@ -10,7 +9,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
-from core.web import action_submit, validation_message
+from core.web import action_submit, form_post
 from programs import selectors, services
 from programs.forms import TopicForm, TopicMergeForm
 from programs.models import Topic
@@ -29,17 +28,12 @@ class TopicListView(OrganizationMixin, TemplateView):
         return context
 
     def post(self, request, org_slug):
-        form = TopicForm(request.POST)
-        if form.is_valid():
-            try:
-                topic = services.topic_create(organization=request.organization,
-                                              name=form.cleaned_data["name"])
-            except ValidationError as error:
-                form.add_error("name", validation_message(error))
-            else:
-                messages.success(request, f"Topic “{topic.name}” added.")
-                return redirect("programs:topic_list", org_slug=org_slug)
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        return form_post(
+            self, TopicForm(request.POST),
+            lambda data: services.topic_create(organization=request.organization,
+                                               name=data["name"]),
+            field="name", success=lambda topic: f"Topic “{topic.name}” added.",
+            then=lambda _: redirect("programs:topic_list", org_slug=org_slug))
 
 
 class TopicActionView(OrganizationMixin, View):
