@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from matching import pair_health
 from matching.models import PairEndReason
@@ -119,15 +118,3 @@ class HealthFilterForm(forms.Form):
         data = self.cleaned_data
         return pair_health.HealthFilters(q=data["q"].strip(), health=data["health"],
                                          sort=data["sort"] or "attention")
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the fields it names (else on the form)."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            target = field if field in form.fields and field != NON_FIELD_ERRORS else None
-            for message in messages:
-                form.add_error(target, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)

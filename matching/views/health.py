@@ -9,7 +9,6 @@ people's pages load the pair through their own membership (someone else's pair i
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
@@ -19,6 +18,7 @@ from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, PARTICIPANT_ROLES, OrganizationMixin
 from core.pagination import page_links
+from core.web import attempt, form_submit
 from matching import activity, pair_health
 from matching import pair_lifecycle as lifecycle
 from matching.lifecycle_forms import (
@@ -30,7 +30,6 @@ from matching.lifecycle_forms import (
     NoteForm,
     PauseForm,
     RepairForm,
-    add_service_errors,
 )
 from matching.models import Pair, PairStatus
 from programs.csv_safety import csv_response
@@ -199,14 +198,10 @@ class LifecycleActionView(TemplateView):
     def post(self, request, *args, **kwargs):
         pair = self.get_pair()
         form = self.form_class(request.POST)
-        if form.is_valid():
-            try:
-                self.perform(pair, form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, self.success)
-                return redirect(_safe_next(request, self.done_url(pair)))
+        ok, _ = form_submit(form, lambda data: self.perform(pair, data))
+        if ok:
+            messages.success(request, self.success)
+            return redirect(_safe_next(request, self.done_url(pair)))
         return self.render_form(pair, form, status=400)
 
 
@@ -333,12 +328,9 @@ class HRRepairView(PairHRMixin, TemplateView):
         assessments, problem = [], ""
         if form.is_bound and form.is_valid() and (form.cleaned_data["mentor"]
                                                   or form.cleaned_data["mentee"]):
-            try:
-                assessments = lifecycle.repair_assess(
-                    pair=pair, new_mentor=form.cleaned_data["mentor"],
-                    new_mentee=form.cleaned_data["mentee"])
-            except ValidationError as error:
-                problem = " ".join(error.messages)
+            assessments, problem = attempt(lambda: lifecycle.repair_assess(
+                pair=pair, new_mentor=form.cleaned_data["mentor"],
+                new_mentee=form.cleaned_data["mentee"]), default=[])
         pickers = repair_pickers(pair, form, show_errors=refused)
         return self.render_to_response(self.get_context_data(
             pair=pair, cohort=pair.cohort, form=form, assessments=assessments,
@@ -371,20 +363,15 @@ class HRRepairView(PairHRMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         pair = self.get_pair()
         form = repair_form(pair, request.POST)
-        if form.is_valid():
-            try:
-                created = lifecycle.pair_repair(
-                    pair=pair, actor=request.user, new_mentor=form.cleaned_data["mentor"],
-                    new_mentee=form.cleaned_data["mentee"],
-                    override_reason=form.cleaned_data["override_reason"],
-                    note=form.cleaned_data["note"])
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, f"Re-paired: {len(created)} new pair"
-                                          f"{'s' if len(created) != 1 else ''} created and "
-                                          "introduced by email.")
-                return redirect(self.pair_url(pair))
+        ok, created = form_submit(form, lambda data: lifecycle.pair_repair(
+            pair=pair, actor=request.user, new_mentor=data["mentor"],
+            new_mentee=data["mentee"], override_reason=data["override_reason"],
+            note=data["note"]))
+        if ok:
+            messages.success(request, f"Re-paired: {len(created)} new pair"
+                                      f"{'s' if len(created) != 1 else ''} created and "
+                                      "introduced by email.")
+            return redirect(self.pair_url(pair))
         return self.render_repair(pair, form, status=400, refused=True)
 
 

@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
 from core.pagination import page_links, page_of_keys
-from core.web import action_submit, form_submit, validation_message
+from core.web import action_submit, attempt, form_submit
 from matching import selectors
 from matching.forms import DecisionForm, ManualPairForm, PublishForm, ReviewFilterForm, SwapForm
 from matching.models import DecisionKind, MatchingRun, Pair, PairDecision, RunStatus
@@ -280,14 +280,9 @@ class ManualPairView(CohortMixin, TemplateView):
     def get(self, request, org_slug, cohort_pk):
         cohort = self.get_cohort()
         form = manual_pair_form(cohort, request.GET or None)
-        assessment = None
-        if form.is_bound and form.is_valid():
-            try:
-                assessment = pair_assess(
-                    cohort=cohort, mentor=form.cleaned_data["mentor"],
-                    mentee=form.cleaned_data["mentee"])
-            except ValidationError as error:
-                form.add_error(None, validation_message(error))
+        # a pair that cannot be scored says why at the top of the form
+        _, assessment = form_submit(form, lambda data: pair_assess(
+            cohort=cohort, mentor=data["mentor"], mentee=data["mentee"]))
         return self.render_form(cohort, form, assessment)
 
     def post(self, request, org_slug, cohort_pk):
@@ -303,11 +298,9 @@ class ManualPairView(CohortMixin, TemplateView):
             return redirect(_safe_next(request, _cohort_url(request, cohort.pk)))
         assessment = None
         if chosen:
-            try:
-                assessment = pair_assess(cohort=cohort, mentor=form.cleaned_data["mentor"],
-                                         mentee=form.cleaned_data["mentee"])
-            except ValidationError:
-                assessment = None
+            assessment, _ = attempt(lambda: pair_assess(
+                cohort=cohort, mentor=form.cleaned_data["mentor"],
+                mentee=form.cleaned_data["mentee"]))
         return self.render_form(cohort, form, assessment, refused=True)
 
 
