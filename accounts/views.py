@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
@@ -28,7 +27,7 @@ from accounts.signup_policy import remember_invitation
 from core.home import panels_for
 from core.models import NotificationPreference
 from core.notifications import notification_preferences_set, notifications_mark_read
-from core.web import validation_message
+from core.web import action_submit, form_post
 
 
 class HomeView(LoginRequiredMixin, View):
@@ -107,19 +106,13 @@ class SettingsActionView(OrganizationSettingsMixin, TemplateResponseMixin, Conte
 class MemberInviteView(SettingsActionView):
 
     def post(self, request, org_slug):
-        form = InvitationForm(request.POST)
-        if form.is_valid():
-            try:
-                invitation = services.invitation_create(
-                    organization=request.organization, invited_by=request.user,
-                    **form.cleaned_data,
-                )
-            except ValidationError as error:
-                form.add_error("email", validation_message(error))
-            else:
-                messages.success(request, f"Invitation sent to {invitation.email}.")
-                return redirect("org_settings", org_slug=org_slug)
-        return self.render_to_response(self.get_context_data(invite_form=form), status=400)
+        return form_post(
+            self, InvitationForm(request.POST),
+            lambda data: services.invitation_create(
+                organization=request.organization, invited_by=request.user, **data),
+            field="email", form_name="invite_form",
+            success=lambda invitation: f"Invitation sent to {invitation.email}.",
+            then=lambda _: redirect("org_settings", org_slug=org_slug))
 
 
 class SelfSignupDomainsView(SettingsActionView):
@@ -151,12 +144,11 @@ class MembershipRoleView(OrganizationMixin, View):
         if not form.is_valid():
             messages.error(request, "Choose one of the listed roles.")
         else:
-            try:
-                services.membership_change_role(membership=membership, **form.cleaned_data)
-                messages.success(request, f"{membership.user.display_name} is now "
-                                          f"{form.cleaned_data['role']}.")
-            except ValidationError as error:
-                messages.error(request, validation_message(error))
+            action_submit(
+                request, lambda: services.membership_change_role(membership=membership,
+                                                                 **form.cleaned_data),
+                success=lambda _: f"{membership.user.display_name} is now "
+                                  f"{form.cleaned_data['role']}.")
         return redirect("org_settings", org_slug=org_slug)
 
 
@@ -165,11 +157,8 @@ class MembershipRemoveView(OrganizationMixin, View):
 
     def post(self, request, org_slug, membership_pk):
         membership = get_object_or_404(Membership, pk=membership_pk)
-        try:
-            services.membership_remove(membership=membership)
-            messages.success(request, f"{membership.user.display_name} was removed.")
-        except ValidationError as error:
-            messages.error(request, validation_message(error))
+        action_submit(request, lambda: services.membership_remove(membership=membership),
+                      success=lambda _: f"{membership.user.display_name} was removed.")
         return redirect("org_settings", org_slug=org_slug)
 
 
