@@ -280,6 +280,7 @@ def test_schema_and_api_docs_show_no_tenant_data(admin_client, shared_world):
 NON_ID_PARAMS: dict[str, str] = {
     "anonymity_threshold": "the organization's k, a number",
     "cadence_days": "a number of days",
+    "inactivity_days": "a number of days",
     "session_minutes": "a number of minutes",
     "default_mentor_capacity": "a number of mentees",
     "capacity": "a number of mentees",
