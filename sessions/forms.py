@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from programs.models import Topic
 from sessions.models import (
@@ -251,15 +250,3 @@ class CommitmentOutcomeForm(forms.Form):
                            widget=forms.Textarea(attrs={"rows": 3}))
     new_due_date = forms.DateField(label="New due date (if not yet)", required=False,
                                    widget=DATE_WIDGET)
-
-
-def add_service_errors(form: forms.Form, error: ValidationError,
-                       aliases: dict[str, str] | None = None) -> None:
-    """Put a service's ValidationError next to the matching fields (others at the top)."""
-    aliases = aliases or {}
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            field = aliases.get(field, field)
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)

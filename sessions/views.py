@@ -13,9 +13,7 @@ The views parse input with the forms, call one service and render; they hold no 
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -122,17 +120,10 @@ class SessionMixin(PairMixin):
         return context
 
 
-@contextmanager
-def fields_renamed(aliases: dict[str, str]):
-    """Re-raise a service's ValidationError with its field keys renamed to the form's
-    (``starts_at`` is the form's ``slot`` or ``when``)."""
-    try:
-        yield
-    except ValidationError as error:
-        if aliases and hasattr(error, "error_dict"):
-            raise ValidationError({aliases.get(field, field): errors
-                                   for field, errors in error.error_dict.items()}) from error
-        raise
+def _starts_at_on_the_slot(data: dict) -> dict[str, str]:
+    """A refused start shows on the form's ``slot`` when it was a suggested time (a typed one
+    shows on the form's own ``starts_at``)."""
+    return {"starts_at": "slot"} if data["suggested"] else {}
 
 
 def _note_saved(note) -> str:
@@ -200,15 +191,14 @@ class SessionScheduleView(PairMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         def schedule(data):
-            with fields_renamed({"starts_at": "slot"} if data["suggested"] else {}):
-                return services.session_schedule(
-                    pair=self.pair, actor=self.me, starts_at=data["start"],
-                    duration_minutes=data["duration_minutes"], format=data["format"],
-                    location=data["location"], meeting_url=data["meeting_url"],
-                    agenda=data["agenda"], suggested=data["suggested"])
+            return services.session_schedule(
+                pair=self.pair, actor=self.me, starts_at=data["start"],
+                duration_minutes=data["duration_minutes"], format=data["format"],
+                location=data["location"], meeting_url=data["meeting_url"],
+                agenda=data["agenda"], suggested=data["suggested"])
 
         return form_post(
-            self, self.form(request.POST), schedule,
+            self, self.form(request.POST), schedule, aliases=_starts_at_on_the_slot,
             success=f"Session scheduled: you and {self.partner.membership.user.display_name} "
                     "get a calendar invitation by email.",
             then=lambda session: self.back("sessions:session_detail", session_pk=session.pk))
@@ -232,17 +222,17 @@ class SessionLogNewView(PairMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         def log(data):
-            with fields_renamed({"starts_at": "when"}):
-                return services.session_log_unscheduled(
-                    pair=self.pair, actor=self.me, starts_at=data["when"],
-                    duration_minutes=data["duration_minutes"], format=data["format"],
-                    status=data["status"], actual_minutes=data["actual_minutes"],
-                    topics=data["topics"], summary=data["summary"],
-                    cancelled_by=self.person(data["cancelled_by"])
-                    if data["cancelled_by"] else None, rating=data["rating"])
+            return services.session_log_unscheduled(
+                pair=self.pair, actor=self.me, starts_at=data["when"],
+                duration_minutes=data["duration_minutes"], format=data["format"],
+                status=data["status"], actual_minutes=data["actual_minutes"],
+                topics=data["topics"], summary=data["summary"],
+                cancelled_by=self.person(data["cancelled_by"])
+                if data["cancelled_by"] else None, rating=data["rating"])
 
         return form_post(
-            self, self.form(request.POST), log, success="Session logged.",
+            self, self.form(request.POST), log, aliases={"starts_at": "when"},
+            success="Session logged.",
             then=lambda session: self.back("sessions:session_detail", session_pk=session.pk))
 
 
@@ -306,22 +296,19 @@ class SessionEditView(SessionMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         def change(data):
             session = self.session
-            with fields_renamed({"starts_at": "slot"} if data["suggested"] else {}):
-                if data["start"] is not None or \
-                        data["duration_minutes"] != session.duration_minutes:
-                    session = services.session_reschedule(
-                        session=session, actor=self.me,
-                        starts_at=data["start"] or session.starts_at,
-                        duration_minutes=data["duration_minutes"],
-                        suggested=data["suggested"])
-                services.session_update_details(
-                    session=session, actor=self.me, format=data["format"],
-                    location=data["location"], meeting_url=data["meeting_url"],
-                    agenda=data["agenda"])
+            if data["start"] is not None or data["duration_minutes"] != session.duration_minutes:
+                session = services.session_reschedule(
+                    session=session, actor=self.me, starts_at=data["start"] or session.starts_at,
+                    duration_minutes=data["duration_minutes"], suggested=data["suggested"])
+            services.session_update_details(
+                session=session, actor=self.me, format=data["format"],
+                location=data["location"], meeting_url=data["meeting_url"],
+                agenda=data["agenda"])
             return session
 
         return form_post(
-            self, self.form(request.POST), change, success="Session updated.",
+            self, self.form(request.POST), change, aliases=_starts_at_on_the_slot,
+            success="Session updated.",
             then=lambda session: self.back("sessions:session_detail", session_pk=session.pk))
 
 

@@ -15,7 +15,6 @@ The views parse input with the forms, call one service or selector and render.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -25,6 +24,7 @@ from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, PARTICIPANT_ROLES, OrganizationMixin
 from core.pagination import page_links
+from core.web import action_submit, form_post
 from matching.models import PairStatus
 from programs.models import Cohort
 from sessions.checkins import selectors, services
@@ -35,7 +35,6 @@ from sessions.checkins.forms import (
     CheckInScheduleForm,
     FitCheckForm,
 )
-from sessions.forms import add_service_errors
 from sessions.models import AlertKind, AlertStatus, HRAlert
 from sessions.views import PairMixin
 
@@ -65,18 +64,12 @@ class CheckInView(PairMixin, TemplateView):
         if self.check_in is None:
             messages.info(request, "There is no check-in waiting for you on this pair.")
             return redirect(request.path)
-        form = CheckInForm(request.POST)
-        if form.is_valid():
-            try:
-                services.check_in_answer(check_in=self.check_in, actor=self.me,
-                                         **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Thank you: your check-in is saved. Only you can "
-                                          "read your answers.")
-                return self.back()
-        return self.invalid(form=form)
+        return form_post(
+            self, CheckInForm(request.POST),
+            lambda data: services.check_in_answer(check_in=self.check_in, actor=self.me,
+                                                  **data),
+            success="Thank you: your check-in is saved. Only you can read your answers.",
+            then=lambda _: self.back())
 
 
 class FitCheckView(PairMixin, TemplateView):
@@ -100,18 +93,14 @@ class FitCheckView(PairMixin, TemplateView):
             messages.info(request, "There is no question waiting for you on this pair.")
             return redirect(request.path)
         form = FitCheckForm(request.POST)
-        if form.is_valid():
-            try:
-                services.fit_check_answer(fit_check=self.fit_check, actor=self.me,
-                                          answer=form.cleaned_data["answer"])
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Thank you. Your partner never sees your answer." + (
-                    " Your HR team will be in touch about a better match."
-                    if form.cleaned_data["answer"] == "no" else ""))
-                return self.back()
-        return self.invalid(form=form)
+        return form_post(
+            self, form,
+            lambda data: services.fit_check_answer(fit_check=self.fit_check, actor=self.me,
+                                                   answer=data["answer"]),
+            success=lambda _: "Thank you. Your partner never sees your answer." + (
+                " Your HR team will be in touch about a better match."
+                if form.cleaned_data["answer"] == "no" else ""),
+            then=lambda _: self.back())
 
 
 class MyCheckInsView(OrganizationMixin, TemplateView):
@@ -217,12 +206,11 @@ class AlertAcknowledgeView(AlertMixin, TemplateView):
     http_method_names = ["post", "options"]
 
     def post(self, request, *args, **kwargs):
-        try:
-            services.hr_alert_acknowledge(alert=self.alert, actor=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        ok, _ = action_submit(
+            request, lambda: services.hr_alert_acknowledge(alert=self.alert, actor=request.user),
+            success="Alert acknowledged.")
+        if not ok:
             return self.render_to_response(self.get_context_data(), status=400)
-        messages.success(request, "Alert acknowledged.")
         return self.back()
 
 
@@ -233,17 +221,11 @@ class AlertResolveView(AlertMixin, TemplateView):
     http_method_names = ["post", "options"]
 
     def post(self, request, *args, **kwargs):
-        form = AlertResolveForm(request.POST)
-        if form.is_valid():
-            try:
-                services.hr_alert_resolve(alert=self.alert, actor=request.user,
-                                          note=form.cleaned_data["note"])
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Alert resolved.")
-                return self.back()
-        return self.render_to_response(self.get_context_data(resolve_form=form), status=400)
+        return form_post(
+            self, AlertResolveForm(request.POST),
+            lambda data: services.hr_alert_resolve(alert=self.alert, actor=request.user,
+                                                   note=data["note"]),
+            form_name="resolve_form", success="Alert resolved.", then=lambda _: self.back())
 
 
 class CheckInSettingsView(HRMixin, TemplateView):
@@ -260,17 +242,11 @@ class CheckInSettingsView(HRMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        form = CheckInScheduleForm(request.POST)
-        if form.is_valid():
-            try:
-                services.check_in_schedule_set(
-                    cohort=self.cohort, actor=request.user,
-                    cadence_days=form.cleaned_data["cadence_days"],
-                    inactivity_days=form.cleaned_data["inactivity_days"])
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Check-in cadence and inactivity days saved.")
-                return redirect("checkins:hr_alerts", org_slug=request.organization.slug,
-                                cohort_pk=self.cohort.pk)
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        return form_post(
+            self, CheckInScheduleForm(request.POST),
+            lambda data: services.check_in_schedule_set(
+                cohort=self.cohort, actor=request.user, cadence_days=data["cadence_days"],
+                inactivity_days=data["inactivity_days"]),
+            success="Check-in cadence and inactivity days saved.",
+            then=lambda _: redirect("checkins:hr_alerts", org_slug=request.organization.slug,
+                                    cohort_pk=self.cohort.pk))
