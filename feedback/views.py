@@ -25,7 +25,7 @@ from accounts.permissions import (
     PARTICIPANT_ROLES,
     OrganizationMixin,
 )
-from core.web import action_submit, form_add_validation_error, form_post, validation_message
+from core.web import action_submit, form_post, form_submit
 from feedback import catalog, exports, selectors, services
 from feedback.forms import (
     AnswerForm,
@@ -376,38 +376,33 @@ class AnswerView(OrganizationMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         survey, participant = self.place
-        try:
+
+        def may_answer():
             services.respondent_check(survey=survey, participant=participant)
             if selectors.has_responded(survey=survey, participant=participant):
                 raise ValidationError("You have already answered this survey. Thank you!")
-        except ValidationError as error:
-            messages.error(request, validation_message(error))
+
+        allowed, _ = action_submit(request, may_answer)  # a refusal is flashed
+        if not allowed:
             return redirect("feedback:my_surveys", org_slug=request.organization.slug)
         form = self.form(request.POST)
         action = request.POST.get("action", "preview")
         if action == "save":
-            try:
-                services.draft_save(survey=survey, participant=participant,
-                                    data=form.draft_data())
-            except ValidationError as error:
-                messages.error(request, validation_message(error))
+            saved, _ = action_submit(
+                request, lambda: services.draft_save(survey=survey, participant=participant,
+                                                     data=form.draft_data()),
+                success="Draft saved. Only you can see it; it is deleted when you submit.")
+            if not saved:
                 return redirect("feedback:my_surveys", org_slug=request.organization.slug)
-            messages.success(request, "Draft saved. Only you can see it; it is deleted when "
-                                      "you submit.")
             return redirect("feedback:answer", org_slug=request.organization.slug,
                             survey_pk=survey.pk)
         if not form.is_valid() or action == "edit":
             return self.render_to_response(self.get_context_data(form=form),
                                            status=200 if action == "edit" else 400)
-        try:
-            if action == "submit":
-                stored = services.response_submit(survey=survey, participant=participant,
-                                                  answers=form.answer_inputs())
-            else:
-                services.answers_clean(survey=survey, participant=participant,
-                                       answers=form.answer_inputs())
-        except ValidationError as error:
-            form_add_validation_error(form, error)
+        store = services.response_submit if action == "submit" else services.answers_clean
+        ok, stored = form_submit(form, lambda _: store(survey=survey, participant=participant,
+                                                       answers=form.answer_inputs()))
+        if not ok:
             return self.render_to_response(self.get_context_data(form=form), status=400)
         template = "feedback/receipt.html" if action == "submit" else \
             "feedback/answer_preview.html"
