@@ -266,7 +266,35 @@ class ParticipantStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-class Participant(TenantModel):
+class ParticipantQuestions:
+    """Status and role questions for templates (never a bare string compared there), shared
+    by the model and the roster's plain rows: anything with ``status`` and ``role``."""
+
+    status: str
+    role: str
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ParticipantStatus.ACTIVE
+
+    @property
+    def is_applied(self) -> bool:
+        return self.status == ParticipantStatus.APPLIED
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == ParticipantStatus.WITHDRAWN
+
+    @property
+    def is_declined(self) -> bool:
+        return self.status == ParticipantStatus.DECLINED
+
+    @property
+    def is_mentor(self) -> bool:
+        return self.role == ParticipantRole.MENTOR
+
+
+class Participant(ParticipantQuestions, TenantModel):
     """A member enrolled in one cohort as mentor or mentee, with cohort-specific answers."""
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="participants")
@@ -308,27 +336,6 @@ class Participant(TenantModel):
     @property
     def effective_capacity(self) -> int:
         return self.capacity or self.cohort.default_mentor_capacity
-
-    # Status and role questions for templates (never a bare string compared there).
-    @property
-    def is_active(self) -> bool:
-        return self.status == ParticipantStatus.ACTIVE
-
-    @property
-    def is_applied(self) -> bool:
-        return self.status == ParticipantStatus.APPLIED
-
-    @property
-    def is_withdrawn(self) -> bool:
-        return self.status == ParticipantStatus.WITHDRAWN
-
-    @property
-    def is_declined(self) -> bool:
-        return self.status == ParticipantStatus.DECLINED
-
-    @property
-    def is_mentor(self) -> bool:
-        return self.role == ParticipantRole.MENTOR
 
 
 class TopicInterest(models.TextChoices):

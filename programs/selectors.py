@@ -16,6 +16,7 @@ from programs.guide import prompts_in_phase_order
 from programs.models import (
     Cohort,
     Participant,
+    ParticipantQuestions,
     ParticipantRole,
     ParticipantStatus,
     ParticipantTopic,
@@ -279,7 +280,7 @@ class RosterTopic:
 
 
 @dataclass
-class RosterRow:
+class RosterRow(ParticipantQuestions):
     """One line of the roster page: plain values, no model instances (a page of 50 people
     with their topics would otherwise build some 900 of them)."""
 
@@ -299,18 +300,6 @@ class RosterRow:
     @property
     def status_label(self) -> str:
         return ParticipantStatus(self.status).label
-
-    @property
-    def is_active(self) -> bool:
-        return self.status == ParticipantStatus.ACTIVE
-
-    @property
-    def is_applied(self) -> bool:
-        return self.status == ParticipantStatus.APPLIED
-
-    @property
-    def is_mentor(self) -> bool:
-        return self.role == ParticipantRole.MENTOR
 
     @property
     def topics_html(self) -> SafeString:
