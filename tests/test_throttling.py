@@ -4,9 +4,11 @@ in the shared (database) cache in production."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
@@ -24,7 +26,10 @@ SCHEMA = "/api/schema/"
 
 @pytest.fixture
 def rates(settings):
-    """Set small throttle rates; DRF reloads its settings on the change."""
+    """Set small throttle rates; DRF reloads its settings on the change. The clock stands
+    still in the middle of an hour and a minute: the windows are fixed, and a test's requests
+    must never straddle a window's end (on a busy machine they did, and a request expected to
+    be refused landed in a fresh window)."""
 
     def set_rates(**overrides):
         current = django_settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
@@ -33,7 +38,8 @@ def rates(settings):
             "DEFAULT_THROTTLE_RATES": {**current, **overrides},
         }
 
-    return set_rates
+    with time_machine.travel(dt.datetime(2026, 3, 2, 10, 30, 30, tzinfo=dt.UTC), tick=False):
+        yield set_rates
 
 
 def _bearer(key: str) -> dict:
