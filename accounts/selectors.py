@@ -14,8 +14,28 @@ from accounts.login_links import (
     login_link_read,
 )
 from accounts.models import ApiToken, Invitation, LoginLinkUse, Membership, Role, User
+from accounts.unsubscribe import unsubscribe_read
 from core.models import Notification
 from core.tenancy import scopes_disabled
+
+
+@dataclass(frozen=True)
+class UnsubscribeClaim:
+    """Whose emails of which kind a one-click unsubscribe token may stop."""
+
+    user: User
+    kind: str
+
+
+def unsubscribe_claim_of_token(*, token: str) -> UnsubscribeClaim | None:
+    """The account and kind a signed unsubscribe token names, or None for a bad token or a
+    deleted account. Not tenant data: the token itself names the one account (signed by us),
+    and only its address is read, to show on the confirmation page."""
+    claim = unsubscribe_read(token)
+    if claim is None:
+        return None
+    user = User.objects.filter(pk=claim[0]).only("email").first()
+    return UnsubscribeClaim(user=user, kind=claim[1]) if user is not None else None
 
 
 def memberships_of_user(*, user: User) -> list[Membership]:

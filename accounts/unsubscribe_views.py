@@ -15,8 +15,8 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from accounts.models import User
-from accounts.unsubscribe import notification_kind_stop_emails, unsubscribe_read
+from accounts.selectors import unsubscribe_claim_of_token
+from accounts.unsubscribe import notification_kind_stop_emails
 from core.notifications import KIND_LABELS
 
 
@@ -24,24 +24,17 @@ from core.notifications import KIND_LABELS
 class UnsubscribeView(View):
     template_name = "accounts/unsubscribe.html"
 
-    def _read(self, token):
-        claim = unsubscribe_read(token)
-        if claim is None:
-            return None, None
-        user = User.objects.filter(pk=claim[0]).only("email").first()
-        return (claim, user) if user is not None else (None, None)
-
     def get(self, request, token):
-        claim, user = self._read(token)
+        claim = unsubscribe_claim_of_token(token=token)
         if claim is None:
             return render(request, self.template_name, {"invalid": True}, status=404)
         return render(request, self.template_name, {
-            "label": KIND_LABELS[claim[1]], "email": user.email})
+            "label": KIND_LABELS[claim.kind], "email": claim.user.email})
 
     def post(self, request, token):
-        claim, user = self._read(token)
+        claim = unsubscribe_claim_of_token(token=token)
         if claim is None:
             return render(request, self.template_name, {"invalid": True}, status=404)
-        notification_kind_stop_emails(user_id=user.pk, kind=claim[1])
+        notification_kind_stop_emails(user_id=claim.user.pk, kind=claim.kind)
         return render(request, self.template_name, {"done": True,
-                                                     "label": KIND_LABELS[claim[1]]})
+                                                     "label": KIND_LABELS[claim.kind]})
