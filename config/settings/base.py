@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "matching",
     "sessions.apps.MentoringSessionsConfig",
     "feedback",
+    "dashboards",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,12 @@
+"""Dashboard section: participation (being built; returns no panel yet)."""
+
+from __future__ import annotations
+
+from dashboards.figures import Panel
+from dashboards.scope import DashboardScope
+
+KEYS: tuple[str, ...] = ()
+
+
+def participation_panels(*, scope: DashboardScope) -> list[Panel]:
+    return []
