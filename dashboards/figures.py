@@ -35,7 +35,21 @@ class _Suppressed:
 
 SUPPRESSED = _Suppressed()
 
-Value = int | float | str | _Suppressed | None
+
+@dataclass(frozen=True)
+class Link:
+    """A cell that names something with a page of its own (a pair, a cohort's list): the page
+    shows a link, the CSV its text, the API ``{"text", "url"}``. HR's operational lists only;
+    an executive-visible panel never links to a named pair or person."""
+
+    text: str
+    url: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+Value = int | float | str | Link | _Suppressed | None
 Unit = Literal["", "%", "min", "pairs", "people", "sessions", "/5", "NPS"]
 
 
