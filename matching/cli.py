@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from matching.engine import ProblemError, problem_from_dict, result_to_dict, solve
+from matching.problem import problem_json_loads
 
 EXIT_INVALID = 2
 
@@ -33,9 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load(source: str) -> Any:
-    if source == "-":
-        return json.load(sys.stdin)
-    return json.loads(Path(source).read_text(encoding="utf-8"))
+    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    return problem_json_loads(text)
 
 
 def _fail(messages: list[str], stderr: TextIO) -> int:
@@ -54,8 +54,12 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None) -> int:
         return _fail([f"cannot read {args.problem}: {exc.strerror or exc}"], sys.stderr)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         return _fail([f"{args.problem} is not valid JSON: {exc}"], sys.stderr)
+    except ProblemError as exc:
+        return _fail([f"{args.problem}: {message}" for message in exc.messages], sys.stderr)
     try:
-        problem = problem_from_dict(data)
+        # solve() validates the problem: reading it checks the types only, so the semantic
+        # checks (the manager chains among them) run once.
+        problem = problem_from_dict(data, validate=False)
         result = solve(problem, candidates=args.candidates, include_scores=args.scores)
     except ProblemError as exc:
         return _fail(exc.messages, sys.stderr)

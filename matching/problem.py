@@ -5,12 +5,17 @@ Everything here is plain Python (no Django) so the engine can run in a worker, a
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
 
 Window = tuple[int, int, int]
 """A weekly availability window: (weekday 0=Monday..6, start minute, end minute) local time."""
@@ -18,6 +23,27 @@ Window = tuple[int, int, int]
 OBJECTIVES = ("participation", "score")
 MAX_CAPACITY = 3
 MINUTES_PER_DAY = 1440
+
+# Bounds of every number the input format takes (docs/matching.md, "Bounds"). They keep every
+# intermediate value of the scoring and the solver far inside 64-bit integers.
+MAX_LEVEL = 1_000_000
+"""``level`` is an integer in [-MAX_LEVEL, MAX_LEVEL]."""
+MAX_SENIORITY_GAP = 2 * MAX_LEVEL
+MAX_CHAIN_DEPTH = 100
+MAX_OVERLAP_TARGET = 7 * MINUTES_PER_DAY
+MAX_PEOPLE = 50_000
+"""At most this many mentors, and as many mentees, in one problem."""
+MAX_TOPICS = 100
+"""At most this many topics in one person's ``teaches``, and as many in ``learns``."""
+MAX_WINDOWS = 100
+MAX_TIME_ZONE_LENGTH = 64
+REFERENCE_YEARS = (1972, 2100)
+"""``reference_week`` lies in these years (whole-minute UTC offsets in every zone since 1972)."""
+WEIGHT_RESOLUTION = 1_000_000
+"""Weights are relative: each is divided by the largest and kept to millionths of it; a
+positive weight below a millionth of the largest would count as 0 and is refused."""
+MAX_JSON_DEPTH = 32
+"""Arrays and objects of a problem file nest at most this deep (the format needs 5)."""
 
 
 MANAGER_CYCLE = "manager_cycle"
@@ -183,6 +209,9 @@ class Problem:
 def validate_problem(problem: Problem) -> None:
     """Raise ProblemError listing every semantic problem of `problem`."""
     errors: list[ProblemIssue] = []
+    for kind, group in (("mentors", problem.mentors), ("mentees", problem.mentees)):
+        if len(group) > MAX_PEOPLE:
+            errors.append(issue("too_many", f"{len(group)} {kind}; at most {MAX_PEOPLE:,}"))
     people = [*problem.mentors, *problem.mentees]
     _check_ids(people, errors)
     for person in people:
@@ -207,6 +236,10 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _in_range(value: object, low: int, high: int) -> bool:
+    return _is_int(value) and low <= value <= high  # type: ignore[operator]
+
+
 def _check_ids(people: list[Person], errors: list[ProblemIssue]) -> None:
     seen: set[str] = set()
     for person in people:
@@ -223,8 +256,9 @@ def _check_participant(person: Person, errors: list[ProblemIssue]) -> None:
     def fail(code: str, text: str) -> None:
         errors.append(issue(code, "participant {0}: " + text, person.id))
 
-    if not _is_int(person.level):
-        fail("level", f"level must be an integer, got {_literal(repr(person.level))}")
+    if not _in_range(person.level, -MAX_LEVEL, MAX_LEVEL):
+        fail("level", f"level must be an integer between {-MAX_LEVEL} and {MAX_LEVEL}, "
+                      f"got {_literal(json_repr(person.level))}")
     for kind, topics in (("teaches", person.teaches), ("learns", person.learns)):
         for topic, value in topics.items():
             if not isinstance(topic, str) or not topic:
@@ -232,15 +266,36 @@ def _check_participant(person: Person, errors: list[ProblemIssue]) -> None:
             if not _is_int(value) or not 1 <= value <= 3:
                 fail("topic_value", f"{kind}['{_literal(topic)}'] must be an integer 1-3, "
                                     f"got {_literal(repr(value))}")
-    try:
-        ZoneInfo(person.timezone)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        fail("time_zone", f"unknown time zone {_literal(repr(person.timezone))}")
+    if not known_time_zone(person.timezone):
+        fail("time_zone", f"unknown time zone {_literal(json_repr(person.timezone))}")
+    for kind, topics in (("teaches", person.teaches), ("learns", person.learns)):
+        if len(topics) > MAX_TOPICS:
+            fail("topics", f"{kind} lists {len(topics)} topics; at most {MAX_TOPICS}")
+    if len(person.availability) > MAX_WINDOWS:
+        fail("availability", f"{len(person.availability)} availability windows; "
+                             f"at most {MAX_WINDOWS}")
     for window in person.availability:
         if not _valid_window(window):
             fail("availability", f"availability window {_literal(repr(window))} must be "
                                  f"(weekday 0-6, start, end) with 0 <= start < end <= "
                                  f"{MINUTES_PER_DAY}")
+
+
+@lru_cache(maxsize=1024)
+def _loads_time_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a name that is a directory of the zone database ("Europe") or too long
+        # for the file system.
+        return False
+    return True
+
+
+def known_time_zone(name: object) -> bool:
+    """Whether ``name`` is an IANA time zone the engine can load."""
+    return isinstance(name, str) and 0 < len(name) <= MAX_TIME_ZONE_LENGTH and _loads_time_zone(
+        name)
 
 
 def _valid_window(window: object) -> bool:
@@ -259,12 +314,15 @@ def _check_rules(rules: Rules, errors: list[ProblemIssue]) -> None:
 
 
 def _rule_problems(rules: Rules, errors: list[str]) -> None:
-    if not _is_int(rules.min_seniority_gap) or rules.min_seniority_gap < 0:
-        errors.append("rules.min_seniority_gap must be a non-negative integer")
-    if not _is_int(rules.manager_chain_depth) or rules.manager_chain_depth < 0:
-        errors.append("rules.manager_chain_depth must be a non-negative integer")
-    if not _is_int(rules.overlap_target_minutes) or rules.overlap_target_minutes <= 0:
-        errors.append("rules.overlap_target_minutes must be a positive integer")
+    if not _in_range(rules.min_seniority_gap, 0, MAX_SENIORITY_GAP):
+        errors.append("rules.min_seniority_gap must be an integer between 0 and "
+                      f"{MAX_SENIORITY_GAP}")
+    if not _in_range(rules.manager_chain_depth, 0, MAX_CHAIN_DEPTH):
+        errors.append(f"rules.manager_chain_depth must be an integer between 0 and "
+                      f"{MAX_CHAIN_DEPTH}")
+    if not _in_range(rules.overlap_target_minutes, 1, MAX_OVERLAP_TARGET):
+        errors.append("rules.overlap_target_minutes must be an integer between 1 and "
+                      f"{MAX_OVERLAP_TARGET} (a week)")
     if rules.objective not in OBJECTIVES:
         errors.append(f"rules.objective must be one of {', '.join(OBJECTIVES)}")
     if rules.fairness and rules.objective != "participation":
@@ -273,22 +331,42 @@ def _rule_problems(rules: Rules, errors: list[str]) -> None:
         errors.append("rules.spread_load must be true or false")
     if not isinstance(rules.reference_week, date) or rules.reference_week.weekday() != 0:
         errors.append("rules.reference_week must be a Monday")
+    elif not REFERENCE_YEARS[0] <= rules.reference_week.year <= REFERENCE_YEARS[1]:
+        errors.append(f"rules.reference_week must be a Monday in the years "
+                      f"{REFERENCE_YEARS[0]}-{REFERENCE_YEARS[1]}")
 
 
 def _check_weights(weights: Weights, errors: list[ProblemIssue]) -> None:
-    values = weights.as_dict() if _weights_numeric(weights) else None
-    if values is None or any(not math.isfinite(v) or v < 0 for v in values.values()):
+    values = {name: getattr(weights, name) for name in COMPONENTS}
+    if not all(_finite_weight(v) for v in values.values()):
         errors.append(issue("weights", "weights must be finite non-negative numbers"))
-    elif sum(values.values()) <= 0:
+        return
+    largest = max(float(v) for v in values.values())
+    if largest <= 0:
         errors.append(issue("weights", "at least one weight must be positive"))
-
-
-def _weights_numeric(weights: Weights) -> bool:
-    return all(
-        isinstance(getattr(weights, name), int | float)
-        and not isinstance(getattr(weights, name), bool)
-        for name in COMPONENTS
+        return
+    errors.extend(
+        issue("weights", f"weights.{name} is {value!r}, less than a millionth of the largest "
+                         f"weight ({largest!r}) and would count as 0: set it to 0 or raise it")
+        for name, value in values.items()
+        if 0 < float(value) < largest / WEIGHT_RESOLUTION
     )
+
+
+def _finite_weight(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if isinstance(value, int):
+        return 0 <= value <= 10**300
+    return math.isfinite(value) and value >= 0
+
+
+def integer_weights(weights: Weights) -> tuple[int, ...]:
+    """The weights the engine scores with: each divided by the largest and rounded to
+    millionths, as integers 0..WEIGHT_RESOLUTION in COMPONENTS order (validated weights)."""
+    values = [float(getattr(weights, name)) for name in COMPONENTS]
+    largest = max(values)
+    return tuple(round(v / largest * WEIGHT_RESOLUTION) for v in values)
 
 
 def _check_pairs(problem: Problem, errors: list[ProblemIssue]) -> None:
@@ -353,34 +431,83 @@ def manager_chain_errors(problem: Problem) -> list[ProblemIssue]:
                 "participant {0}: manager_id {1} conflicts with org_managers {2}",
                 person.id, person.manager_id, org,
             ))
-    managers = manager_map(problem)
-    reported: set[frozenset[str]] = set()
-    for start in sorted(managers):
-        cycle = _find_cycle(start, managers)
-        if cycle and frozenset(cycle) not in reported:
-            reported.add(frozenset(cycle))
-            errors.append(issue(MANAGER_CYCLE, "cyclic manager chain", *cycle, cycle[0]))
+    errors.extend(
+        issue(MANAGER_CYCLE, "cyclic manager chain", *cycle, cycle[0])
+        for cycle in manager_cycles(manager_map(problem))
+    )
     return errors
 
 
-def _find_cycle(start: str, managers: Mapping[str, str | None]) -> list[str]:
-    path: list[str] = []
-    position: dict[str, int] = {}
-    node: str | None = start
-    while node is not None and node not in position:
-        position[node] = len(path)
-        path.append(node)
-        node = managers.get(node)
-    if node is None:
-        return []
-    cycle = path[position[node] :]
-    first = cycle.index(min(cycle))
-    return cycle[first:] + cycle[:first]
+def manager_cycles(managers: Mapping[str, str | None]) -> list[list[str]]:
+    """Every cycle of the reporting lines, each once, starting at its smallest id, in the
+    order the sorted ids reach them. Linear in the number of people: each person's chain is
+    walked until it reaches someone already walked, so nobody is visited twice."""
+    walked: dict[str, int] = {}  # person -> number of the walk that reached them first
+    cycles = []
+    for walk, start in enumerate(sorted(managers)):
+        path = []
+        node: str | None = start
+        while node is not None and node not in walked:
+            walked[node] = walk
+            path.append(node)
+            node = managers.get(node)
+        if node is not None and walked[node] == walk:
+            cycle = path[path.index(node):]
+            first = cycle.index(min(cycle))
+            cycles.append(cycle[first:] + cycle[:first])
+    return cycles
 
 
 # ---------------------------------------------------------------------------------------------
 # JSON (dict) -> Problem with type checking.
 # ---------------------------------------------------------------------------------------------
+
+class LongInteger:
+    """A JSON integer too long to be any value the format allows (more than
+    ``LongInteger.DIGITS`` characters): kept as its length only, so reading a 5,000-digit
+    number neither fails nor costs quadratic time, and validation reports it as out of range.
+    """
+
+    DIGITS = 30
+
+    def __init__(self, text: str) -> None:
+        self.digits = len(text.lstrip("-"))
+
+    def __repr__(self) -> str:
+        return f"an integer of {self.digits} digits"
+
+
+def _parse_int(text: str) -> int | LongInteger:
+    return int(text) if len(text) <= LongInteger.DIGITS else LongInteger(text)
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def json_nesting_depth(text: str) -> int:
+    """How deep the arrays and objects of a JSON text nest (brackets inside strings ignored);
+    linear time, no recursion."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)).encode("ascii")
+    if not brackets:
+        return 0
+    codes = np.frombuffer(brackets, dtype=np.uint8)
+    steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)
+    return int(np.cumsum(steps).max())
+
+
+def problem_json_loads(text: str) -> Any:
+    """Parse a problem file's JSON text, refusing what the standard reader would crash on:
+    nesting deeper than MAX_JSON_DEPTH (``json`` recurses and raises RecursionError) and
+    integers too long to convert (read as :class:`LongInteger`, refused by validation).
+    Raises ProblemError for the nesting and ``json.JSONDecodeError`` for invalid JSON."""
+    depth = json_nesting_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise ProblemError([issue(
+            "json_depth", f"arrays and objects nest {depth} levels deep; a problem file nests "
+                          f"at most {MAX_JSON_DEPTH}")])
+    return json.loads(text, parse_int=_parse_int)
+
 
 _PARTICIPANT_KEYS = {f.name for f in fields(Mentee)}
 _MENTOR_KEYS = {f.name for f in fields(Mentor)}
@@ -421,8 +548,13 @@ def _is_str_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
+def _is_json_int(value: Any) -> bool:
+    """An integer of the JSON text; one too long for any bound is checked by validation."""
+    return _is_int(value) or isinstance(value, LongInteger)
+
+
 def _is_topic_map(value: Any) -> bool:
-    return isinstance(value, dict) and all(_is_int(v) for v in value.values())
+    return isinstance(value, dict) and all(_is_json_int(v) for v in value.values())
 
 
 def _is_pair_list(value: Any) -> bool:
@@ -433,14 +565,14 @@ def _is_pair_list(value: Any) -> bool:
 
 def _is_windows(value: Any) -> bool:
     return isinstance(value, list) and all(
-        isinstance(w, list) and len(w) == 3 and all(_is_int(v) for v in w) for w in value
+        isinstance(w, list) and len(w) == 3 and all(_is_json_int(v) for v in w) for w in value
     )
 
 
 _PARTICIPANT_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "id": (_is_str, "a string"),
     "name": (_is_str, "a string"),
-    "level": (_is_int, "an integer"),
+    "level": (_is_json_int, "an integer"),
     "department": (_is_str, "a string"),
     "manager_id": (lambda v: v is None or isinstance(v, str), "a string or null"),
     "languages": (_is_str_list, "a list of strings"),
@@ -450,26 +582,28 @@ _PARTICIPANT_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "timezone": (_is_str, "an IANA time zone name"),
     "requested": (_is_str_list, "a list of ids"),
     "excluded": (_is_str_list, "a list of ids"),
-    "capacity": (_is_int, "an integer"),
+    "capacity": (_is_json_int, "an integer"),
 }
 
 _RULE_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "min_seniority_gap": (_is_int, "an integer"),
+    "min_seniority_gap": (_is_json_int, "an integer"),
     "allow_same_department": (lambda v: isinstance(v, bool), "true or false"),
     "language_must_match": (lambda v: isinstance(v, bool), "true or false"),
-    "manager_chain_depth": (_is_int, "an integer"),
+    "manager_chain_depth": (_is_json_int, "an integer"),
     "objective": (lambda v: v in OBJECTIVES, "one of " + ", ".join(OBJECTIVES)),
     "fairness": (lambda v: isinstance(v, bool), "true or false"),
     "spread_load": (lambda v: isinstance(v, bool), "true or false"),
-    "overlap_target_minutes": (_is_int, "an integer"),
+    "overlap_target_minutes": (_is_json_int, "an integer"),
     "reference_week": (_is_str, "an ISO date string (a Monday)"),
 }
 
 
-def problem_from_dict(data: Any) -> Problem:
+def problem_from_dict(data: Any, *, validate: bool = True) -> Problem:
     """Build and validate a Problem from its JSON form (see docs/matching.md).
 
-    Raises ProblemError with every type or semantic problem found.
+    Raises ProblemError with every type or semantic problem found. ``validate=False`` checks
+    the types only, for a caller that hands the problem straight to ``solve()`` (which
+    validates it), so the semantic checks run once.
     """
     reader = _Reader()
     if not isinstance(data, dict):
@@ -492,7 +626,8 @@ def problem_from_dict(data: Any) -> Problem:
     if reader.errors:
         raise ProblemError(reader.errors)
     problem = Problem(mentors, mentees, rules, weights, locked, rejected, dict(org))
-    validate_problem(problem)
+    if validate:
+        validate_problem(problem)
     return problem
 
 

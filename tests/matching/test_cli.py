@@ -237,7 +237,7 @@ BAD_INPUTS = [
     ),
     pytest.param(
         mutate("rules.min_seniority_gap", -1),
-        "rules.min_seniority_gap must be a non-negative integer",
+        "rules.min_seniority_gap must be an integer between 0 and 2000000",
         id="negative-gap",
     ),
     pytest.param(
@@ -291,7 +291,104 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize(("data", "message"), BAD_INPUTS)
+# Inputs an independent oracle crashed the reader with (issue 14, section 2), and the other
+# numbers of the format out of their documented bounds: an error line each, never a traceback.
+OUT_OF_BOUNDS = [
+    pytest.param(
+        mutate("mentees.0.timezone", "Europe"),
+        "participant 'e1': unknown time zone 'Europe'",
+        id="timezone-directory",
+    ),
+    pytest.param(
+        mutate("mentees.0.timezone", "A" * 300),
+        "participant 'e1': unknown time zone 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA...",
+        id="timezone-300-characters",
+    ),
+    pytest.param(
+        mutate("mentors.0.level", 10**30),
+        "participant 'r1': level must be an integer between -1000000 and 1000000, "
+        "got an integer of 31 digits",
+        id="level-10e30",
+    ),
+    pytest.param(
+        mutate("mentees.0.level", 2**62),
+        "participant 'e1': level must be an integer between -1000000 and 1000000, "
+        "got 4611686018427387904",
+        id="level-2e62",
+    ),
+    pytest.param(
+        mutate("mentors.0.level", -(2**62)),
+        "participant 'r1': level must be an integer between -1000000 and 1000000, "
+        "got -4611686018427387904",
+        id="level-minus-2e62",
+    ),
+    pytest.param(
+        mutate("mentors.0.capacity", 10**40),
+        "mentor 'r1' has capacity an integer of 41 digits; capacity must be between 1 and 3",
+        id="capacity-huge",
+    ),
+    pytest.param(
+        mutate("mentees.0.availability", [[0, 480, 10**40]]),
+        "participant 'e1': availability window (0, 480, an integer of 41 digits) must be "
+        "(weekday 0-6, start, end) with 0 <= start < end <= 1440",
+        id="window-minute-huge",
+    ),
+    pytest.param(
+        mutate("mentors.0.teaches", {f"t{k}": 1 for k in range(101)}),
+        "participant 'r1': teaches lists 101 topics; at most 100",
+        id="too-many-topics",
+    ),
+    pytest.param(
+        mutate("mentees.0.availability", [[k % 7, 0, 60] for k in range(101)]),
+        "participant 'e1': 101 availability windows; at most 100",
+        id="too-many-windows",
+    ),
+    pytest.param(
+        mutate("rules.min_seniority_gap", 2**62),
+        "rules.min_seniority_gap must be an integer between 0 and 2000000",
+        id="gap-2e62",
+    ),
+    pytest.param(
+        mutate("rules.manager_chain_depth", 101),
+        "rules.manager_chain_depth must be an integer between 0 and 100",
+        id="chain-depth",
+    ),
+    pytest.param(
+        mutate("rules.overlap_target_minutes", 10**30),
+        "rules.overlap_target_minutes must be an integer between 1 and 10080 (a week)",
+        id="overlap-target",
+    ),
+    pytest.param(
+        mutate("rules.reference_week", "9999-12-27"),
+        "rules.reference_week must be a Monday in the years 1972-2100",
+        id="reference-week-9999",
+    ),
+    pytest.param(
+        mutate("rules.reference_week", "0001-01-01"),
+        "rules.reference_week must be a Monday in the years 1972-2100",
+        id="reference-week-0001",
+    ),
+    pytest.param(
+        mutate("weights", {"topic_coverage": 1e300}),
+        "weights.reverse_coverage is 0.15, less than a millionth of the largest weight "
+        "(1e+300) and would count as 0: set it to 0 or raise it",
+        id="weight-1e300-beside-defaults",
+    ),
+    pytest.param(
+        mutate("weights", {"topic_coverage": 1e-50}),
+        "weights.topic_coverage is 1e-50, less than a millionth of the largest weight (0.2) "
+        "and would count as 0: set it to 0 or raise it",
+        id="weight-1e-50-beside-others",
+    ),
+    pytest.param(
+        mutate("weights", {"topic_coverage": 10**40}),
+        "weights.topic_coverage: expected a number, got an integer of 41 digits",
+        id="weight-long-integer",
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "message"), BAD_INPUTS + OUT_OF_BOUNDS)
 def test_invalid_input_exits_2_with_message(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], data: Any, message: str
 ):
@@ -299,6 +396,36 @@ def test_invalid_input_exits_2_with_message(
     assert code == 2
     assert output == ""
     assert f"error: {message}\n" in capsys.readouterr().err
+
+
+def test_a_5000_digit_integer_is_an_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    raw = json.dumps(base_problem()).replace('"level": 1,', '"level": ' + "9" * 5000 + ",", 1)
+    code, output = run(tmp_path, None, raw=raw)
+    assert (code, output) == (2, "")
+    assert capsys.readouterr().err == (
+        "error: participant 'r1': level must be an integer between -1000000 and 1000000, "
+        "got an integer of 5000 digits\n"
+    )
+
+
+def test_deep_nesting_is_refused_with_an_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    code, output = run(tmp_path, None, raw="[" * 100_000 + "]" * 100_000)
+    assert (code, output) == (2, "")
+    assert capsys.readouterr().err == (
+        f"error: {tmp_path / 'problem.json'}: arrays and objects nest 100000 levels deep; "
+        "a problem file nests at most 32\n"
+    )
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(tmp_path: Path):
+    data = mutate("mentors.0.name", '[[[[{{{{ "quoted" \\' + "[" * 100)
+    code, output = run(tmp_path, data)
+    assert code == 0
+    assert json.loads(output)["stats"]["matched"] == 2
 
 
 def test_invalid_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
