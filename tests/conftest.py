@@ -250,6 +250,9 @@ def org_url_kwargs(organization):
         "commitment_pk": lambda kw: _sample_commitment(kw["pair_pk"]).pk,
         # An open HR alert of a pair of the organization (HR's pages only).
         "alert_pk": lambda kw: _sample_alert(organization).pk,
+        # A dashboard panel every role that opens the dashboard may read (no object: the
+        # keys are the same in every organization; the HR-only ones have their own tests).
+        "panel_key": lambda kw: "funnel",
     }
 
 

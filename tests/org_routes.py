@@ -19,8 +19,9 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 
 from accounts.permissions import OrganizationAPIMixin, OrganizationMixin
 
-#: URL kwargs that name no object of the database (a format suffix, a verb).
-NON_OBJECT_KWARGS = frozenset({"org_slug", "format", "action"})
+#: URL kwargs that name no object of the database (a format suffix, a verb, a dashboard
+#: panel's key).
+NON_OBJECT_KWARGS = frozenset({"org_slug", "format", "action", "panel_key"})
 
 
 @dataclass(frozen=True)
