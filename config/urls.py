@@ -18,6 +18,7 @@ org_web_patterns = [
     path("pairs/", include("sessions.urls")),
     path("", include("sessions.checkins.urls")),
     path("surveys/", include("feedback.urls")),
+    path("dashboard/", include("dashboards.urls")),
 ]
 
 org_api_patterns = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from accounts.permissions import ADMIN_AND_EXECUTIVE, PARTICIPANT_ROLES
 from core.home import HomePanel, register_home_panel, shared_by_panels
+from core.web import optional_url
 from programs.models import CohortStatus, ParticipantStatus
 from programs.selectors import cohorts_with_counts, places_of_membership
 
@@ -13,7 +14,10 @@ LIVE_STATUSES = [CohortStatus.ENROLLING, CohortStatus.MATCHING, CohortStatus.ACT
 def _cohort_overview(request) -> dict:
     cohorts = (cohorts_with_counts().filter(status__in=[*LIVE_STATUSES, CohortStatus.DRAFT])
                .order_by("status", "start_date"))
-    return {"cohorts": cohorts, "is_admin": request.membership.is_admin}
+    # The dashboards app sits above programs: its page is linked by name, if it is installed.
+    return {"cohorts": cohorts, "is_admin": request.membership.is_admin,
+            "dashboard_url": optional_url("dashboards:dashboard",
+                                          org_slug=request.organization.slug)}
 
 
 def my_places(request) -> list:

@@ -412,3 +412,6 @@ CELERY_BEAT_SCHEDULE.pop("scan-due-commitments", None)
 FLIPSIDE_LOGIN_LINK_HOURS.update(dict.fromkeys(
     ("session_soon", "session_log", "session_rate", "pair_restart", "pair_at_risk",
      "pair_inactive", "commitment_due", "action_item_due"), 7 * 24))
+
+# --- dashboards (dashboards/): the executive dashboard and HR analytics ---------------------
+FLIPSIDE_NAV[1:1] = [("Dashboard", "dashboards:dashboard", {"admin", "executive"})]
