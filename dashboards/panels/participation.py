@@ -1,7 +1,7 @@
 """Dashboard section: participation — the funnel from invitation to a completed pairing.
 
-One panel, ``funnel``. It counts places (a person in two cohorts counts in each) of the
-cohorts in scope as they are today; each step counts the places of the step before that also:
+One panel, ``funnel``. It counts the people (members of the organization) of the cohorts in
+scope as they are today; each step counts the people of the step before who also:
 
 1. **Invited**: have a place in the cohort, whatever its state and however they came
    (invited and accepted, imported, enrolled by HR, applied), or hold a cohort invitation that
@@ -15,12 +15,16 @@ cohorts in scope as they are today; each step counts the places of the step befo
    or has completed;
 7. **Completed**: one of those pairs ended with "goals completed" or "cohort completed".
 
+Someone with places in two cohorts in scope counts once, at the furthest step one of their
+places reached (a place's steps are nested, so the people's are too).
+
 The k rule: a step of fewer than k people is :data:`~dashboards.figures.SUPPRESSED`, with its
 drop and share; the steps are nested, so every later step is then suppressed too and no
 suppressed count can be recovered from a shown one by subtraction.
 
-Queries: five whatever the number of people and pairs (the zone, the places' counts, the
-outstanding invitations, the complete places' ids, the pairs with their sessions aggregated).
+Queries: five whatever the number of people and pairs (the zone, the people's counts, the
+outstanding invitations, the complete places' people, the pairs with their sessions
+aggregated).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from dashboards.queries import scoped_cohorts, scoped_participants
 from dashboards.scope import DashboardScope
 from matching import health
 from matching.models import PairEndReason
-from programs.models import CohortInvitation, Participant, ParticipantStatus
+from programs.models import CohortInvitation, ParticipantStatus
 
 KEYS: tuple[str, ...] = ("funnel",)
 
@@ -57,14 +61,15 @@ DESCRIPTION = (
     "HR, application — or an invitation not withdrawn and not yet a place); enrolled; profile "
     "complete (100 %, as on the roster); matched (in a pair, live or ended); first session (a "
     "pair of theirs held one); active (that pair is on track today by pair health, or has "
-    "completed); completed (that pair ended with goals or cohort completed). A step of fewer "
-    "than k people is hidden, with every step after it.")
+    "completed); completed (that pair ended with goals or cohort completed). Someone in two "
+    "cohorts counts once. A step of fewer than k people is hidden, with every step after it.")
 
 
 def _outstanding_invitations(scope: DashboardScope) -> int:
-    """Cohort invitations of the scope's cohorts that were not withdrawn and did not become a
-    place (matched by address, or by the account that accepted): one per cohort and address."""
-    places = Participant.objects.filter(cohort=OuterRef("cohort"))
+    """People invited into a cohort in scope who have no place in any cohort in scope (they
+    are counted by their place): cohort invitations not withdrawn whose address, and whose
+    accepting account, hold no such place; one per address."""
+    places = scoped_participants(scope)
     return (CohortInvitation.objects
             .filter(cohort__in=scoped_cohorts(scope), invitation__revoked_at__isnull=True)
             .exclude(Exists(places.filter(
@@ -72,7 +77,7 @@ def _outstanding_invitations(scope: DashboardScope) -> int:
             .exclude(Exists(places.filter(
                 membership__user=OuterRef("invitation__accepted_by"))))
             .annotate(address=Lower("invitation__email"))
-            .values("cohort_id", "address").distinct().count())
+            .values("address").distinct().count())
 
 
 def _reached(states: list[PairState]) -> dict[str, set[int]]:
@@ -93,18 +98,23 @@ def _reached(states: list[PairState]) -> dict[str, set[int]]:
 
 
 def funnel_counts(scope: DashboardScope) -> tuple[dict[str, int], int]:
-    """The people at each step, and the pairs formed (for the headline)."""
+    """The people at each step, and the pairs formed (for the headline). A person is a
+    member of the organization: with places in two cohorts in scope they count once, at the
+    furthest step one of their places reached (each place's steps are nested, so the
+    people's are too)."""
     active = Q(status=ParticipantStatus.ACTIVE)
-    places = scoped_participants(scope).aggregate(
-        places=Count("pk"), enrolled=Count("pk", filter=active),
-        complete=Count("pk", filter=active & Q(completeness__gte=100)))
-    complete = set(scoped_participants(scope).filter(
-        active, completeness__gte=100).values_list("pk", flat=True))
+    complete = active & Q(completeness__gte=100)
+    people = scoped_participants(scope).aggregate(
+        placed=Count("membership", distinct=True),
+        enrolled=Count("membership", distinct=True, filter=active),
+        complete=Count("membership", distinct=True, filter=complete))
+    person_of = dict(scoped_participants(scope).filter(complete)
+                     .values_list("pk", "membership_id"))
     states = pair_states(scope, organization_zone(scope))
-    reached = _reached(states)
-    counts = {"invited": places["places"] + _outstanding_invitations(scope),
-              "enrolled": places["enrolled"], "profile_complete": places["complete"]}
-    counts.update({step: len(people & complete) for step, people in reached.items()})
+    counts = {"invited": people["placed"] + _outstanding_invitations(scope),
+              "enrolled": people["enrolled"], "profile_complete": people["complete"]}
+    for step, places in _reached(states).items():
+        counts[step] = len({person_of[place] for place in places if place in person_of})
     pairs = sum(1 for state in states if state.end_reason != PairEndReason.RE_PAIRED)
     return counts, pairs
 

@@ -96,13 +96,17 @@ def test_an_accepted_invitation_is_counted_once(pilot, scoped_organization):
     assert rows[1][:2] == ("Enrolled", 15)
 
 
-def test_an_invitation_to_another_cohort_counts_there(pilot, scoped_organization):
+def test_an_invitation_counts_in_its_own_cohort(pilot, scoped_organization):
     other = CohortFactory(organization=scoped_organization, status=CohortStatus.ENROLLING,
                           program=pilot.cohort.program, start_date=dt.date(2027, 2, 1),
                           end_date=dt.date(2027, 7, 30))
     CohortInvitationFactory(cohort=other, invitation__email="pending-1@pilot.example")
-    assert funnel(scope_of(scoped_organization)).table.rows[0][1] == 21  # org-wide: 20 + 1
+    CohortInvitationFactory(cohort=other, invitation__email="someone-new@pilot.example")
+    # org-wide: pending-1 is one person (one address) → 20 + someone-new = 21
+    assert funnel(scope_of(scoped_organization)).table.rows[0][1] == 21
     assert funnel(scope_of(scoped_organization, cohort=pilot.cohort)).table.rows[0][1] == 20
+    # the other cohort alone: its two invitations (k = 1 to see so few)
+    assert funnel(scope_of(scoped_organization, k=1, cohort=other)).table.rows[0][1] == 2
 
 
 def small_cohort(organization):
@@ -161,3 +165,23 @@ def test_nothing_names_a_person(pilot, scoped_organization):
     rendered = repr(participation_panels(scope=scope_of(scoped_organization)))
     for text in [*pilot.names, *pilot.emails, "Zephyrine", "pilot.example"]:
         assert text not in rendered
+
+
+def test_someone_in_two_cohorts_counts_once(pilot, scoped_organization):
+    """m1 also has a place in a second cohort (complete, unpaired) and pending-3 an invitation
+    to it: org-wide both count once; in the second cohort's own view they count there."""
+    from tests.factories.sessions import place_of
+
+    second = CohortFactory(organization=scoped_organization, status=CohortStatus.ENROLLING,
+                           program=pilot.cohort.program, start_date=dt.date(2027, 2, 1),
+                           end_date=dt.date(2027, 7, 30))
+    place_of(pilot.people["m1"].membership, second, "mentor", completeness=100)
+    CohortInvitationFactory(cohort=second, invitation__email="pending-3@pilot.example")
+    rows = funnel(scope_of(scoped_organization)).table.rows
+    # the same 20, 14, 12, 11 as the pilot alone: m1 is one person, pending-3 one address
+    assert [row[1] for row in rows[:4]] == [20, 14, 12, 11]
+    # the second cohort alone: m1 (enrolled, complete, unpaired) + pending-3's invitation
+    # (pending-3 has no place in that view) = 2 invited, 1 enrolled → k = 1 to see them
+    # (0 is below any k: hidden)
+    alone = funnel(scope_of(scoped_organization, k=1, cohort=second)).table.rows
+    assert [row[1] for row in alone] == [2, 1, 1, *[SUPPRESSED] * 4]
