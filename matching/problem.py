@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -40,8 +41,8 @@ MAX_TIME_ZONE_LENGTH = 64
 REFERENCE_YEARS = (1972, 2100)
 """``reference_week`` lies in these years (whole-minute UTC offsets in every zone since 1972)."""
 WEIGHT_RESOLUTION = 1_000_000
-"""Weights are relative: each is divided by the largest and kept to millionths of it; a
-positive weight below a millionth of the largest would count as 0 and is refused."""
+"""Weights are relative and scored as integers adding up to at most this (``integer_weights``);
+a positive weight below a millionth of the largest would count as 0 and is refused."""
 MAX_JSON_DEPTH = 32
 """Arrays and objects of a problem file nest at most this deep (the format needs 5)."""
 
@@ -362,11 +363,20 @@ def _finite_weight(value: object) -> bool:
 
 
 def integer_weights(weights: Weights) -> tuple[int, ...]:
-    """The weights the engine scores with: each divided by the largest and rounded to
-    millionths, as integers 0..WEIGHT_RESOLUTION in COMPONENTS order (validated weights)."""
-    values = [float(getattr(weights, name)) for name in COMPONENTS]
-    largest = max(values)
-    return tuple(round(v / largest * WEIGHT_RESOLUTION) for v in values)
+    """The weights the engine scores with, as integers in COMPONENTS order (validated
+    weights): the smallest integers in the exact ratios of the weights' decimal forms
+    (0.4, 0.15, 0.2, 0.1, 0.15 -> 8, 3, 4, 2, 3; 1e-50 alone -> 1) when they add up to at
+    most WEIGHT_RESOLUTION, else each weight divided by the largest, rounded to millionths."""
+    values = [getattr(weights, name) for name in COMPONENTS]
+    # repr is the shortest decimal that reads back as the same float: the number as written.
+    exact = [Fraction(v) if isinstance(v, int) else Fraction(repr(float(v))) for v in values]
+    common = math.lcm(*(f.denominator for f in exact))
+    scaled = [int(f * common) for f in exact]
+    divisor = math.gcd(*scaled)
+    if sum(scaled) <= WEIGHT_RESOLUTION * divisor:
+        return tuple(v // divisor for v in scaled)
+    largest = max(exact)
+    return tuple(round(f / largest * WEIGHT_RESOLUTION) for f in exact)
 
 
 def _check_pairs(problem: Problem, errors: list[ProblemIssue]) -> None:

@@ -17,7 +17,15 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from matching.problem import COMPONENTS, Mentee, Mentor, Person, Problem, manager_map
+from matching.problem import (
+    COMPONENTS,
+    Mentee,
+    Mentor,
+    Person,
+    Problem,
+    integer_weights,
+    manager_map,
+)
 
 MINUTES_PER_WEEK = 7 * 1440
 SCALE = 1000
@@ -75,6 +83,7 @@ class Context:
     rejected: Relation
     weights: np.ndarray
     weight_sum: np.float32
+    integer_weights: tuple[int, ...]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,7 +104,9 @@ def build_context(problem: Problem) -> Context:
     mentee_teach, mentee_learn = _topic_matrices(mentees, topics)
     mentor_avail, mentee_avail = _availability(mentors, mentees, problem)
     mentor_lang, mentee_lang = _language_masks(mentors, mentees)
-    weights = np.array([getattr(problem.weights, c) for c in COMPONENTS], dtype=np.float32)
+    # Integers up to 10^6 (exact in float32): 1e-50 or 1e300 weigh what their ratios say.
+    exact_weights = integer_weights(problem.weights)
+    weights = np.array(exact_weights, dtype=np.float32)
 
     def relation(pairs: Iterable[tuple[int, int]]) -> Relation:
         return Relation.build(pairs, n)
@@ -134,6 +145,7 @@ def build_context(problem: Problem) -> Context:
         ),
         weights=weights,
         weight_sum=np.float32(weights.sum()),
+        integer_weights=exact_weights,
     )
 
 
@@ -344,38 +356,102 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
-def components(ctx: Context, sel: Selection) -> dict[str, np.ndarray]:
+class ComponentValues(dict):
+    """The score components by name (float32 in [0, 1]), and in ``exact`` the three that are
+    fractions as (numerator, denominator) int64 arrays: topic coverage, reverse coverage and
+    availability (department diversity and pairing request are the 0/1 values themselves)."""
+
+    exact: tuple[tuple[np.ndarray, np.ndarray], ...]
+
+
+def components(ctx: Context, sel: Selection) -> ComponentValues:
     """Score components in [0, 1] (float32) for the selected cells."""
-    target = np.float32(ctx.problem.rules.overlap_target_minutes)
+    target = ctx.problem.rules.overlap_target_minutes
     overlap = sel.dot(ctx.mentor_avail, ctx.mentee_avail)
     requested = _rel(ctx, sel, ctx.requested_by_mentor) | _rel(ctx, sel, ctx.requested_by_mentee)
-    return {
-        "topic_coverage": _ratio(
-            sel.dot(ctx.mentor_teach, ctx.mentee_learn), sel.mentee(ctx.mentee_learn_den)
-        ),
-        "reverse_coverage": _ratio(
-            sel.dot(ctx.mentor_learn, ctx.mentee_teach), sel.mentor(ctx.mentor_learn_den)
-        ),
-        "availability": np.minimum(overlap, target) / target,
-        "department_diversity": (sel.mentor(ctx.mentor_dept) != sel.mentee(ctx.mentee_dept)).astype(
+    topic = sel.dot(ctx.mentor_teach, ctx.mentee_learn)
+    topic_den = sel.mentee(ctx.mentee_learn_den)
+    reverse = sel.dot(ctx.mentor_learn, ctx.mentee_teach)
+    reverse_den = sel.mentor(ctx.mentor_learn_den)
+    capped = np.minimum(overlap, np.float32(target))
+    values = ComponentValues(
+        topic_coverage=_ratio(topic, topic_den),
+        reverse_coverage=_ratio(reverse, reverse_den),
+        availability=capped / np.float32(target),
+        department_diversity=(sel.mentor(ctx.mentor_dept) != sel.mentee(ctx.mentee_dept)).astype(
             np.float32
         ),
-        "pairing_request": requested.astype(np.float32),
-    }
+        pairing_request=requested.astype(np.float32),
+    )
+    # Every numerator and denominator is a small integer, exact in float32.
+    values.exact = (
+        (topic, topic_den),
+        (reverse, reverse_den),
+        (capped, np.float32(target)),
+    )
+    return values
 
 
 def overlap_minutes(ctx: Context, sel: Selection) -> np.ndarray:
     return sel.dot(ctx.mentor_avail, ctx.mentee_avail).astype(np.int64)
 
 
-def total_points(ctx: Context, comps: dict[str, np.ndarray]) -> np.ndarray:
-    """Weighted mean of the components as integer points 0..SCALE (int16)."""
+TIE_BAND = np.float32(2e-3)
+"""Points whose float32 value lies this close to a half are recomputed exactly: the float32
+sum of five weighted components is off by less than 1e-3 points (8 roundings of 2^-24
+relative, on at most 1000 points)."""
+
+
+def total_points(ctx: Context, comps: ComponentValues) -> np.ndarray:
+    """The weighted mean of the components as integer points 0..SCALE (int16), rounded half
+    up exactly: ``floor(1000 * sum(w_c * c) / sum(w_c) + 1/2)`` over the integer weights.
+
+    float32 decides every cell whose value is not within TIE_BAND of a half; the few that
+    are (among them every exact half, x.xxx5) are recomputed in int64 arithmetic."""
     total = np.zeros(np.shape(comps[COMPONENTS[0]]), dtype=np.float32)
     for weight, name in zip(ctx.weights, COMPONENTS, strict=True):
         if weight:
             total += weight * comps[name]
-    total /= ctx.weight_sum
-    return np.clip(np.floor(total * np.float32(SCALE) + np.float32(0.5)), 0, SCALE).astype(np.int16)
+    total *= np.float32(SCALE) / ctx.weight_sum
+    points = np.floor(total + np.float32(0.5))
+    near = np.abs(total - np.floor(total) - np.float32(0.5)) < TIE_BAND
+    if near.any():
+        points[near] = _exact_points(ctx, comps, near)
+    return np.clip(points, 0, SCALE).astype(np.int16)
+
+
+def _exact_points(ctx: Context, comps: ComponentValues, near: np.ndarray) -> np.ndarray:
+    """floor((2000 * T + W) / (2 W)) for the cells ``near``, with T = sum(w_c * n_c / d_c)
+    and W = sum(w_c) over the integer weights, in int64 without overflow: each term is split
+    into an integer part and a remainder, and the remainders are added over their common
+    denominator (at most 900 * 900 * 10080 with the input bounds), so every intermediate
+    value stays below 10^17."""
+    shape = near.shape
+    w = ctx.integer_weights
+    weight_sum = sum(w)
+
+    def cells(array: np.ndarray | np.float32) -> np.ndarray:
+        return np.broadcast_to(np.asarray(array), shape)[near].astype(np.int64)
+
+    whole = (
+        SCALE * w[3] * cells(comps["department_diversity"])
+        + SCALE * w[4] * cells(comps["pairing_request"])
+    )
+    fractions = []
+    for weight, (numerator, denominator) in zip(w[:3], comps.exact, strict=True):
+        den = cells(denominator)
+        num = np.where(den > 0, SCALE * weight * cells(numerator), 0)
+        den = np.maximum(den, 1)
+        whole = whole + num // den
+        fractions.append((num % den, den))
+    (r1, d1), (r2, d2), (r3, d3) = fractions
+    common = d1 * d2 * d3
+    remainder = r1 * d2 * d3 + r2 * d1 * d3 + r3 * d1 * d2
+    doubled = 2 * whole + weight_sum
+    base, rest = np.divmod(doubled, 2 * weight_sum)
+    return (base + (rest * common + 2 * remainder) // (2 * weight_sum * common)).astype(
+        np.float32
+    )
 
 
 def rule_masks(ctx: Context, sel: Selection) -> dict[str, np.ndarray]:
