@@ -227,6 +227,12 @@ def run(args) -> None:
                 section.build(scope=scope)
             print(f"{section.key:40} {statistics.median(times):10.1f} "
                   f"{len(queries.captured_queries):8d} {len(panels):7d}")
+            if args.profile:
+                sql_ms = sum(float(query["time"]) for query in queries.captured_queries) * 1000
+                print(f"    SQL {sql_ms:.1f} ms; slowest:")
+                for query in sorted(queries.captured_queries,
+                                    key=lambda q: -float(q["time"]))[:3]:
+                    print(f"    {float(query['time']) * 1000:7.1f}  {query['sql'][:160]}")
         begun = perf_counter()
         dashboard_panels(scope=scope, hr=False)
         print(f"{'all executive sections, once':40} {(perf_counter() - begun) * 1000:10.1f}")
