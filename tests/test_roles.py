@@ -173,3 +173,93 @@ def test_executive_and_member_see_the_org_home(client, executive_user, member_us
 
         assert response.status_code == 200
         assert response.context["membership"].user == user
+
+
+# --- executives read aggregates only (design.md, "Roles and privacy") ------------------------
+
+#: URL kwargs that name a person, a pair, or something one of them wrote, answered or was
+#: proposed for: a route that takes one shows someone, never an aggregate.
+PERSONAL_KWARGS = frozenset({
+    "participant_pk", "membership_pk", "invitation_pk", "pair_pk", "session_pk", "action_pk",
+    "goal_pk", "commitment_pk", "alert_pk", "run_pk", "proposal_pk", "decision_pk",
+    "batch_pk", "token"})
+#: The only routes with a survey in the URL that executives may open: its results, which are
+#: aggregates of at least k answers and never free text (feedback/selectors.py).
+EXECUTIVE_SURVEY_ROUTES = frozenset({"feedback:results", "feedback:results_csv",
+                                     "api_survey_results"})
+#: Routes that show a named pair or person, their answers, notes, summaries or free text,
+#: spelled out so that none can be opened to executives by a change of allowed_roles unseen.
+NAMED_PERSON_ROUTES = frozenset({
+    # a pair and its workspace: sessions, summaries, notes, goals, commitments, check-ins
+    "sessions:workspace", "sessions:session_list", "sessions:session_detail",
+    "sessions:session_note", "sessions:pair_note", "sessions:goal_detail",
+    "sessions:commitment", "sessions:action_item", "sessions:cohort_commitments",
+    "checkins:check_in", "checkins:fit_check", "checkins:mine",
+    "api_pair", "api_pairs", "api_sessions", "api_session", "api_session_note",
+    "api_pair_note", "api_my_notes", "api_goals", "api_goal", "api_commitments",
+    "api_commitment", "api_pair_check_in", "api_my_check_ins", "api_my_fit_checks",
+    # pairs and people as HR and their partners see them
+    "matching:my_pairs", "matching:pair_hr", "matching:pair_health",
+    "matching:pair_health_csv", "matching:run_detail", "api_matching_pairs",
+    "api_matching_pair", "api_matching_my_pairs", "api_matching_proposals",
+    "programs:participant_profile", "programs:participant_program", "programs:cohort_roster",
+    "programs:cohort_roster_csv", "programs:member_search", "participant-list",
+    "participant-detail", "membership-list", "org_settings",
+    # HR alerts (a pair, a reason, the person's wish to talk)
+    "checkins:hr_alerts_all", "checkins:hr_alerts", "checkins:hr_alert", "api_hr_alerts",
+    "api_hr_alert",
+    # survey answers: the answer form, one's own responses, the survey as HR builds it
+    "feedback:answer", "feedback:my_surveys", "feedback:survey_detail", "api_my_surveys",
+    "api_my_survey", "api_my_survey_responses",
+    # HR analytics: its operational lists name pairs and people
+    "dashboards:hr", "dashboards:hr_print", "dashboards:hr_csv", "dashboards:hr_panel_csv",
+})
+
+
+def _executive_routes() -> list:
+    return [r for r in ORG_ROUTES if Role.EXECUTIVE in r.allowed_roles("GET")]
+
+
+def _denied_to_executives() -> list:
+    return [r for r in ORG_ROUTES if Role.EXECUTIVE not in r.allowed_roles("GET")]
+
+
+def test_no_route_an_executive_may_open_names_a_person_or_a_pair():
+    for route in ORG_ROUTES:
+        route.assert_guarded()
+    naming = {r.name: sorted(PERSONAL_KWARGS & set(r.kwargs)) for r in _executive_routes()
+              if PERSONAL_KWARGS & set(r.kwargs)}
+    surveys = {r.name for r in _executive_routes() if "survey_pk" in r.kwargs}
+
+    assert naming == {}, "routes open to executives that name a person or a pair"
+    assert surveys <= EXECUTIVE_SURVEY_ROUTES, "a survey route other than its results"
+
+
+def test_executives_are_denied_every_route_that_names_a_person_or_a_pair():
+    denied = {r.name for r in _denied_to_executives()}
+    names = {r.name for r in ORG_ROUTES}
+    by_kwarg = {r.name for r in ORG_ROUTES if PERSONAL_KWARGS & set(r.kwargs)}
+
+    assert names >= NAMED_PERSON_ROUTES, f"renamed or gone: {NAMED_PERSON_ROUTES - names}"
+    assert NAMED_PERSON_ROUTES - denied == set()
+    assert by_kwarg - denied == set()
+    # the executive's own way in is open
+    assert {"dashboards:dashboard", "dashboards:print", "dashboards:csv",
+            "dashboards:panel_csv", "feedback:results_list", "org_home"} <= names - denied
+
+
+def test_an_executive_is_refused_every_named_person_route(org_url, executive_user,
+                                                          db_snapshot):
+    """The routes above, asked for by a signed-in executive: 403 each, nothing changed."""
+    client = Client()
+    client.force_login(executive_user)
+    routes = [r for r in ORG_ROUTES
+              if r.name in NAMED_PERSON_ROUTES or PERSONAL_KWARGS & set(r.kwargs)]
+    urls = {route.name: org_url(route) for route in routes}
+    before = db_snapshot()
+
+    statuses = {name: client.get(url).status_code for name, url in urls.items()}
+
+    assert len(statuses) >= len(NAMED_PERSON_ROUTES)
+    assert {name: status for name, status in statuses.items() if status != 403} == {}
+    assert db_snapshot() == before
