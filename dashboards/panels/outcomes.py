@@ -45,7 +45,7 @@ from dashboards.figures import (
     rate,
 )
 from dashboards.panels._topic_cells import OTHER_TOPICS, TopicCount, shown_topics
-from dashboards.queries import scoped_cohorts, scoped_pairs, scoped_sessions
+from dashboards.queries import range_bounds, scoped_cohorts, scoped_pairs
 from dashboards.scope import DashboardScope
 from feedback import suppression
 from feedback.models import Answer, QuestionKind, SurveyKind
@@ -398,10 +398,14 @@ def _satisfaction_panel(scope: DashboardScope, zone: ZoneInfo) -> Panel:
 # --- what our leaders are learning -----------------------------------------------------------
 
 def _topics_panel(scope: DashboardScope, zone: ZoneInfo) -> Panel:
-    links = SessionTopic.objects.filter(session__in=scoped_sessions(scope, zone).filter(
-        status=SessionStatus.HAPPENED))
+    start, end = range_bounds(scope, zone)
+    # one join to the sessions (for the filter and the pairs), not a subquery of them as well
+    links = SessionTopic.objects.filter(
+        session__pair__in=scoped_pairs(scope), session__status=SessionStatus.HAPPENED,
+        session__starts_at__gte=start, session__starts_at__lt=end)
+    # (session, topic) is unique: a topic's rows are its sessions
     per_topic = {row["topic_id"]: row for row in links.values("topic_id", "topic__name")
-                 .annotate(sessions=Count("session", distinct=True),
+                 .annotate(sessions=Count("id"),
                            pairs=Count("session__pair", distinct=True)).order_by()}
     shown = shown_topics(
         [TopicCount(topic_id, row["topic__name"], row["pairs"])
