@@ -355,10 +355,13 @@ def _weeks(scope: DashboardScope) -> list[date]:
     return [first + timedelta(weeks=n) for n in range((scope.date_to - first).days // 7 + 1)]
 
 
-def _satisfaction_panel(scope: DashboardScope, zone: ZoneInfo) -> Panel:
-    weeks = _weeks(scope)
-    # whole weeks, even where one crosses an end of the range: two ranges that cut one week
-    # differently never publish two figures whose difference is a day's few ratings
+def _weekly_ratings(scope: DashboardScope, zone: ZoneInfo, weeks: list[date]) -> dict:
+    """Per Monday: the ratings, distinct raters and sum of the ratings of the sessions held
+    in that week, each week whole even where it crosses an end of the range (two ranges that
+    cut one week differently never publish two figures whose difference is a day's few
+    ratings)."""
+    if not weeks:
+        return {}
     start = datetime.combine(weeks[0], time.min, tzinfo=zone)
     end = datetime.combine(weeks[-1] + timedelta(days=7), time.min, tzinfo=zone)
     found = {}
@@ -369,8 +372,13 @@ def _satisfaction_panel(scope: DashboardScope, zone: ZoneInfo) -> Panel:
             .annotate(ratings=Count("id"), raters=Count("participant", distinct=True),
                       total=Sum("value")).order_by()):
         week = row["week"]
-        monday = week.astimezone(zone).date() if isinstance(week, datetime) else week
-        found[monday] = row
+        found[week.astimezone(zone).date() if isinstance(week, datetime) else week] = row
+    return found
+
+
+def _satisfaction_panel(scope: DashboardScope, zone: ZoneInfo) -> Panel:
+    weeks = _weeks(scope)
+    found = _weekly_ratings(scope, zone, weeks)
     rows: list[tuple[Value, ...]] = []
     for monday in weeks:
         row = found.get(monday)

@@ -339,6 +339,13 @@ def test_satisfaction_one_rater_many_ratings_is_one_person(org, cohort):
     assert rows == (("2026-10-05", SUPPRESSED, SUPPRESSED),)
 
 
+def test_satisfaction_of_an_empty_range_has_no_week(org, cohort):
+    rows = panels_of(org, date_from=dt.date(2026, 10, 12),
+                     date_to=dt.date(2026, 10, 4))["satisfaction_trend"].table.rows
+
+    assert rows == ()
+
+
 # --- what our leaders are learning -----------------------------------------------------------
 
 def covered(session, *topics):
