@@ -253,7 +253,15 @@ def org_url_kwargs(organization):
         # A dashboard panel every role that opens the dashboard may read (no object: the
         # keys are the same in every organization; the HR-only ones have their own tests).
         "panel_key": lambda kw: "funnel",
+        # HR analytics' own CSV route: one of its HR-only lists (operations).
+        ("dashboards:hr_panel_csv", "panel_key"): lambda kw: _sample_hr_panel_key(),
     }
+
+
+def _sample_hr_panel_key() -> str:
+    from dashboards.selectors import SECTIONS
+
+    return next(key for section in SECTIONS if section.hr_only for key in section.keys)
 
 
 def _sample_alert(organization):
