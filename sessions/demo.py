@@ -100,6 +100,11 @@ ACTIONS = ["Share a prompt library for board papers", "Send the TikTok trend rep
            "Try the meeting summariser for a week", "Draft a one-page strategy note"]
 TOPICS = ["AI tools", "Generative AI prompting", "Social media", "Data literacy",
           "Gen Z values", "Strategy", "Decision making", "Financial acumen"]
+#: What each side wants from the program, in their own words (a complete profile has them).
+LEARNING_GOALS = {
+    "mentor": "See how strategy is made at the top and learn to argue for my team's ideas.",
+    "mentee": "Use AI tools with confidence and understand what our youngest customers expect.",
+}
 COMMITMENTS = ["Try an AI assistant for my weekly report",
                "Add a junior voice to the product review",
                "Post once a week on LinkedIn about our sustainability work",
@@ -128,7 +133,8 @@ def _place(organization: Organization, cohort, membership: Membership, role: str
                    .astimezone(ZoneInfo(record.time_zone or "UTC")).hour)
         participant.availability = [{"weekday": day, "start": f"{hour:02d}:00",
                                      "end": f"{hour + 3:02d}:00"} for day in (0, 1, 3)]
-        participant.save(update_fields=["availability"])
+        participant.learning_goals = LEARNING_GOALS[role]
+        participant.save(update_fields=["availability", "learning_goals"])
         teach, learn = (TOPICS[:5], TOPICS[5:]) if role == "mentor" else (TOPICS[5:],
                                                                           TOPICS[:5])
         participant_services.participant_set_topics(

@@ -12,6 +12,7 @@ from accounts.models import Organization
 from core.tenancy import organization_scope
 from matching import health
 from matching.models import Pair, PairEndReason, PairEventKind, PairStatus
+from sessions.demo import PAIRS
 from sessions.models import Commitment, CommitmentOutcome, GoalUpdate, MentoringSession
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,10 @@ def test_seed_demo_builds_months_of_pair_history(client):
     acme = Organization.objects.get(slug="acme")
 
     with organization_scope(acme):
-        pairs = Pair.objects.filter(cohort__name="Autumn cohort")
+        # the five named pairs (dashboards/demo.py adds seventeen more to the cohort)
+        named = [f"{mentor}@acme.example" for mentor, _, _ in PAIRS["acme"]]
+        pairs = Pair.objects.filter(cohort__name="Autumn cohort",
+                                    mentor__membership__user__email__in=named)
         sessions = MentoringSession.objects.filter(pair__in=pairs)
         assert pairs.filter(status=PairStatus.ACTIVE).count() == 3
         ended = pairs.get(status=PairStatus.ENDED)
