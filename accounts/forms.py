@@ -8,7 +8,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from accounts.models import Organization, Role
 from accounts.signup_policy import signup_refusal
 from core.models import NotificationChannel
-from core.notifications import KIND_LABELS
+from core.notifications import KIND_LABELS, notification_kind_default, notification_kind_offered
 
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
 
@@ -48,12 +48,17 @@ class ApiTokenForm(forms.Form):
 
 
 class NotificationPreferencesForm(forms.Form):
-    def __init__(self, *args, current: dict[str, str], **kwargs):
+    """One choice per kind offered to ``user`` (an opt-in kind such as the weekly digest only
+    for the roles it is for), starting from the kind's default channel."""
+
+    def __init__(self, *args, current: dict[str, str], user=None, **kwargs):
         super().__init__(*args, **kwargs)
         for kind, label in KIND_LABELS.items():
+            if user is not None and not notification_kind_offered(kind=kind, user=user):
+                continue
             self.fields[kind] = forms.ChoiceField(
                 label=label, choices=NotificationChannel.choices,
-                initial=current.get(kind, NotificationChannel.EMAIL),
+                initial=current.get(kind, notification_kind_default(kind)),
             )
 
 

@@ -261,12 +261,14 @@ class NotificationPreferencesView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.setdefault("form", NotificationPreferencesForm(current=self._current()))
+        context.setdefault("form", NotificationPreferencesForm(current=self._current(),
+                                                               user=self.request.user))
         context.setdefault("quiet_form", self._quiet_form())
         return context
 
     def post(self, request):
-        form = NotificationPreferencesForm(request.POST, current=self._current())
+        form = NotificationPreferencesForm(request.POST, current=self._current(),
+                                           user=request.user)
         quiet_form = self._quiet_form(request.POST)
         if not (form.is_valid() & quiet_form.is_valid()):
             return self.render_to_response(

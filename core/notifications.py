@@ -54,14 +54,37 @@ DRAIN_GRACE = timedelta(seconds=30)
 #: registers its own in ``AppConfig.ready`` with :func:`register_notification_kind` (core never
 #: lists the kinds of the apps above it).
 KIND_LABELS: dict[str, str] = {}
+#: The channel of a kind for people who never chose one (email, unless registered otherwise:
+#: an opt-in kind such as the weekly digest is off until the person turns it on).
+KIND_DEFAULTS: dict[str, str] = {}
+#: kind -> function(user) -> whether the person may choose it (the kind is on their
+#: preferences page and may be turned on); kinds without one are offered to everyone.
+_KIND_OFFERED: dict[str, Callable[[User], bool]] = {}
 
 
-def register_notification_kind(kind: str, label: str) -> None:
-    """Declare a kind of notification (its preference appears on the preferences page)."""
+def register_notification_kind(kind: str, label: str, *,
+                               default: str = NotificationChannel.EMAIL,
+                               offered: Callable[[User], bool] | None = None) -> None:
+    """Declare a kind of notification (its preference appears on the preferences page).
+    ``default`` is the channel of people who never chose one; ``offered(user)``, when given,
+    limits who sees the kind on their preferences page and may turn it on."""
     if KIND_LABELS.get(kind, label) != label:
         raise ValueError(f"Notification kind {kind!r} is already registered as "
                          f"{KIND_LABELS[kind]!r}.")
     KIND_LABELS[kind] = label
+    KIND_DEFAULTS[kind] = str(default)
+    if offered is not None:
+        _KIND_OFFERED[kind] = offered
+
+
+def notification_kind_default(kind: str) -> str:
+    return KIND_DEFAULTS.get(kind, NotificationChannel.EMAIL)
+
+
+def notification_kind_offered(*, kind: str, user: User) -> bool:
+    """Whether ``user`` may choose ``kind`` (see :func:`register_notification_kind`)."""
+    offered = _KIND_OFFERED.get(kind)
+    return offered is None or bool(offered(user))
 
 
 #: A file attached to an email: (filename, content, MIME type).
@@ -109,7 +132,7 @@ def notification_channel_for(*, user: User | None, kind: str) -> str:
     if user is None:
         return NotificationChannel.EMAIL
     preference = NotificationPreference.objects.filter(user=user, kind=kind).first()
-    return preference.channel if preference else NotificationChannel.EMAIL
+    return preference.channel if preference else notification_kind_default(kind)
 
 
 #: Stands for the recipient's personal sign-in link in a stored message until it is sent.
@@ -245,7 +268,7 @@ def notifications_enqueue_bulk(
         if draft.key in taken:
             continue
         taken.add(draft.key)
-        channel = (channels.get(draft.recipient.pk, NotificationChannel.EMAIL)
+        channel = (channels.get(draft.recipient.pk, notification_kind_default(kind))
                    if draft.recipient is not None else NotificationChannel.EMAIL)
         if channel == NotificationChannel.OFF:
             continue
@@ -485,8 +508,12 @@ def notifications_mark_read(*, user: User, notification_ids: list[int] | None = 
 
 
 def notification_preferences_set(*, user: User, channels: dict[str, str]) -> None:
+    """Save the person's channels; a kind not offered to them can only be turned off."""
     for kind, channel in channels.items():
         if kind not in KIND_LABELS or channel not in NotificationChannel.values:
+            continue
+        if channel != NotificationChannel.OFF and not notification_kind_offered(kind=kind,
+                                                                                user=user):
             continue
         NotificationPreference.objects.update_or_create(
             user=user, kind=kind, defaults={"channel": channel}

@@ -415,3 +415,7 @@ FLIPSIDE_LOGIN_LINK_HOURS.update(dict.fromkeys(
 
 # --- dashboards (dashboards/): the executive dashboard and HR analytics ---------------------
 FLIPSIDE_NAV[1:1] = [("Dashboard", "dashboards:dashboard", {"admin", "executive"})]
+# The weekly digest (dashboards/digest.py): every 15 minutes, the opted-in executives and HR
+# admins whose Monday 08:00 has come in their own zone get one task each (one email a week).
+CELERY_BEAT_SCHEDULE["weekly-digests"] = {"task": "dashboards.tasks.scan_weekly_digests",
+                                          "schedule": 900.0}
