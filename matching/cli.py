@@ -7,6 +7,7 @@ stderr and exits with status 2.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -63,6 +64,22 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None) -> int:
         result = solve(problem, candidates=args.candidates, include_scores=args.scores)
     except ProblemError as exc:
         return _fail(exc.messages, sys.stderr)
-    json.dump(result_to_dict(result, include_timings=args.timings), out, indent=2, sort_keys=True)
-    out.write("\n")
+    _write_result(result, out, include_timings=args.timings)
     return 0
+
+
+def _write_result(result: Any, out: TextIO, *, include_timings: bool) -> None:
+    """The result JSON (indent 2, sorted keys); the score table, when asked for, is streamed
+    in blocks into its place between "pairs" and "spare_capacity"."""
+    table = result.scores
+    data = result_to_dict(dataclasses.replace(result, scores=None),
+                          include_timings=include_timings)
+    text = json.dumps(data, indent=2, sort_keys=True)
+    if table is None:
+        out.write(text + "\n")
+        return
+    # Top-level keys are the only lines indented by exactly two spaces.
+    cut = text.index('\n  "spare_capacity": ')
+    out.write(text[:cut] + '\n  "scores": ')
+    table.write_json(out)
+    out.write("," + text[cut:] + "\n")

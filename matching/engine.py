@@ -39,6 +39,7 @@ from matching.problem import (
     problem_to_dict,
     validate_problem,
 )
+from matching.score_table import ScoreTable
 from matching.scoring import (
     RULES,
     SCALE,
@@ -65,6 +66,7 @@ __all__ = [
     "ProblemError",
     "ProblemIssue",
     "Rules",
+    "ScoreTable",
     "Unmatched",
     "Weights",
     "problem_from_dict",
@@ -97,13 +99,14 @@ class Unmatched:
 
 @dataclass
 class MatchResult:
-    """Outcome of `solve`. `scores` is only filled when `include_scores=True`."""
+    """Outcome of `solve`. `scores` is only filled when `include_scores=True`: every feasible
+    pair's score, computed block by block as it is read (see matching.score_table)."""
 
     pairs: list[PairResult]
     unmatched: list[Unmatched]
     spare_capacity: dict[str, int]
     stats: dict[str, Any]
-    scores: list[dict[str, Any]] | None = field(default=None)
+    scores: ScoreTable | None = field(default=None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -155,7 +158,7 @@ def solve(
         unmatched=unmatched,
         spare_capacity={m.id: int(m.capacity - load[i]) for i, m in enumerate(ctx.mentors)},
         stats=stats,
-        scores=_all_scores(ctx, points) if include_scores else None,
+        scores=ScoreTable(ctx, points) if include_scores else None,
     )
 
 
@@ -428,24 +431,11 @@ def _stats(
         "feasible_pairs": int(np.count_nonzero(points >= 0)),
         "total_score": total / SCALE,
         "min_pair_score": min((p.score for p in pairs), default=None),
+        "min_proposed_score": min((p.score for p in pairs if not p.locked), default=None),
         "certified": bool(solver_stats["certified"]),
         "certification_rounds": int(solver_stats["rounds"]),
         "candidate_arcs": int(solver_stats["candidate_arcs"]),
     }
-
-
-def _all_scores(ctx: Context, points: np.ndarray) -> list[dict[str, Any]]:
-    rows, cols = np.nonzero(points >= 0)
-    comps = components(ctx, Cells(rows, cols))
-    return [
-        {
-            "mentor_id": ctx.mentors[i].id,
-            "mentee_id": ctx.mentees[j].id,
-            "score": int(points[i, j]) / SCALE,
-            "components": {name: round(float(comps[name][k]), 4) for name in COMPONENTS},
-        }
-        for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True))
-    ]
 
 
 def score_pair(
@@ -506,5 +496,5 @@ def result_to_dict(result: MatchResult, *, include_timings: bool = False) -> dic
         "stats": stats,
     }
     if result.scores is not None:
-        out["scores"] = result.scores
+        out["scores"] = list(result.scores)
     return out
