@@ -28,6 +28,7 @@ org_api_patterns = [
     path("", include("sessions.api_urls")),
     path("", include("sessions.checkins.api_urls")),
     path("", include("feedback.api_urls")),
+    path("", include("dashboards.api_urls")),
 ]
 
 urlpatterns = [

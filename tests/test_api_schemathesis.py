@@ -149,6 +149,10 @@ def _pin_path_parameters(schema: dict, org_slug: str, ids: dict) -> dict:
                 if name == "org_slug":
                     parameter["schema"] = {"type": "string", "enum": [org_slug]}
                     continue
+                if name == "panel_key":  # a dashboard panel: an executive's, HR's, none
+                    parameter["schema"] = {"type": "string",
+                                           "enum": ["funnel", "ops_pairs_at_risk", "no-such"]}
+                    continue
                 segments = path.split("/")
                 key = name if name in ids else segments[segments.index(f"{{{name}}}") - 1]
                 parameter["schema"] = {"type": "integer", "enum": [ids[key], MISSING_ID]}
