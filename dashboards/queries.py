@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
+from accounts.models import Organization
 from dashboards.scope import DashboardScope
 from matching import health
 from matching.activity import NO_ACTIVITY, PairActivity, pair_activity
@@ -97,3 +98,10 @@ def scoped_pair_health(scope: DashboardScope, zone: ZoneInfo) -> list[ScopedPair
 
 def _local_day(moment: datetime | None, zone: ZoneInfo):
     return moment.astimezone(zone).date() if moment else None
+
+
+def organization_zone(scope: DashboardScope) -> ZoneInfo:
+    """The organization's time zone (one query)."""
+    name = (Organization.objects.filter(pk=scope.organization_id)
+            .values_list("time_zone", flat=True).first())
+    return ZoneInfo(name or "UTC")

@@ -27,7 +27,6 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from accounts.models import Organization
 from dashboards.figures import (
     SUPPRESSED,
     Chart,
@@ -38,7 +37,7 @@ from dashboards.figures import (
     Value,
     rate,
 )
-from dashboards.queries import range_bounds, scoped_cohorts
+from dashboards.queries import organization_zone, range_bounds, scoped_cohorts
 from dashboards.scope import DashboardScope
 from feedback import suppression
 from feedback.models import Answer, SurveyKind
@@ -167,8 +166,7 @@ class _Answers:
 # --- the figures ---------------------------------------------------------------------------
 
 def breakdowns_panels(*, scope: DashboardScope) -> list[Panel]:
-    zone = ZoneInfo(Organization.objects.filter(pk=scope.organization_id)
-                    .values_list("time_zone", flat=True).first() or "UTC")
+    zone = organization_zone(scope)
     answers = _released_answers(scope)
     ranks = dict(SeniorityLevel.objects.values_list("name", "rank"))
     return [_panel(scope, dimension, _counts(scope, dimension, zone), answers, ranks)

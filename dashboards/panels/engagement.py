@@ -32,7 +32,6 @@ from zoneinfo import ZoneInfo
 from django.db.models import Avg, Count, F, Max, Q
 from django.db.models.functions import Coalesce, TruncWeek
 
-from accounts.models import Organization
 from dashboards.figures import (
     SUPPRESSED,
     Chart,
@@ -45,7 +44,7 @@ from dashboards.figures import (
     mean,
     rate,
 )
-from dashboards.queries import scoped_pairs, scoped_sessions
+from dashboards.queries import organization_zone, scoped_pairs, scoped_sessions
 from dashboards.scope import DashboardScope
 from matching import health
 from matching.models import PairStatus
@@ -68,13 +67,6 @@ class PairState:
     status: str  # active / paused / ended
     end_reason: str
     health: health.Health
-
-
-def organization_zone(scope: DashboardScope) -> ZoneInfo:
-    """The organization's time zone (one query)."""
-    name = (Organization.objects.filter(pk=scope.organization_id)
-            .values_list("time_zone", flat=True).first())
-    return ZoneInfo(name or "UTC")
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> date | None:

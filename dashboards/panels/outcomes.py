@@ -32,7 +32,6 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncWeek
 
-from accounts.models import Organization
 from dashboards.figures import (
     SUPPRESSED,
     Chart,
@@ -45,7 +44,7 @@ from dashboards.figures import (
     rate,
 )
 from dashboards.panels._topic_cells import OTHER_TOPICS, TopicCount, shown_topics
-from dashboards.queries import range_bounds, scoped_cohorts, scoped_pairs
+from dashboards.queries import organization_zone, range_bounds, scoped_cohorts, scoped_pairs
 from dashboards.scope import DashboardScope
 from feedback import suppression
 from feedback.models import Answer, QuestionKind, SurveyKind
@@ -78,12 +77,6 @@ def outcomes_panels(*, scope: DashboardScope) -> list[Panel]:
     return [_confidence_panel(scope, pools, topic_names), _nps_panel(scope, pools),
             _satisfaction_panel(scope, zone), _safety_panel(scope, pools),
             _topics_panel(scope, zone)]
-
-
-def organization_zone(scope: DashboardScope) -> ZoneInfo:
-    name = (Organization.objects.filter(pk=scope.organization_id)
-            .values_list("time_zone", flat=True).first())
-    return ZoneInfo(name or "UTC")
 
 
 # --- released answers, as published groups ---------------------------------------------------

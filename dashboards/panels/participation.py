@@ -33,8 +33,8 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Lower
 
 from dashboards.figures import SUPPRESSED, Chart, Column, Figure, Panel, Series, Table, rate
-from dashboards.panels.engagement import PairState, organization_zone, pair_states
-from dashboards.queries import scoped_cohorts, scoped_participants
+from dashboards.panels.engagement import PairState, pair_states
+from dashboards.queries import organization_zone, scoped_cohorts, scoped_participants
 from dashboards.scope import DashboardScope
 from matching import health
 from matching.models import PairEndReason
