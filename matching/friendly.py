@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from matching.availability import MINUTES_PER_WEEK, utc_intervals
 from matching.problem import Window
-from matching.scoring import MINUTES_PER_WEEK, utc_intervals
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_TOPICS = 4
@@ -70,8 +70,9 @@ def _clock(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def local_windows(intervals: list[tuple[int, int]], timezone: str, reference_monday: date
-                  ) -> list[tuple[int, int, int]]:
+def local_windows(
+    intervals: list[tuple[int, int]], timezone: str, reference_monday: date
+) -> list[tuple[int, int, int]]:
     """UTC minute-of-week intervals as (weekday, start, end) windows in `timezone`, cut at
     midnight, merged and in week order."""
     zone = _zone(timezone)
@@ -112,8 +113,7 @@ def _monday(reference: date) -> datetime:
 def availability_in(person: Side, timezone: str, reference: date) -> list[str]:
     """The person's weekly windows shown in another time zone ("Monday 09:00–11:00")."""
     monday = _monday(reference)
-    intervals = utc_intervals(_Timed(person.availability, _safe_zone_name(person.timezone)),
-                              monday)
+    intervals = utc_intervals(_Timed(person.availability, _safe_zone_name(person.timezone)), monday)
     return [window_label(w) for w in local_windows(intervals, timezone, monday.date())]
 
 
@@ -123,13 +123,13 @@ class _Timed:
     timezone: str
 
 
-def common_windows(me: Side, partner: Side, timezone: str, reference: date
-                   ) -> list[tuple[int, int, int]]:
+def common_windows(
+    me: Side, partner: Side, timezone: str, reference: date
+) -> list[tuple[int, int, int]]:
     """When both are free, as windows in `timezone` on the week of `reference`."""
     monday = _monday(reference)
     mine = utc_intervals(_Timed(me.availability, _safe_zone_name(me.timezone)), monday)
-    theirs = utc_intervals(_Timed(partner.availability, _safe_zone_name(partner.timezone)),
-                           monday)
+    theirs = utc_intervals(_Timed(partner.availability, _safe_zone_name(partner.timezone)), monday)
     both: list[tuple[int, int]] = []
     a = b = 0
     while a < len(mine) and b < len(theirs):
@@ -163,7 +163,8 @@ def why_paired(*, me: Side, partner: Side, timezone: str, reference: date) -> li
     mentioned = set(they_teach) | set(i_teach)
     shared = sorted(
         (set(me.learns) & set(partner.learns)) | (set(me.teaches) & set(partner.teaches)),
-        key=str.casefold)
+        key=str.casefold,
+    )
     shared = [t for t in shared if t not in mentioned]
     if shared:
         lines.append(f"You are both interested in {_topic_text(shared)}.")
@@ -176,8 +177,13 @@ def why_paired(*, me: Side, partner: Side, timezone: str, reference: date) -> li
         if more:
             text += f" ({_hours(total)} a week in all)"
         lines.append(f"{text} (your time, {_safe_zone_name(timezone)}).")
-    if me.department and partner.department and \
-            me.department.casefold() != partner.department.casefold():
-        lines.append(f"You bring views from different parts of the business: "
-                     f"{me.department} and {partner.department}.")
+    if (
+        me.department
+        and partner.department
+        and me.department.casefold() != partner.department.casefold()
+    ):
+        lines.append(
+            f"You bring views from different parts of the business: "
+            f"{me.department} and {partner.department}."
+        )
     return lines or [FALLBACK]

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from matching.availability import MINUTES_PER_WEEK, reference_datetime, utc_intervals
 from matching.problem import (
     COMPONENTS,
     Mentee,
@@ -27,7 +25,6 @@ from matching.problem import (
     manager_map,
 )
 
-MINUTES_PER_WEEK = 7 * 1440
 SCALE = 1000
 """Pair scores are integers 0..SCALE (the solver optimises these exactly)."""
 INFEASIBLE = -1
@@ -227,37 +224,6 @@ def _chain_pairs(
     return pairs
 
 
-@lru_cache(maxsize=4096)
-def _utc_start(tz: str, reference: datetime, weekday: int, minute: int) -> int:
-    """Minute of the reference week (UTC, may be out of range) of a local weekday/minute."""
-    local = (reference + timedelta(days=weekday, minutes=minute)).replace(tzinfo=ZoneInfo(tz))
-    return int((local.astimezone(UTC) - reference.replace(tzinfo=UTC)).total_seconds() // 60)
-
-
-def utc_intervals(person: Person, reference_monday: datetime) -> list[tuple[int, int]]:
-    """The person's weekly windows as merged [start, end) minutes of the UTC week."""
-    pieces = []
-    for weekday, start, end in person.availability:
-        begin = _utc_start(person.timezone, reference_monday, weekday, start)
-        begin_wrapped = begin % MINUTES_PER_WEEK
-        stop = begin_wrapped + (end - start)
-        pieces.append((begin_wrapped, min(stop, MINUTES_PER_WEEK)))
-        if stop > MINUTES_PER_WEEK:
-            pieces.append((0, stop - MINUTES_PER_WEEK))
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(pieces):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def reference_datetime(problem: Problem) -> datetime:
-    ref = problem.rules.reference_week
-    return datetime(ref.year, ref.month, ref.day)  # noqa: DTZ001 - naive local wall time on purpose
-
-
 def _availability(
     mentors: list[Mentor], mentees: list[Mentee], problem: Problem
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -433,9 +399,8 @@ def _exact_points(ctx: Context, comps: ComponentValues, near: np.ndarray) -> np.
     def cells(array: np.ndarray | np.float32) -> np.ndarray:
         return np.broadcast_to(np.asarray(array), shape)[near].astype(np.int64)
 
-    whole = (
-        SCALE * w[3] * cells(comps["department_diversity"])
-        + SCALE * w[4] * cells(comps["pairing_request"])
+    whole = SCALE * w[3] * cells(comps["department_diversity"]) + SCALE * w[4] * cells(
+        comps["pairing_request"]
     )
     fractions = []
     for weight, (numerator, denominator) in zip(w[:3], comps.exact, strict=True):
@@ -449,9 +414,7 @@ def _exact_points(ctx: Context, comps: ComponentValues, near: np.ndarray) -> np.
     remainder = r1 * d2 * d3 + r2 * d1 * d3 + r3 * d1 * d2
     doubled = 2 * whole + weight_sum
     base, rest = np.divmod(doubled, 2 * weight_sum)
-    return (base + (rest * common + 2 * remainder) // (2 * weight_sum * common)).astype(
-        np.float32
-    )
+    return (base + (rest * common + 2 * remainder) // (2 * weight_sum * common)).astype(np.float32)
 
 
 def rule_masks(ctx: Context, sel: Selection) -> dict[str, np.ndarray]:
