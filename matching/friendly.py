@@ -10,10 +10,10 @@ private answer of the partner (requests, exclusions, manager, email).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from matching.availability import MINUTES_PER_WEEK, utc_intervals
+from matching.availability import MINUTES_PER_WEEK, offset_segments, utc_intervals
 from matching.problem import Window
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -73,16 +73,30 @@ def _clock(minute: int) -> str:
 def local_windows(
     intervals: list[tuple[int, int]], timezone: str, reference_monday: date
 ) -> list[tuple[int, int, int]]:
-    """UTC minute-of-week intervals as (weekday, start, end) windows in `timezone`, cut at
-    midnight, merged and in week order."""
-    zone = _zone(timezone)
+    """UTC minute-of-week intervals as (weekday, start, end) wall-clock windows in `timezone`,
+    cut at midnight, merged and in week order.
+
+    Each minute is shown at the wall-clock time it has in `timezone` (the offset of that very
+    minute, so daylight saving may change within an interval). When clocks go forward the
+    skipped hour never appears on the clock: a piece ending at the change ends at the time
+    the clock then shows (01:00-03:00 is the one real hour before 03:00 on that night), so no
+    shown time is one that does not exist. A repeated hour is shown once.
+    """
     monday = datetime(reference_monday.year, reference_monday.month, reference_monday.day)  # noqa: DTZ001
-    pieces: list[tuple[int, int]] = []  # minutes of the local week; may run past its end
+    segments = offset_segments(_zone(timezone).key, monday)
+    pieces: list[tuple[int, int]] = []  # minutes of the local week; may run past either end
     for start, end in intervals:
-        local = (monday.replace(tzinfo=UTC) + timedelta(minutes=start)).astimezone(zone)
-        offset = int((local.replace(tzinfo=None) - monday).total_seconds() // 60)
-        begin = offset % MINUTES_PER_WEEK
-        pieces.append((begin, begin + end - start))
+        for k, (seg_start, _, seg_end, offset) in enumerate(segments):
+            begin, stop = max(start, seg_start), min(end, seg_end)
+            if begin >= stop:
+                continue
+            local_begin, local_stop = begin + offset, stop + offset
+            if stop == seg_end and k + 1 < len(segments) and segments[k + 1][3] > offset:
+                # Up to the time shown after the jump, but not into the next day.
+                day_end = -(-local_stop // 1440) * 1440
+                local_stop = min(stop + segments[k + 1][3], day_end)
+            shift = local_begin // MINUTES_PER_WEEK * MINUTES_PER_WEEK
+            pieces.append((local_begin - shift, local_stop - shift))
     windows: list[tuple[int, int, int]] = []
     for start, end in pieces:
         while start < end:
@@ -123,10 +137,8 @@ class _Timed:
     timezone: str
 
 
-def common_windows(
-    me: Side, partner: Side, timezone: str, reference: date
-) -> list[tuple[int, int, int]]:
-    """When both are free, as windows in `timezone` on the week of `reference`."""
+def both_free(me: Side, partner: Side, reference: date) -> list[tuple[int, int]]:
+    """The UTC minutes of the week of `reference` when both are free (the engine's overlap)."""
     monday = _monday(reference)
     mine = utc_intervals(_Timed(me.availability, _safe_zone_name(me.timezone)), monday)
     theirs = utc_intervals(_Timed(partner.availability, _safe_zone_name(partner.timezone)), monday)
@@ -140,7 +152,14 @@ def common_windows(
             a += 1
         else:
             b += 1
-    return local_windows(both, timezone, monday.date())
+    return both
+
+
+def common_windows(
+    me: Side, partner: Side, timezone: str, reference: date
+) -> list[tuple[int, int, int]]:
+    """When both are free, as windows in `timezone` on the week of `reference`."""
+    return local_windows(both_free(me, partner, reference), timezone, _monday(reference).date())
 
 
 def _hours(minutes: int) -> str:
@@ -168,10 +187,12 @@ def why_paired(*, me: Side, partner: Side, timezone: str, reference: date) -> li
     shared = [t for t in shared if t not in mentioned]
     if shared:
         lines.append(f"You are both interested in {_topic_text(shared)}.")
-    windows = common_windows(me, partner, timezone, reference)
+    both = both_free(me, partner, reference)
+    windows = local_windows(both, timezone, _monday(reference).date())
     if windows:
         shown = [window_label(w) for w in windows[:MAX_TIMES]]
-        total = sum(end - start for _, start, end in windows)
+        # Real minutes, as the engine counts them: a shown window may span a skipped hour.
+        total = sum(end - start for start, end in both)
         more = len(windows) - len(shown)
         text = f"You are both free on {_listing(shown, more)}"
         if more:
