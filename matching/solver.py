@@ -33,13 +33,16 @@ import numpy as np
 from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
 
 Progress = Callable[[str, float], None] | None
-WeightFn = Callable[[np.ndarray], np.ndarray]
 
 DEFAULT_CANDIDATES = 40
 MAX_ROUNDS = 25
 NEAR_MARGIN_POINTS = 20
 CHUNK_CELLS = 1 << 22
 CANDIDATE_BLOCK_CELLS = 200 * 10_000
+TIE_BUDGET = 4
+"""Candidate cells beyond TIE_BUDGET * k per row and column mean ties: break them."""
+EXTRA_PER_ROW = 16
+"""Arcs one certification round adds, at most, per mentor row scanned."""
 SCALE = 1000
 
 
@@ -49,6 +52,21 @@ class SolverError(RuntimeError):
 
 NO_SLOT = -1
 """Marks a capacity slot a mentor does not have in a slot-cost matrix."""
+
+
+@dataclass(frozen=True)
+class WeightFn:
+    """Integer arc weights as an affine function of points: w = scale * points + offset.
+
+    Every objective is affine, and the certification scan relies on it: it compares points
+    against a per-cell threshold instead of computing every cell's weight.
+    """
+
+    scale: int
+    offset: int
+
+    def __call__(self, points: np.ndarray) -> np.ndarray:
+        return np.asarray(points).astype(np.int64) * self.scale + self.offset
 
 
 @dataclass(frozen=True)
@@ -63,8 +81,11 @@ class Objective:
     slot_penalty: tuple[int, ...] = ()
 
     def penalty(self, slot: int) -> int:
-        return self.slot_penalty[slot] if slot < len(self.slot_penalty) else (
-            self.slot_penalty[-1] if self.slot_penalty else 0)
+        return (
+            self.slot_penalty[slot]
+            if slot < len(self.slot_penalty)
+            else (self.slot_penalty[-1] if self.slot_penalty else 0)
+        )
 
 
 @dataclass
@@ -92,21 +113,19 @@ def objective_for(objective: str, n_mentees: int, *, spread: bool = False) -> Ob
     """
     n = n_mentees
     if objective == "cardinality":
-        return Objective(lambda points: np.ones(np.shape(points), dtype=np.int64))
+        return Objective(WeightFn(0, 1))
     if objective == "participation":
         if not spread:
-            bonus = SCALE * n + 1
-            return Objective(lambda points: points.astype(np.int64) + bonus)
+            return Objective(WeightFn(1, SCALE * n + 1))
         b = SCALE * n + 1
         m = b * (n + 1)
-        return Objective(lambda points: points.astype(np.int64) + (m + b), (0, b))
+        return Objective(WeightFn(1, m + b), (0, b))
     if objective == "score":
         if not spread:
-            factor = n + 1
-            return Objective(lambda points: points.astype(np.int64) * factor + 1)
+            return Objective(WeightFn(n + 1, 1))
         g = n + 1
         f = g * (n + 1)
-        return Objective(lambda points: points.astype(np.int64) * f + (1 + g), (0, g))
+        return Objective(WeightFn(f, 1 + g), (0, g))
     raise ValueError(f"unknown objective {objective!r}")
 
 
@@ -170,39 +189,81 @@ def _empty_stats() -> dict[str, object]:
 
 
 def candidate_arcs(points: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Feasible cells among the top-k of their row or of their column (ties included).
+    """Feasible cells among the top-k of their row or of their column, in row-major order.
 
-    One pass in row blocks finds every row's k-th largest value and keeps a running top-k of
-    every column (the block stacked under the best k so far, partitioned down the columns);
-    a second pass collects the cells at or above either threshold. No transposed copy and no
-    full-matrix partition, which at 10,000 x 10,000 cost seconds.
+    Ties at the k-th value are all included, unless they make the graph large (cohorts of
+    identical or empty profiles score whole rows alike): then ties are broken by a fixed hash
+    of (row, column), which keeps about k cells a row and a column, spread evenly so that the
+    pruned graph still holds a large matching. Either way the set is deterministic, and it only
+    affects speed: the certificate decides optimality.
     """
     m, n = points.shape
-    row_kth = np.full(m, -1, dtype=points.dtype)
-    best = np.full((0, n), -1, dtype=points.dtype)
+    budget = TIE_BUDGET * k * (m + n)
+    found = _top_k_cells(points, k, tie_break=False, budget=budget)
+    if found is None:
+        found = _top_k_cells(points, k, tie_break=True, budget=None)
+    return found
+
+
+def _top_k_cells(
+    points: np.ndarray, k: int, *, tie_break: bool, budget: int | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """One pass in row blocks finds each row's k-th largest key and keeps a running top-k of
+    every column (the block stacked under the best k so far, partitioned down the columns);
+    a second pass collects the feasible cells at or above either threshold. None if that
+    exceeds `budget` cells. No transposed copy and no full-matrix partition, which at
+    10,000 x 10,000 cost seconds.
+
+    Rows are partitioned on int32 keys (points in the high bits, the column or a hash in the
+    low ones): numpy's partition slows down badly on rows of many equal values (sparse cohorts
+    are mostly -1), and distinct keys keep it fast."""
+    m, n = points.shape
     step = max(1, CANDIDATE_BLOCK_CELLS // max(n, 1))
+    lowest = np.iinfo(np.int32).min
+    row_kth = np.full(m, lowest, dtype=np.int32)
+    best = np.empty((0, n), dtype=np.int32 if tie_break else points.dtype)
     for start in range(0, m, step):
         block = points[start : start + step]
+        keys = _cell_keys(block, start, tie_break=tie_break)
         if k < n:
-            row_kth[start : start + step] = np.partition(block, n - k, axis=1)[:, n - k]
-        stacked = np.concatenate([best, block])
+            row_kth[start : start + step] = np.partition(keys, n - k, axis=1)[:, n - k]
+        stacked = np.concatenate([best, keys if tie_break else block])
         if len(stacked) > k:
             stacked = np.partition(stacked, len(stacked) - k, axis=0)[-k:]
         best = stacked
-    col_kth = best.min(axis=0) if len(best) == k else np.full(n, -1, dtype=points.dtype)
-    row_chunks, col_chunks = [], []
+    col_kth = best.min(axis=0) if len(best) == k else np.full(n, lowest, dtype=np.int32)
+    if not tie_break:
+        # Compare points with points: every cell tied with a row's k-th value is kept.
+        row_kth = np.where(row_kth == lowest, -1, row_kth >> 16)
+    row_chunks, col_chunks, total = [], [], 0
     for start in range(0, m, step):
         block = points[start : start + step]
-        mask = block >= row_kth[start : start + step, None]
-        mask |= block >= col_kth[None, :]
+        keys = _cell_keys(block, start, tie_break=True) if tie_break else block
+        mask = keys >= row_kth[start : start + step, None]
+        mask |= keys >= col_kth[None, :]
         mask &= block >= 0
         r, c = np.nonzero(mask)
+        total += len(r)
+        if budget is not None and total > budget:
+            return None
         row_chunks.append(r + start)
         col_chunks.append(c)
     return (
         np.concatenate(row_chunks).astype(np.int64),
         np.concatenate(col_chunks).astype(np.int64),
     )
+
+
+def _cell_keys(block: np.ndarray, start: int, *, tie_break: bool) -> np.ndarray:
+    """int32 keys ordering cells by points, then by column, or with `tie_break` by a fixed
+    hash of (row, column) that spreads ties evenly."""
+    cols = np.arange(block.shape[1], dtype=np.uint32)
+    if tie_break:
+        rows = np.arange(start, start + len(block), dtype=np.uint32) * np.uint32(0x9E3779B1)
+        low = (rows[:, None] ^ (cols * np.uint32(0x85EBCA77))[None, :]) >> np.uint32(16)
+    else:
+        low = (cols & np.uint32(0xFFFF))[None, :]
+    return (block.astype(np.int32) << 16) | low.astype(np.int32)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -335,21 +396,67 @@ def low_slack_arcs(
 
     Cells with negative slack violate dual feasibility (negative reduced cost).
     Returns (rows, cols, slack).
+
+    With w = a * p + b (a >= 1) the condition is a * p > x_i + v_j for x = u - b - margin,
+    i.e. p > floor((x_i + v_j) / a). The scan compares the int16 points with the threshold
+    floor(x_i / a) + floor(v_j / a), which is at most one below the exact one, so it finds
+    every such cell and a few more; the exact slack of the cells found then decides.
     """
     m, n = points.shape
+    scale, offset = weight_fn.scale, weight_fn.offset
+    if scale == 0:
+        return _low_slack_constant(points, weight_fn, u, v, margin)
+    row_part = (u - offset - margin) // scale
+    col_part = v // scale
     step = max(1, CHUNK_CELLS // max(n, 1))
-    found_rows, found_cols, found_slack = [], [], []
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for start in range(0, m, step):
         block = points[start : start + step]
-        slack = u[start : start + step, None] + v[None, :] - weight_fn(block)
+        threshold = row_part[start : start + step, None] + col_part[None, :]
+        # -1 (infeasible) never exceeds a threshold of -1 or more.
+        np.maximum(threshold, -1, out=threshold)
+        r, c = np.nonzero(block > threshold)
+        r += start
+        slack = u[r] + v[c] - weight_fn(points[r, c])
+        low = slack < margin
+        found.append(_lowest(r[low], c[low], slack[low], EXTRA_PER_ROW * len(block)))
+    return _concatenate(found)
+
+
+def _low_slack_constant(
+    points: np.ndarray, weight_fn: WeightFn, u: np.ndarray, v: np.ndarray, margin: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`low_slack_arcs` when every arc weighs the same (the cardinality objective)."""
+    m, n = points.shape
+    step = max(1, CHUNK_CELLS // max(n, 1))
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for start in range(0, m, step):
+        block = points[start : start + step]
+        slack = u[start : start + step, None] + v[None, :] - weight_fn.offset
         r, c = np.nonzero((slack < margin) & (block >= 0))
-        found_rows.append(r + start)
-        found_cols.append(c)
-        found_slack.append(slack[r, c])
+        found.append(_lowest(r + start, c, slack[r, c], EXTRA_PER_ROW * len(block)))
+    return _concatenate(found)
+
+
+def _lowest(
+    rows: np.ndarray, cols: np.ndarray, slack: np.ndarray, limit: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The `limit` cells of least slack (all of them if fewer), so that a round adds a bounded
+    number of arcs however many cells are tight (violated ones, the most negative, first)."""
+    if len(slack) > limit:
+        keep = np.argpartition(slack, limit - 1)[:limit]
+        rows, cols, slack = rows[keep], cols[keep], slack[keep]
+    return rows, cols, slack
+
+
+def _concatenate(
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rows, cols, slack = zip(*found, strict=True) if found else ((), (), ())
     return (
-        np.concatenate(found_rows).astype(np.int64),
-        np.concatenate(found_cols).astype(np.int64),
-        np.concatenate(found_slack),
+        np.concatenate([np.empty(0, np.int64), *rows]).astype(np.int64),
+        np.concatenate([np.empty(0, np.int64), *cols]).astype(np.int64),
+        np.concatenate([np.empty(0, np.int64), *slack]),
     )
 
 
@@ -360,8 +467,7 @@ def certified_solve(
     mentors' slot costs (`slot_costs`)."""
     m, n = points.shape
     rows, cols = candidate_arcs(points, k)
-    point_unit = int(weight_fn(np.ones(1, np.int16))[0] - weight_fn(np.zeros(1, np.int16))[0])
-    margin = NEAR_MARGIN_POINTS * max(point_unit, 1)
+    margin = NEAR_MARGIN_POINTS * max(weight_fn.scale, 1)
     for round_no in range(1, MAX_ROUNDS + 1):
         if progress:
             progress("solving", min(0.9, round_no / (round_no + 2)))
@@ -373,17 +479,17 @@ def certified_solve(
         if not (slack < 0).any():
             return _solution(n, rows, cols, used, points, round_no, certified=True)
         # Arcs with small positive slack tend to become violated once the violated ones enter,
-        # so adding them now saves re-solves.
-        keep = np.argsort(slack, kind="stable")[: max(4 * int((slack < 0).sum()), n)]
-        rows, cols = _merge_arcs(rows, cols, extra_rows[keep], extra_cols[keep], n)
+        # so adding them with the violated ones saves re-solves.
+        rows, cols = _merge_arcs(rows, cols, extra_rows, extra_cols, n)
     rows, cols = np.nonzero(points >= 0)
     weights = weight_fn(points[rows, cols])
     used = flow_matching(m, n, rows, cols, weights, costs)
     return _solution(n, rows, cols, used, points, MAX_ROUNDS + 1, certified=False)
 
 
-def _primal_value(rows: np.ndarray, used: np.ndarray, weights: np.ndarray, costs: np.ndarray
-                  ) -> int:
+def _primal_value(
+    rows: np.ndarray, used: np.ndarray, weights: np.ndarray, costs: np.ndarray
+) -> int:
     """Weights of the used arcs minus the costs of the slots they fill. A min-cost flow fills
     a mentor's cheapest slots first (slot costs are non-decreasing), so a mentor with load L
     pays for its first L slots."""
