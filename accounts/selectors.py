@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db import router
+from django.db.models import Count, Q, QuerySet
 
 from accounts.login_links import (
     LoginLinkClaim,
@@ -13,8 +14,17 @@ from accounts.login_links import (
     LoginLinkInvalid,
     login_link_read,
 )
-from accounts.models import ApiToken, Invitation, LoginLinkUse, Membership, Role, User
+from accounts.models import (
+    ApiToken,
+    Invitation,
+    LoginLinkUse,
+    Membership,
+    Organization,
+    Role,
+    User,
+)
 from accounts.unsubscribe import unsubscribe_read
+from core.compiled import CompiledQuery
 from core.models import Notification
 from core.tenancy import scopes_disabled
 
@@ -79,13 +89,17 @@ def notifications_of_user(*, user: User) -> QuerySet[Notification]:
         .order_by("-created_at", "-id")
 
 
-def _unread_notifications(*, user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True) \
-        .exclude(kind__in=EMAIL_ONLY_KINDS)
+_unread_count = CompiledQuery(
+    lambda recipient_id: Notification.objects
+    .filter(recipient_id=recipient_id, read_at__isnull=True).exclude(kind__in=EMAIL_ONLY_KINDS)
+    .values("recipient_id").annotate(unread=Count("pk")).values_list("unread", flat=True),
+    recipient_id=int)
 
 
 def unread_notification_count(*, user: User) -> int:
-    return _unread_notifications(user=user).count()
+    """The badge in the navigation of every page: compiled once (core.compiled)."""
+    found = _unread_count(recipient_id=user.pk)
+    return found[0] if found else 0
 
 
 @dataclass(frozen=True)
@@ -105,16 +119,41 @@ class NavMembership:
         return Role(self.role).label
 
 
+def _membership_fields() -> list[str]:
+    return [field.attname for field in Membership._meta.concrete_fields]
+
+
+def _organization_fields() -> list[str]:
+    return [field.attname for field in Organization._meta.concrete_fields]
+
+
+#: Unscoped on purpose, like :func:`memberships_of_user`: the user's own rows only.
+_user_memberships = CompiledQuery(
+    lambda user_id: Membership.objects.filter(user_id=user_id)
+    .order_by("organization__name", "organization_id")
+    .values_list(*_membership_fields(), *(f"organization__{name}"
+                                          for name in _organization_fields())),
+    unscoped=True, user_id=int)
+
+
 def organization_memberships_of_user(*, user: User) -> list[Membership]:
     """Every membership of the user with its organization, in the switcher's order: the one
     query behind a page under ``/o/<org_slug>/``, which picks the URL's organization among
     them (accounts.permissions) and fills the switcher from them (no second query).
 
-    Unscoped on purpose, like :func:`memberships_of_user`: the user's own rows only.
+    The same instances as ``select_related("organization")`` would make, from a query
+    compiled once (core.compiled): every request under ``/o/`` runs it.
     """
-    with scopes_disabled():
-        return list(Membership.objects.filter(user=user).select_related("organization")
-                    .order_by("organization__name", "organization_id"))
+    membership_fields, organization_fields = _membership_fields(), _organization_fields()
+    split = len(membership_fields)
+    database = router.db_for_read(Membership)
+    memberships = []
+    for row in _user_memberships(user_id=user.pk):
+        membership = Membership.from_db(database, membership_fields, row[:split])
+        Membership.organization.field.set_cached_value(
+            membership, Organization.from_db(database, organization_fields, row[split:]))
+        memberships.append(membership)
+    return memberships
 
 
 def nav_memberships_of(memberships: list[Membership]) -> list[NavMembership]:

@@ -161,6 +161,11 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Flipside <no-reply@flipside.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- sessions ------------------------------------------------------------------------------
+# Django's database sessions, with the read every signed-in request makes compiled once
+# (accounts/session_store.py says why not cached_db on Redis).
+SESSION_ENGINE = "accounts.session_store"
+
 # --- cache (rate limits live here) -----------------------------------------------------------
 CACHES = {
     "default": {
