@@ -227,10 +227,13 @@ class CohortViewSet(OrganizationAPIMixin, mixins.ListModelMixin, mixins.Retrieve
             "(names or codes, e.g. German;pt-BR), teach topics, learn topics. 200 with a "
             "summary when the file is valid (imported unless dry_run); 400 with every problem "
             "(row, field, column, value, message) and nothing written otherwise. A Windows-1252 "
-            "file is converted (a warning says so). People who are not members yet count as "
-            "new_people, whatever accounts exist elsewhere: an address with an account in "
-            "another organization is invited into the cohort instead of enrolled, and the "
-            "answer is the same either way. Welcome emails are sent after the response."),
+            "file is converted (a warning says so). Summary: new_people are not members of "
+            "the organization and are invited into the cohort (an invitation email; they "
+            "become participants when they accept, whatever account they have or create), "
+            "enrolled are members given a place now (a welcome email), updated and unchanged "
+            "are places or open invitations the file changes or not. Nothing in the answer "
+            "depends on whether an address has an account elsewhere. Emails are sent after "
+            "the response."),
     )
     @action(detail=True, methods=["post"], url_path="import", url_name="import",
             parser_classes=[MultiPartParser, FormParser])

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from accounts import names
 from accounts.models import Membership, User, validate_time_zone
 from core.tenancy import TenantModel
 from programs import lifecycle
@@ -239,6 +240,9 @@ class Profile(TenantModel):
                               related_name="+")
     manager = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="reports")
+    #: A manager named by an import who is invited but not a member yet; they become
+    #: ``manager`` when they accept their invitation.
+    pending_manager_email = models.EmailField(blank=True)
     location = models.CharField(max_length=120, blank=True)
     time_zone = models.CharField(max_length=64, blank=True, validators=[validate_time_zone])
     languages = models.JSONField(default=list, blank=True)
@@ -365,15 +369,46 @@ class ParticipantTopic(TenantModel):
 
 
 class CohortInvitation(TenantModel):
-    """Links an organization invitation to a cohort place: accepting it enrolls the person."""
+    """Links an organization invitation to a cohort place: accepting it enrolls the person.
+
+    It also holds what the organization said about the person when it invited them (an
+    import's cells: name, title, department, level, manager, zone, languages, topics), shown
+    on the roster while the invitation is open and written to their profile and place when
+    they accept (:func:`programs.services.participants.cohort_invitation_accepted`). It is the
+    organization's own data about an address: nothing here comes from an account.
+    """
 
     invitation = models.OneToOneField("accounts.Invitation", on_delete=models.CASCADE,
                                       related_name="cohort_place")
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="invitations")
     role = models.CharField(max_length=8, choices=ParticipantRole.choices)
+    name = models.CharField(max_length=150, blank=True)
+    #: ``accounts.names.name_key`` of the name (else of the address): the roster's sort key.
+    name_key = models.CharField(max_length=400, blank=True, editable=False)
+    job_title = models.CharField(max_length=120, blank=True)
+    department = models.CharField(max_length=120, blank=True)
+    level = models.ForeignKey(SeniorityLevel, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    manager_email = models.EmailField(blank=True)
+    time_zone = models.CharField(max_length=64, blank=True)
+    languages = models.JSONField(default=list, blank=True)
+    #: ``[[topic_id, interest, strength], ...]``, as the person's ``ParticipantTopic`` rows
+    #: will be.
+    topics = models.JSONField(default=list, blank=True)
+    completeness = models.PositiveSmallIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.invitation_id} → {self.cohort_id} as {self.role}"
+
+    def refresh_name_key(self) -> None:
+        self.name_key = names.name_key(self.name or self.invitation.email)
+
+    def save(self, *args, **kwargs):
+        self.refresh_name_key()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
 
 class ImportBatch(TenantModel):

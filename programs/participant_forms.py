@@ -21,7 +21,7 @@ from programs.models import (
     Topic,
     TopicInterest,
 )
-from programs.selectors import member_label, member_options
+from programs.selectors import INVITED_LABEL, ROSTER_INVITED, member_label, member_options
 
 TIME_ZONE_CHOICES = [("", "Choose your time zone")] + [
     (tz, tz.replace("_", " ")) for tz in sorted(zoneinfo.available_timezones())
@@ -336,7 +336,8 @@ class RosterFilterForm(forms.Form):
     role = forms.ChoiceField(label="Role", required=False,
                              choices=[("", "All roles"), *ParticipantRole.choices])
     status = forms.ChoiceField(label="Status", required=False,
-                               choices=[("", "All statuses"), *ParticipantStatus.choices])
+                               choices=[("", "All statuses"), *ParticipantStatus.choices,
+                                        (ROSTER_INVITED, INVITED_LABEL)])
     department = forms.ChoiceField(label="Department", required=False)
     level = forms.ModelChoiceField(label="Level", required=False,
                                    queryset=SeniorityLevel.objects.none(),

@@ -5,8 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html import escape as html_escape
 
-from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Membership
@@ -15,6 +29,7 @@ from programs.completeness import Completeness, ProfileFacts, profile_completene
 from programs.guide import prompts_in_phase_order
 from programs.models import (
     Cohort,
+    CohortInvitation,
     Participant,
     ParticipantQuestions,
     ParticipantRole,
@@ -111,6 +126,19 @@ def participant_completeness(
         learning_goals=participant.learning_goals,
         availability_windows=len(participant.availability or []),
     ))
+
+
+def cohort_invitation_completeness(*, place: CohortInvitation) -> Completeness:
+    """How complete the profile of the person invited with ``place`` will be when they
+    accept, from what the organization said about them: the same measure as
+    :func:`participant_completeness` (no goals or availability yet)."""
+    teach = sum(1 for _, interest, _ in place.topics if interest == TopicInterest.TEACH)
+    learn = sum(1 for _, interest, _ in place.topics if interest == TopicInterest.LEARN)
+    return profile_completeness(ProfileFacts(
+        role=place.role, job_title=place.job_title, department=place.department,
+        has_level=place.level_id is not None, time_zone=place.time_zone,
+        languages=place.languages, teach_count=teach, learn_count=learn, learning_goals="",
+        availability_windows=0))
 
 
 def participations_of_membership(*, membership) -> QuerySet[Participant]:
@@ -220,6 +248,11 @@ def seniority_levels() -> QuerySet[SeniorityLevel]:
     return SeniorityLevel.objects.order_by("rank")
 
 
+#: The roster's status of a row that is an invitation not answered yet (not a participant).
+ROSTER_INVITED = "invited"
+INVITED_LABEL = "Invited — not yet signed in"
+INVITATION_EXPIRED_LABEL = "Invitation expired"
+
 _NAME = CodePointOrder("membership__user__name_key")
 _SORT_KEYS = {
     "name": (_NAME, "membership__user__full_name", "membership__user__email"),
@@ -259,11 +292,12 @@ def roster_participants(
     level: SeniorityLevel | None = None, completeness_below: int | None = None,
     sort: str = "name",
 ) -> QuerySet[Participant]:
-    """Participants of ``cohort`` filtered and sorted for the roster's CSV export (model
-    instances with everything the export writes; the page uses :func:`roster_page`).
+    """Participants of ``cohort`` filtered and sorted (model instances with their topics).
 
     Two queries for any slice of it (participants with joins, then their topics). Names
     sort by ``User.name_key``, so "Łukasz" sits among the Ls on SQLite and PostgreSQL alike.
+    Only participants: the roster page and its CSV list open invitations too
+    (:func:`roster_page`).
     """
     return _roster_filtered(
         cohort=cohort, q=q, role=role, status=status, department=department, level=level,
@@ -281,8 +315,12 @@ class RosterTopic:
 
 @dataclass
 class RosterRow(ParticipantQuestions):
-    """One line of the roster page: plain values, no model instances (a page of 50 people
-    with their topics would otherwise build some 900 of them)."""
+    """One line of the roster: a participant, or an invitation into the cohort not answered
+    yet (``is_invited``; ``pk`` is then the invitation's place). Plain values, no model
+    instances (a page of 50 people with their topics would otherwise build some 900 of them).
+
+    An invited row is built from the organization's own invitation only (what it said about
+    the person), so it reads the same whoever the address belongs to."""
 
     pk: int
     name: str
@@ -295,11 +333,30 @@ class RosterRow(ParticipantQuestions):
     created_at: object
     capacity: int | None  # mentors only: their own capacity or the cohort's default
     topics: list[RosterTopic] = field(default_factory=list)
-    url: str = ""  # filled in by the view
+    url: str = ""  # filled in by the view (participants only)
+    expires_at: object = None  # invited rows: when the invitation expires
+
+    @property
+    def is_invited(self) -> bool:
+        return self.status == ROSTER_INVITED
+
+    @property
+    def invitation_expired(self) -> bool:
+        return self.is_invited and self.expires_at is not None and \
+            self.expires_at <= timezone.now()
 
     @property
     def status_label(self) -> str:
+        if self.is_invited:
+            return INVITATION_EXPIRED_LABEL if self.invitation_expired else INVITED_LABEL
         return ParticipantStatus(self.status).label
+
+    @property
+    def topics_text(self) -> dict[str, str]:
+        """The topics as the CSV writes them: ``{"teach": "AI tools (3); …", "learn": …}``."""
+        return {interest: "; ".join(f"{t.name} ({t.strength})" for t in self.topics
+                                    if t.interest == interest)
+                for interest in (TopicInterest.TEACH, TopicInterest.LEARN)}
 
     @property
     def topics_html(self) -> SafeString:
@@ -316,45 +373,167 @@ class RosterRow(ParticipantQuestions):
         return mark_safe(" ".join(badges))  # noqa: S308  every variable part escaped above
 
 
-_ROSTER_VALUES = ("pk", "role", "status", "completeness", "created_at", "shown_capacity",
-                  "membership__user__full_name", "membership__user__first_name",
-                  "membership__user__last_name", "membership__user__email",
-                  "profile__department", "profile__level__name")
+# The roster's columns, in the same order on both sides of its UNION (participants, then
+# invitations): every one an alias, so that both SELECTs list them alike.
+_PARTICIPANT_ROW = 0
+_INVITATION_ROW = 1
+_ROW_SORT_KEYS = {
+    "name": ("r_sort_name", "r_full_name", "r_email"),
+    "role": ("r_role", "r_sort_name"),
+    "status": ("r_status", "r_sort_name"),
+    "department": ("r_department", "r_sort_name"),
+    "level": ("r_level_rank", "r_sort_name"),
+    "completeness": ("r_completeness", "r_sort_name"),
+    "applied": ("r_created_at",),
+}
+
+
+def _row_ordering(sort: str) -> list:
+    """:func:`_ordering` for the roster's UNION, on its column aliases; rows of the same key
+    are kept apart by their kind and ``pk`` so that pages never overlap."""
+    descending = sort.startswith("-")
+    keys = _ROW_SORT_KEYS.get(sort.lstrip("-"), _ROW_SORT_KEYS["name"])
+    first = F(keys[0]).desc(nulls_last=True) if descending else F(keys[0]).asc(nulls_last=True)
+    return [first, *keys[1:], "r_kind", "r_pk"]
+
+
+def _participant_columns(cohort: Cohort) -> dict:
+    return {
+        "r_kind": Value(_PARTICIPANT_ROW),
+        "r_pk": F("pk"),
+        "r_sort_name": _NAME,
+        "r_full_name": F("membership__user__full_name"),
+        "r_first_name": F("membership__user__first_name"),
+        "r_last_name": F("membership__user__last_name"),
+        "r_email": F("membership__user__email"),
+        "r_role": F("role"),
+        "r_status": F("status"),
+        "r_department": Coalesce("profile__department", Value("")),
+        "r_level_name": F("profile__level__name"),
+        "r_level_rank": F("profile__level__rank"),
+        "r_completeness": F("completeness"),
+        "r_created_at": F("created_at"),
+        "r_capacity": Coalesce("capacity", Value(cohort.default_mentor_capacity)),
+        "r_expires_at": Value(None, output_field=DateTimeField()),
+    }
+
+
+def _invitation_columns(cohort: Cohort) -> dict:
+    return {
+        "r_kind": Value(_INVITATION_ROW),
+        "r_pk": F("pk"),
+        "r_sort_name": CodePointOrder("name_key"),
+        "r_full_name": F("name"),
+        "r_first_name": Value(""),
+        "r_last_name": Value(""),
+        "r_email": F("invitation__email"),
+        "r_role": F("role"),
+        "r_status": Value(ROSTER_INVITED),
+        "r_department": F("department"),
+        "r_level_name": F("level__name"),
+        "r_level_rank": F("level__rank"),
+        "r_completeness": F("completeness"),
+        "r_created_at": F("invitation__created_at"),
+        "r_capacity": Value(cohort.default_mentor_capacity),
+        "r_expires_at": F("invitation__expires_at"),
+    }
 
 
 def roster_page(*, cohort: Cohort, sort: str = "name", **filters) -> QuerySet:
-    """The roster's filtered, sorted rows as dictionaries, for a paginator; turn a page of
-    them into :class:`RosterRow` with :func:`roster_rows`."""
-    return _roster_filtered(cohort=cohort, sort=sort, **filters).annotate(
-        shown_capacity=Coalesce("capacity", Value(cohort.default_mentor_capacity)),
-    ).values(*_ROSTER_VALUES)
+    """The roster's filtered, sorted rows as dictionaries, for a paginator: the cohort's
+    participants and its invitations not answered yet, in one UNION sorted and sliced by the
+    database. Turn a page of them into :class:`RosterRow` with :func:`roster_rows`."""
+    participants = _roster_filtered(cohort=cohort, **filters).order_by().annotate(
+        **_participant_columns(cohort)).values(*_participant_columns(cohort))
+    invitations = _roster_invitations(cohort=cohort, **filters).order_by().annotate(
+        **_invitation_columns(cohort)).values(*_invitation_columns(cohort))
+    return participants.union(invitations, all=True).order_by(*_row_ordering(sort))
 
 
 def roster_count(*, cohort: Cohort, sort: str = "name", **filters) -> int:
-    """How many rows :func:`roster_page` has, joining only what the filters need (the
-    paginator would otherwise count through the page query's joins)."""
-    return _roster_filtered(cohort=cohort, **filters).order_by().count()
+    """How many rows :func:`roster_page` has (two counts joining only what the filters
+    need; the paginator would otherwise count through the page query's joins)."""
+    return (_roster_filtered(cohort=cohort, **filters).order_by().count()
+            + _roster_invitations(cohort=cohort, **filters).order_by().count())
 
 
 def roster_rows(values: list[dict]) -> list[RosterRow]:
-    """One page of :func:`roster_page` with each person's topics: one query for the topics
-    of the whole page."""
-    topics: dict[int, list[RosterTopic]] = {}
-    rows = (ParticipantTopic.objects.filter(participant_id__in=[v["pk"] for v in values])
+    """One page of :func:`roster_page` with each row's topics: one query for the
+    participants' topics, one for the invitations' and one for those topics' names."""
+    participant_ids = [v["r_pk"] for v in values if v["r_kind"] == _PARTICIPANT_ROW]
+    place_ids = [v["r_pk"] for v in values if v["r_kind"] == _INVITATION_ROW]
+    topics: dict[tuple[int, int], list[RosterTopic]] = {}
+    rows = (ParticipantTopic.objects.filter(participant_id__in=participant_ids)
             .order_by("topic__name", "pk")
             .values_list("participant_id", "interest", "topic__name", "strength"))
     for participant_id, interest, name, strength in rows:
-        topics.setdefault(participant_id, []).append(RosterTopic(interest, name, strength))
+        topics.setdefault((_PARTICIPANT_ROW, participant_id), []).append(
+            RosterTopic(interest, name, strength))
+    place_topics = dict(CohortInvitation.objects.filter(pk__in=place_ids)
+                        .values_list("pk", "topics"))
+    names = dict(Topic.objects.filter(pk__in={topic_id for chosen in place_topics.values()
+                                              for topic_id, _, _ in chosen})
+                 .values_list("pk", "name"))
+    for place_id, chosen in place_topics.items():
+        found = [RosterTopic(interest, names[topic_id], strength)
+                 for topic_id, interest, strength in chosen if topic_id in names]
+        topics[(_INVITATION_ROW, place_id)] = sorted(found, key=lambda t: t.name)
     return [RosterRow(
-        pk=v["pk"],
-        name=(v["membership__user__full_name"]
-              or f"{v['membership__user__first_name']} {v['membership__user__last_name']}"
-              .strip() or v["membership__user__email"]),
-        email=v["membership__user__email"], role=v["role"], status=v["status"],
-        department=v["profile__department"] or "", level=v["profile__level__name"] or "",
-        completeness=v["completeness"], created_at=v["created_at"],
-        capacity=v["shown_capacity"] if v["role"] == ParticipantRole.MENTOR else None,
-        topics=topics.get(v["pk"], [])) for v in values]
+        pk=v["r_pk"],
+        name=(v["r_full_name"] or f"{v['r_first_name']} {v['r_last_name']}".strip()
+              or v["r_email"]),
+        email=v["r_email"], role=v["r_role"], status=v["r_status"],
+        department=v["r_department"] or "", level=v["r_level_name"] or "",
+        completeness=v["r_completeness"], created_at=v["r_created_at"],
+        capacity=v["r_capacity"] if v["r_role"] == ParticipantRole.MENTOR else None,
+        topics=topics.get((v["r_kind"], v["r_pk"]), []),
+        expires_at=v["r_expires_at"]) for v in values]
+
+
+@dataclass
+class RosterExportLine:
+    """A roster row with the profile answers only the CSV shows (an invitation's are what
+    the organization said; it has no location or availability yet)."""
+
+    row: RosterRow
+    job_title: str = ""
+    location: str = ""
+    time_zone: str = ""
+    languages: list[str] = field(default_factory=list)
+    availability: list = field(default_factory=list)
+
+
+_EXPORT_CHUNK = 2000
+
+
+def roster_export(*, cohort: Cohort, sort: str = "name", **filters) -> list[RosterExportLine]:
+    """Every row of :func:`roster_page` (no page) for the CSV, in its order: a constant
+    number of queries per 2,000 rows."""
+    rows = []
+    values = list(roster_page(cohort=cohort, sort=sort, **filters))
+    for start in range(0, len(values), _EXPORT_CHUNK):
+        rows.extend(roster_rows(values[start:start + _EXPORT_CHUNK]))
+    details: dict[tuple[bool, int], tuple] = {}
+    for start in range(0, len(rows), _EXPORT_CHUNK):
+        chunk = rows[start:start + _EXPORT_CHUNK]
+        for pk, *answers in Participant.objects.filter(
+                pk__in=[r.pk for r in chunk if not r.is_invited]).values_list(
+                "pk", "profile__job_title", "profile__location", "profile__time_zone",
+                "profile__languages", "availability"):
+            details[(False, pk)] = tuple(answers)
+        for pk, job_title, time_zone, languages in CohortInvitation.objects.filter(
+                pk__in=[r.pk for r in chunk if r.is_invited]).values_list(
+                "pk", "job_title", "time_zone", "languages"):
+            details[(True, pk)] = (job_title, "", time_zone, languages, [])
+    lines = []
+    for row in rows:
+        job_title, location, time_zone, languages, availability = details.get(
+            (row.is_invited, row.pk), ("", "", "", [], []))
+        lines.append(RosterExportLine(row=row, job_title=job_title or "",
+                                      location=location or "", time_zone=time_zone or "",
+                                      languages=languages or [],
+                                      availability=availability or []))
+    return lines
 
 
 def _roster_filtered(
@@ -363,6 +542,8 @@ def _roster_filtered(
     sort: str = "name",
 ) -> QuerySet[Participant]:
     queryset = Participant.objects.filter(cohort=cohort)
+    if status == ROSTER_INVITED:
+        return queryset.none()
     if q:
         queryset = queryset.filter(people_search(q))
     if role:
@@ -378,10 +559,59 @@ def _roster_filtered(
     return queryset.order_by(*_ordering(sort))
 
 
+def cohort_open_invitations(*, cohort: Cohort) -> QuerySet[CohortInvitation]:
+    """The cohort's invitations not answered yet (open or expired, not withdrawn), leaving
+    out any whose address has a place in the cohort by now (it is on the roster as that
+    participant)."""
+    places = (Participant.objects.filter(cohort=cohort)
+              .annotate(address=Lower("membership__user__email"))
+              .filter(address=OuterRef("invitation__email")))
+    return (CohortInvitation.objects
+            .filter(cohort=cohort, invitation__accepted_at__isnull=True,
+                    invitation__revoked_at__isnull=True)
+            .exclude(Exists(places)))
+
+
+def cohort_invited_count(*, cohort: Cohort) -> int:
+    """How many people are invited into ``cohort`` and have not accepted yet (open
+    invitations, however they were made)."""
+    return cohort_open_invitations(cohort=cohort).filter(
+        invitation__expires_at__gt=timezone.now()).count()
+
+
+def _roster_invitations(
+    *, cohort: Cohort, q: str = "", role: str = "", status: str = "", department: str = "",
+    level: SeniorityLevel | None = None, completeness_below: int | None = None,
+    sort: str = "name",
+) -> QuerySet[CohortInvitation]:
+    """The roster's invitation rows under the same filters as its participants."""
+    queryset = cohort_open_invitations(cohort=cohort)
+    if status and status != ROSTER_INVITED:
+        return queryset.none()
+    if q:
+        folded = name_key(q)
+        condition = Q(invitation__email__icontains=q.strip())
+        if folded:
+            condition |= Q(name_key__contains=folded)
+        queryset = queryset.filter(condition)
+    if role:
+        queryset = queryset.filter(role=role)
+    if department:
+        queryset = queryset.filter(department=department)
+    if level is not None:
+        queryset = queryset.filter(level=level)
+    if completeness_below is not None:
+        queryset = queryset.filter(completeness__lt=completeness_below)
+    return queryset
+
+
 def roster_departments(*, cohort: Cohort) -> list[str]:
-    return list(Profile.objects.filter(participations__cohort=cohort)
-                .exclude(department="").values_list("department", flat=True)
-                .distinct().order_by("department"))
+    """The departments on the roster: its participants' and its open invitations'."""
+    departments = set(Profile.objects.filter(participations__cohort=cohort)
+                      .exclude(department="").values_list("department", flat=True).distinct())
+    departments.update(cohort_open_invitations(cohort=cohort).exclude(department="")
+                       .values_list("department", flat=True).distinct())
+    return sorted(departments)
 
 
 def cohort_applications(*, cohort: Cohort) -> QuerySet[Participant]:
@@ -418,6 +648,8 @@ class RosterSummary:
     mentee_demand: int  # enrolled mentees, each needing one mentor
     complete_profiles: int
     topics: list[TopicBalance] = field(default_factory=list)
+    invited: int = 0  # open invitations into the cohort (not yet accepted)
+    invitations_expired: int = 0  # invitations that expired unanswered
 
     @property
     def total(self) -> int:
@@ -438,7 +670,8 @@ class RosterSummary:
 
 
 def roster_summary(*, cohort: Cohort) -> RosterSummary:
-    """Counts for the enrolled participants of ``cohort``: two queries, any cohort size."""
+    """Counts for the enrolled participants of ``cohort``, and its invitations not accepted
+    yet (each counted once, however it was made): three queries, any cohort size."""
     active = Q(status=ParticipantStatus.ACTIVE)
     mentor = Q(role=ParticipantRole.MENTOR)
     mentee = Q(role=ParticipantRole.MENTEE)
@@ -462,7 +695,12 @@ def roster_summary(*, cohort: Cohort) -> RosterSummary:
                            wanted_by=row["wanted"], teachable_by=row["teachable"])
               for row in rows]
     topics.sort(key=lambda t: (not t.uncovered, -t.gap, t.name.lower()))
+    now = timezone.now()
+    invitations = cohort_open_invitations(cohort=cohort).aggregate(
+        open=Count("pk", filter=Q(invitation__expires_at__gt=now)),
+        expired=Count("pk", filter=Q(invitation__expires_at__lte=now)))
     return RosterSummary(
+        invited=invitations["open"], invitations_expired=invitations["expired"],
         mentors=counts["mentors"], mentees=counts["mentees"], applied=counts["applied"],
         mentor_capacity=counts["capacity"] or 0, mentee_demand=counts["mentees"],
         complete_profiles=counts["complete"], topics=topics,

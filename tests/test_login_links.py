@@ -449,6 +449,9 @@ def _links_in(message) -> list[str]:
 
 def test_the_welcome_email_of_a_csv_import_signs_the_person_in_on_their_profile(
         client, organization, scoped_organization, mailoutbox, django_capture_on_commit_callbacks):
+    """Members the import enrolls (here two whose accounts have no password yet, as the
+    organization set them up) get a welcome whose link signs them in; people who are not
+    members are invited instead (tests/programs/test_invited_alike.py)."""
     from programs.imports.services import participants_import_csv
     from programs.models import Participant
     from programs.services import organization_defaults_ensure
@@ -457,6 +460,11 @@ def test_the_welcome_email_of_a_csv_import_signs_the_person_in_on_their_profile(
     organization_defaults_ensure(organization=organization)
     cohort = CohortFactory(program=ProgramFactory(organization=organization),
                            organization=organization)
+    for email in ("new.one@acme.example", "new.two@acme.example"):
+        user = UserFactory(email=email, full_name="")
+        user.set_unusable_password()
+        user.save()
+        MembershipFactory(organization=organization, user=user)
     csv = (b"email,name,role\nnew.one@acme.example,New One,mentor\n"
            b"new.two@acme.example,New Two,mentee\n")
     with django_capture_on_commit_callbacks(execute=True):

@@ -28,14 +28,18 @@ Rules an admin can rely on (they are shown next to the upload form):
   that lacks them); a filled cell replaces it. A filled topics cell replaces that person's
   teach (or learn) topics in this cohort.
 - Someone who is not yet a member of this organization is a *new person*, whatever else
-  Flipside knows about the address. An address with no account anywhere gets an account with
-  no password (the welcome email's personal link signs them in), a member role, a profile, an
-  enrolled place and a welcome email. An address that already has an account (with another
-  organization) is never shown, changed, enrolled or welcomed by this organization: it gets
-  an invitation into the cohort, and the person joins when they accept it with their own
-  account (:func:`programs.services.participants.cohort_invitation_accepted`). The preview,
-  the report, the API answer and the email progress treat both the same way, so an import
-  cannot be used to find out whether an address has an account elsewhere.
+  Flipside knows about the address: the import never even looks it up. Every new person gets
+  an invitation into the cohort holding the file's cells (name, title, department, level,
+  manager, zone, languages, topics) and an invitation email sent to the address; no account,
+  membership, profile or place is made. The person joins when they accept, with the account
+  they have or one they create on the invitation's page, and the file's cells become their
+  profile's answers and topics where they have none
+  (:func:`programs.services.participants.cohort_invitation_accepted`). Until then the roster
+  lists them as "Invited — not yet signed in" from the invitation alone, so the preview, the
+  report, the API answer, the email progress, the roster, its CSV, the counts and every other
+  page read the same for an address with no account and one with an account elsewhere
+  (tests/programs/test_invited_alike.py). Importing again updates an open invitation's cells
+  (no second email); an expired one is replaced by a new invitation.
 - Existing members keep their role in the organization and their account name (a blank one is
   filled in); existing participants keep their status (a withdrawn person is not silently
   re-enrolled).
@@ -47,6 +51,7 @@ Rules an admin can rely on (they are shown next to the upload form):
   cohort: a mentor who is not junior enough to the most senior mentee, or a mentee who is not
   senior enough to the most junior mentor (counting this file and the people already
   enrolled, and only people with a level).
-- Managers must be in the file or already members; nobody manages themself and manager
-  chains may not loop.
+- Managers must be in the file, already members or invited into the organization (a
+  manager who has not joined yet is kept by address and linked when they accept); nobody
+  manages themself and manager chains may not loop.
 """

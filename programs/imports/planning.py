@@ -1,17 +1,23 @@
 """Planning an import: every row checked against the organization, no writes. What the
-database holds is loaded in a few bulk queries (a query per :data:`CHUNK` emails at most)."""
+database holds is loaded in a few bulk queries (a query per :data:`CHUNK` emails at most).
+
+Only the organization's own rows are read: its members (by address), its profiles and places,
+and its own invitations. Whether an address that is not a member has an account anywhere is
+never looked up, so nothing the plan holds can depend on it.
+"""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models.functions import Lower
+from django.utils import timezone
 
-from accounts.models import Membership, User
+from accounts.models import Invitation, Membership, User
 from programs.imports.cells import parse_role, parse_time_zone, parse_topic_list
 from programs.imports.columns import COLUMNS, COLUMNS_BY_KEY
 from programs.imports.reading import ParsedFile, cell
@@ -19,6 +25,7 @@ from programs.imports.report import Action, ImportIssue, RowPreview
 from programs.languages import parse_languages
 from programs.models import (
     Cohort,
+    CohortInvitation,
     Participant,
     ParticipantRole,
     ParticipantStatus,
@@ -46,17 +53,23 @@ class PlannedRow:
     languages: list[str] | None = None
     teach: dict[int, int] | None = None  # topic id -> strength
     learn: dict[int, int] | None = None
-    user: User | None = None
-    membership: Membership | None = None
+    membership: Membership | None = None  # with its ``user``; None: not a member (yet)
     profile: Profile | None = None
     participant: Participant | None = None
+    #: Not a member: their unanswered invitation into this cohort (open or expired), if any.
+    place: CohortInvitation | None = None
     preview: RowPreview | None = None
 
     @property
-    def account_elsewhere(self) -> bool:
-        """The address has an account, but not as a member of this organization: that account
-        is invited, never read or written (only the import's own code may look at this)."""
-        return self.user is not None and self.membership is None
+    def user(self) -> User | None:
+        return self.membership.user if self.membership is not None else None
+
+    @property
+    def is_invited(self) -> bool:
+        """Not a member, with an invitation into this cohort that can still be accepted: the
+        import updates that invitation's details (no new email)."""
+        return (self.membership is None and self.place is not None
+                and self.place.invitation.is_pending)
 
 
 @dataclass
@@ -66,6 +79,8 @@ class ImportPlan:
     errors: list[ImportIssue]
     warnings: list[ImportIssue]
     existing_topics: dict[int, list[ParticipantTopic]]  # participant id -> topics
+    #: The organization's members among the file's addresses and managers, by address.
+    members: dict[str, Membership] = field(default_factory=dict)
 
 
 def chunks(values: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
@@ -88,18 +103,32 @@ class _OrgData:
         self.topic_by_pk = by_pk
         self.active_topic_names = sorted(t.name for t in topics if not t.is_retired)
         ordered = sorted(emails)
-        self.users: dict[str, User] = {}
+        # Members of this organization only (the scope, and the filter for scope-free callers).
+        self.members: dict[str, Membership] = {}
         for chunk in chunks(ordered):
-            for user in User.objects.annotate(email_lower=Lower("email")) \
-                    .filter(email_lower__in=chunk):
-                self.users[user.email_lower] = user
-        users_by_pk = {user.pk: user for user in self.users.values()}
-        user_ids = sorted(users_by_pk)
-        self.memberships: dict[int, Membership] = {}
-        for chunk in chunks(user_ids):
-            for membership in Membership.objects.filter(user_id__in=chunk):
-                membership.user = users_by_pk[membership.user_id]
-                self.memberships[membership.user_id] = membership
+            for membership in (Membership.objects.filter(organization_id=cohort.organization_id)
+                               .select_related("user").annotate(email_lower=Lower("user__email"))
+                               .filter(email_lower__in=chunk)):
+                self.members[membership.email_lower] = membership
+        self.memberships: dict[int, Membership] = {
+            membership.user_id: membership for membership in self.members.values()}
+        # This cohort's unanswered invitations of the file's addresses (open or expired).
+        self.places: dict[str, CohortInvitation] = {}
+        now = timezone.now()
+        for chunk in chunks(ordered):
+            for place in (CohortInvitation.objects.filter(
+                    cohort=cohort, invitation__email__in=chunk,
+                    invitation__accepted_at__isnull=True, invitation__revoked_at__isnull=True)
+                    .select_related("invitation", "level").order_by("invitation__created_at")):
+                self.places[place.invitation.email] = place  # the newest wins
+        # Addresses invited into the organization (any cohort) whose invitation is still open:
+        # they may be named as managers before they join.
+        self.invited: set[str] = set()
+        for chunk in chunks(ordered):
+            self.invited.update(Invitation.objects.filter(
+                organization_id=cohort.organization_id, email__in=chunk,
+                accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+                .values_list("email", flat=True))
         self.participants: dict[int, Participant] = {}
         self.cohort_people: list[tuple[int, str, str, int | None]] = []  # membership, role...
         for participant in Participant.objects.filter(cohort=cohort) \
@@ -114,14 +143,25 @@ class _OrgData:
         for chunk in chunks(missing):
             for profile in Profile.objects.filter(membership_id__in=chunk).select_related("level"):
                 self.profiles[profile.membership_id] = profile
-        # Reporting lines of the whole organization (for loops through people not in the file).
+        # Reporting lines of the whole organization (for loops through people not in the file),
+        # members' and those of people invited but not joined yet.
         self.manager_of: dict[str, str] = {
             email.lower(): manager.lower()
             for email, manager in Profile.objects.filter(manager__isnull=False)
             .values_list("membership__user__email", "manager__user__email")
         }
-        self.membership_emails = {m.pk: u.email.lower() for u in self.users.values()
-                                  if (m := self.memberships.get(u.pk))}
+        for email, manager in (Profile.objects.filter(manager__isnull=True)
+                               .exclude(pending_manager_email="")
+                               .values_list("membership__user__email", "pending_manager_email")):
+            self.manager_of[email.lower()] = manager.lower()
+        for email, manager in (CohortInvitation.objects
+                               .filter(invitation__accepted_at__isnull=True,
+                                       invitation__revoked_at__isnull=True,
+                                       invitation__expires_at__gt=now)
+                               .exclude(manager_email="")
+                               .values_list("invitation__email", "manager_email")):
+            self.manager_of.setdefault(email.lower(), manager.lower())
+        self.membership_emails = {m.pk: email for email, m in self.members.items()}
 
     def topic(self, name: str) -> Topic | None:
         topic = self.topics_by_key.get(name.lower())
@@ -274,9 +314,9 @@ def plan_import(*, cohort: Cohort, parsed: ParsedFile) -> ImportPlan:
         planned.learn = checker.topics(number, record, "learn_topics")
         rows.append(planned)
 
+    existing_topics = _attach_existing(rows, data)
     _check_managers(checker, rows, data, cohort)
     _check_seniority(checker, rows, data, cohort)
-    existing_topics = _attach_existing(rows, data)
     for planned in rows:
         planned.preview = _preview(planned, data, existing_topics)
         participant = planned.participant
@@ -288,7 +328,7 @@ def plan_import(*, cohort: Cohort, parsed: ParsedFile) -> ImportPlan:
                 message=f"{planned.email} is {participant.get_status_display().lower()} in "
                         "this cohort: their details are updated but they are not re-enrolled."))
         user = planned.user
-        if planned.membership is not None and user.full_name and planned.name and \
+        if user is not None and user.full_name and planned.name and \
                 user.full_name != planned.name:
             warnings.append(ImportIssue(
                 row=planned.row, field="name", value=planned.name, column=columns["name"][1],
@@ -296,7 +336,7 @@ def plan_import(*, cohort: Cohort, parsed: ParsedFile) -> ImportPlan:
                         "people manage their own name, so it stays."))
     errors = sorted(checker.errors, key=lambda e: (e.row or 0, _field_order(e.field)))
     return ImportPlan(cohort=cohort, rows=rows, errors=errors, warnings=warnings,
-                      existing_topics=existing_topics)
+                      existing_topics=existing_topics, members=data.members)
 
 
 def _field_order(key: str | None) -> int:
@@ -311,12 +351,11 @@ def _check_managers(checker: _RowChecker, rows: list[PlannedRow], data: _OrgData
         manager = row.manager_email
         if manager is None or manager in in_file:
             continue
-        user = data.users.get(manager)
-        if user is None or user.pk not in data.memberships:
+        if manager not in data.members and manager not in data.invited:
             checker.error(row.row, "manager_email", manager,
-                          f"Manager {manager} was not found: they are not in this file and not "
-                          f"a member of {cohort.organization.name}. Add a row for them or "
-                          "leave the cell empty.")
+                          f"Manager {manager} was not found: they are not in this file, not "
+                          f"a member of {cohort.organization.name} and not invited. Add a row "
+                          "for them or leave the cell empty.")
             row.manager_email = None
     # Reporting lines after the import: the file's managers override the stored ones.
     manager_of = dict(data.manager_of)
@@ -358,14 +397,14 @@ def _check_seniority(checker: _RowChecker, rows: list[PlannedRow], data: _OrgDat
     for row in rows:
         if not row.email or not row.role:
             continue
-        user = data.users.get(row.email)
-        membership = data.memberships.get(user.pk) if user else None
+        membership = row.membership
         if membership is not None:
             in_file[membership.pk] = row
         level = row.level
-        if level is None and membership is not None:
-            profile = data.profiles.get(membership.pk)
-            level = profile.level if profile and profile.level_id else None
+        if level is None and row.profile is not None and row.profile.level_id:
+            level = row.profile.level
+        if level is None and row.is_invited and row.place.level_id:
+            level = row.place.level
         if level is not None:
             ranks[row.role][row.email] = level.rank
     for membership_id, role, status, rank in data.cohort_people:
@@ -399,8 +438,8 @@ def _check_seniority(checker: _RowChecker, rows: list[PlannedRow], data: _OrgDat
 def _attach_existing(rows: list[PlannedRow], data: _OrgData) -> dict[int, list[ParticipantTopic]]:
     participant_ids = []
     for row in rows:
-        row.user = data.users.get(row.email) if row.email else None
-        row.membership = data.memberships.get(row.user.pk) if row.user else None
+        row.membership = data.members.get(row.email) if row.email else None
+        row.place = data.places.get(row.email) if row.email else None
         if row.membership is not None:
             row.profile = data.profiles.get(row.membership.pk)
             row.participant = data.participants.get(row.membership.pk)
@@ -421,11 +460,49 @@ def _topic_map(topics: list[ParticipantTopic], interest: str) -> dict[int, int]:
     return {t.topic_id: t.strength for t in topics if t.interest == interest}
 
 
+def _place_changes(row: PlannedRow) -> list[str]:
+    """What the file changes in the details of the open invitation ``row.place``."""
+    place = row.place
+    changes = []
+    if place.role != row.role:
+        changes.append("role")
+    if row.name and place.name != row.name:
+        changes.append("name")
+    for key, attribute in PROFILE_CHANGES:
+        value = getattr(row, key)
+        if value is not None and getattr(place, attribute) != value:
+            changes.append(COLUMNS_BY_KEY[key].header)
+    if row.level is not None and place.level_id != row.level.pk:
+        changes.append("level")
+    if row.manager_email is not None and place.manager_email != row.manager_email:
+        changes.append("manager")
+    topics = place_topic_maps(place.topics)
+    if row.teach is not None and topics[TopicInterest.TEACH] != row.teach:
+        changes.append("teach topics")
+    if row.learn is not None and topics[TopicInterest.LEARN] != row.learn:
+        changes.append("learn topics")
+    return changes
+
+
+def place_topic_maps(topics: list) -> dict[str, dict[int, int]]:
+    """A place's stored ``[[topic_id, interest, strength], ...]`` as topic → strength maps."""
+    maps: dict[str, dict[int, int]] = {TopicInterest.TEACH: {}, TopicInterest.LEARN: {}}
+    for topic_id, interest, strength in topics:
+        maps.setdefault(interest, {})[topic_id] = strength
+    return maps
+
+
 def _preview(row: PlannedRow, data: _OrgData,
              existing_topics: dict[int, list[ParticipantTopic]]) -> RowPreview:
     preview = RowPreview(row=row.row, email=row.email, name=row.name, role=row.role)
-    if row.membership is None:  # no account, or an account elsewhere: never told apart
-        preview.action = Action.NEW_PERSON
+    if row.membership is None:
+        # Not a member: invited (again, if an earlier invitation expired), or the open
+        # invitation's details updated. What the address may be elsewhere is never looked up.
+        if not row.is_invited:
+            preview.action = Action.NEW_PERSON
+            return preview
+        preview.changes = _place_changes(row)
+        preview.action = Action.UPDATE if preview.changes else Action.UNCHANGED
         return preview
     if row.participant is None:
         preview.action = Action.ENROLL
@@ -440,8 +517,9 @@ def _preview(row: PlannedRow, data: _OrgData,
             changes.append(COLUMNS_BY_KEY[key].header)
     if row.level is not None and profile.level_id != row.level.pk:
         changes.append("level")
-    if row.manager_email is not None and \
-            data.membership_emails.get(profile.manager_id) != row.manager_email:
+    current_manager = (data.membership_emails.get(profile.manager_id) if profile.manager_id
+                       else profile.pending_manager_email or None)
+    if row.manager_email is not None and current_manager != row.manager_email:
         changes.append("manager")
     topics = existing_topics.get(row.participant.pk, [])
     if row.teach is not None and _topic_map(topics, TopicInterest.TEACH) != row.teach:

@@ -22,8 +22,9 @@ class ImportIssue:
 
 
 class Action:
-    #: Not a member of this organization yet (no account anywhere, or an account elsewhere:
-    #: deliberately one action, see the module docs).
+    #: Not a member of this organization (whatever Flipside knows about the address): invited
+    #: into the cohort. A non-member whose invitation into the cohort is still open is an
+    #: update (or unchanged) of that invitation's details instead.
     NEW_PERSON = "new person"
     ENROLL = "enroll"
     UPDATE = "update"
@@ -64,8 +65,10 @@ class ImportReport:
 
     @property
     def summary(self) -> dict[str, int]:
-        """``new_people``: not members yet; ``enrolled``: new places in the cohort (each gets
-        a welcome email, or an invitation it takes effect with)."""
+        """``new_people``: not members, invited into the cohort (each gets an invitation
+        email); ``enrolled``: members given a place in the cohort now (each gets a welcome
+        email); ``updated``/``unchanged``: places or open invitations the file changes or
+        not."""
         counts = {"rows": self.row_count, "new_people": 0, "enrolled": 0, "updated": 0,
                   "unchanged": 0}
         for row in self.rows:
@@ -75,14 +78,16 @@ class ImportReport:
                 counts["updated"] += 1
             elif row.action == Action.UNCHANGED:
                 counts["unchanged"] += 1
-            if row.action in (Action.NEW_PERSON, Action.ENROLL):
+            elif row.action == Action.ENROLL:
                 counts["enrolled"] += 1
         return counts
 
     @property
     def emails_planned(self) -> int:
-        """How many people this import emails (a welcome or an invitation): one per new place."""
-        return self.summary["enrolled"]
+        """How many people this import emails: an invitation to each new person, a welcome
+        to each member enrolled."""
+        summary = self.summary
+        return summary["new_people"] + summary["enrolled"]
 
     def as_dict(self) -> dict:
         return {

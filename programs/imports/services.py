@@ -20,8 +20,8 @@ from programs.imports.planning import ImportPlan, chunks, plan_import
 from programs.imports.reading import content_sha256, decode_csv_upload, parse_csv
 from programs.imports.report import ImportFileError, ImportIssue, ImportReport
 from programs.imports.writing import (
-    accounts_elsewhere_invite,
     participants_send_invitations_bulk,
+    places_invite,
     plan_write,
 )
 from programs.models import Cohort, ImportBatch
@@ -37,13 +37,17 @@ def participants_import_csv(
     ``dry_run`` only validates. Otherwise the file is validated again inside the transaction
     that writes it, against the database of that moment, with the cohort row locked so two
     imports into one cohort run one after the other; any error means nothing is written.
-    Newly enrolled participants get the welcome email, addresses with an account elsewhere an
-    invitation (at most once each: the notification keys are per participant and per
-    invitation); both are written to the outbox in bulk and sent after the response, and
-    ``report.email_ids`` lists their outbox rows. Must run inside the cohort's tenant scope.
+    Members of the organization are enrolled (or updated) at once and newly enrolled ones get
+    the welcome email. Everyone else is invited into the cohort with the file's details and
+    an invitation email, and becomes a participant on accepting. Emails are sent at most once
+    each (the notification keys are per participant and per invitation), written to the
+    outbox in bulk and sent after the response; ``report.email_ids`` lists their outbox rows.
+    Must run inside the cohort's tenant scope.
 
-    Privacy: nothing the report holds (rows, warnings, errors, summary) depends on whether a
-    non-member's address has an account elsewhere, and no such account is changed.
+    Privacy: the import never looks up whether a non-member's address has an account
+    anywhere, so nothing it writes or answers (rows, warnings, errors, summary, emails, and
+    every page that shows the invitations) can depend on it, and no such account is read or
+    changed.
     """
     report = ImportReport(cohort_id=cohort.pk, dry_run=dry_run, filename=filename)
     try:
@@ -65,7 +69,7 @@ def participants_import_csv(
         if not report.ok:
             return report
         enrolled = plan_write(plan)
-        invited = accounts_elsewhere_invite(plan, actor)
+        invited = places_invite(plan, actor)
         keys = participant_services.participants_send_welcome_bulk(participants=enrolled,
                                                                    cohort=locked)
         keys += participants_send_invitations_bulk(invited=invited, cohort=locked, actor=actor)

@@ -1,16 +1,20 @@
-"""Writing a checked plan with bulk inserts and updates (inside the import's transaction)."""
+"""Writing a checked plan with bulk inserts and updates (inside the import's transaction).
+
+Members of the organization get their profile and place written at once. Everyone else (not a
+member, whatever Flipside knows about the address) gets an invitation into the cohort that
+holds the file's details; they become a participant when they accept it
+(:func:`programs.services.participants.cohort_invitation_accepted`). No account is created,
+read or changed for them.
+"""
 
 from __future__ import annotations
 
-from allauth.account.models import EmailAddress
-from django.contrib.auth.hashers import make_password
-from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.models import Invitation, Membership, Role, User
+from accounts.models import Invitation, Role, User
 from accounts.services import invitation_accept_url
 from core.notifications import NotificationDraft, notifications_enqueue_bulk
-from programs.imports.planning import ImportPlan, PlannedRow, chunks
+from programs.imports.planning import ImportPlan, PlannedRow, chunks, place_topic_maps
 from programs.models import (
     Cohort,
     CohortInvitation,
@@ -21,7 +25,7 @@ from programs.models import (
     Profile,
     TopicInterest,
 )
-from programs.selectors import participant_completeness
+from programs.selectors import cohort_invitation_completeness, participant_completeness
 
 
 def _insert(model, objects: list, key: str, lookup: dict) -> dict:
@@ -38,45 +42,29 @@ def _insert(model, objects: list, key: str, lookup: dict) -> dict:
     return found
 
 
-def plan_write(plan: ImportPlan) -> list[Participant]:
-    """Write the plan with bulk queries; returns the newly enrolled participants.
+def _reporting_line(row: PlannedRow, members: dict) -> tuple[int | None, str] | None:
+    """``(manager membership id, pending manager email)`` the file gives ``row``, or ``None``
+    when its cell is blank (the stored line stays). A manager who is invited but not a
+    member yet is kept by address until they join."""
+    if row.manager_email is None:
+        return None
+    manager = members.get(row.manager_email)
+    return (manager.pk, "") if manager is not None else (None, row.manager_email)
 
-    Rows of accounts that are not members here (:attr:`PlannedRow.account_elsewhere`) are
-    left out: nothing of those accounts is written (see :func:`accounts_elsewhere_invite`).
-    """
+
+def plan_write(plan: ImportPlan) -> list[Participant]:
+    """Write the plan's rows of members with bulk queries; returns the newly enrolled
+    participants."""
     cohort = plan.cohort
     organization = cohort.organization
-    rows = [row for row in plan.rows if not row.account_elsewhere]
+    rows = [row for row in plan.rows if row.membership is not None]
 
-    # Accounts for new people: no usable password, email verified (the organization vouches).
-    new_rows = [row for row in rows if row.user is None]
-    if new_rows:
-        now = timezone.now()
-        created = _insert(User, [
-            User(email=row.email, full_name=row.name, password=make_password(None),
-                 date_joined=now) for row in new_rows], "email", {})
-        for row in new_rows:
-            row.user = created[row.email]
-        EmailAddress.objects.bulk_create([
-            EmailAddress(user=row.user, email=row.email, verified=True, primary=True)
-            for row in new_rows], ignore_conflicts=True)
-    # A member's blank account name is filled in; accounts that are not members are not in rows.
+    # A member's blank account name is filled in.
     unnamed = [row for row in rows if not row.user.full_name and row.name]
     for row in unnamed:
         row.user.full_name = row.name
     User.objects.bulk_update([row.user for row in unnamed], ["full_name"], batch_size=500)
-
-    # Memberships.
-    joining = [row for row in rows if row.membership is None]
-    if joining:
-        joined = _insert(Membership, [
-            Membership(organization=organization, user=row.user, role=Role.MEMBER)
-            for row in joining], "user_id", {})
-        for row in joining:
-            row.membership = joined[row.user.pk]
-            row.membership.user = row.user
-    membership_by_email = {row.email: row.membership for row in rows}
-    manager_ids = _manager_membership_ids(rows, membership_by_email)
+    lines = {row.email: _reporting_line(row, plan.members) for row in rows}
 
     # Profiles: new ones carry the file's values; existing ones change only where filled in.
     fresh = [row for row in rows if row.profile is None]
@@ -84,8 +72,10 @@ def plan_write(plan: ImportPlan) -> list[Participant]:
         made = _insert(Profile, [
             Profile(organization=organization, membership=row.membership,
                     job_title=row.title or "", department=row.department or "",
-                    level=row.level, manager_id=manager_ids.get(row.email),
-                    time_zone=row.time_zone or "", languages=row.languages or [])
+                    level=row.level, time_zone=row.time_zone or "",
+                    languages=row.languages or [],
+                    manager_id=(lines[row.email] or (None, ""))[0],
+                    pending_manager_email=(lines[row.email] or (None, ""))[1])
             for row in fresh], "membership_id", {})
         for row in fresh:
             row.profile = made[row.membership.pk]
@@ -96,13 +86,16 @@ def plan_write(plan: ImportPlan) -> list[Participant]:
         if id(row) in fresh_rows:
             continue
         profile = row.profile
-        updates = {"job_title": row.title, "department": row.department,
-                   "time_zone": row.time_zone, "languages": row.languages,
-                   "level_id": row.level.pk if row.level else None,
-                   "manager_id": manager_ids.get(row.email)}
+        updates = {attribute: value for attribute, value in (
+            ("job_title", row.title), ("department", row.department),
+            ("time_zone", row.time_zone), ("languages", row.languages),
+            ("level_id", row.level.pk if row.level else None)) if value is not None}
+        line = lines[row.email]
+        if line is not None:
+            updates["manager_id"], updates["pending_manager_email"] = line
         dirty = False
         for attribute, value in updates.items():
-            if value is not None and getattr(profile, attribute) != value:
+            if getattr(profile, attribute) != value:
                 setattr(profile, attribute, value)
                 changed_fields.add(attribute)
                 dirty = True
@@ -136,93 +129,121 @@ def plan_write(plan: ImportPlan) -> list[Participant]:
 
     _apply_topics(plan, rows)
     _refresh_completeness(plan, existing)
+    # A member's invitation into this cohort that was never answered has done its work.
+    _revoke([row.place.invitation_id for row in rows if row.place is not None])
     return [row.participant for row in enrolling]
 
 
-def accounts_elsewhere_invite(plan: ImportPlan, actor: User | None
-                               ) -> list[tuple[PlannedRow, Invitation]]:
-    """Invite into the cohort every row whose address has an account but is not a member.
+def _revoke(invitation_ids: list[int]) -> None:
+    now = timezone.now()
+    for chunk in chunks(invitation_ids):
+        Invitation.objects.filter(pk__in=chunk).update(revoked_at=now)
 
-    Only rows of this organization are written: an :class:`~accounts.models.Invitation` (the
-    organization's own row, member role) and the :class:`~programs.models.CohortInvitation`
-    that enrolls the person when they accept. The account itself is not read beyond its
-    address and not changed: no name, no membership, no profile, no place. A pending
-    invitation of the same address into this cohort is replaced (new link, new expiry), as
-    :func:`accounts.services.invitation_create` does; invitations into other cohorts stay.
+
+def _place_topics(row: PlannedRow, current: list | None = None) -> list[list]:
+    """The place's ``topics`` after the file: a filled cell replaces that interest's topics."""
+    kept = place_topic_maps(current or [])
+    for interest, wanted in ((TopicInterest.TEACH, row.teach), (TopicInterest.LEARN, row.learn)):
+        if wanted is not None:
+            kept[interest] = wanted
+    return [[topic_id, interest, strength]
+            for interest in (TopicInterest.TEACH, TopicInterest.LEARN)
+            for topic_id, strength in sorted(kept[interest].items())]
+
+
+def _place_fill(place: CohortInvitation, row: PlannedRow) -> None:
+    """Write the file's cells into an invitation's details: a filled cell replaces, a blank
+    one keeps (as for a member's profile)."""
+    place.role = row.role
+    if row.name:
+        place.name = row.name
+    place.refresh_name_key()
+    for key, attribute in (("title", "job_title"), ("department", "department"),
+                           ("time_zone", "time_zone"), ("languages", "languages"),
+                           ("manager_email", "manager_email")):
+        value = getattr(row, key)
+        if value is not None:
+            setattr(place, attribute, value)
+    if row.level is not None:
+        place.level = row.level
+    place.topics = _place_topics(row, place.topics)
+    place.completeness = cohort_invitation_completeness(place=place).percent
+
+
+_PLACE_FIELDS = ["role", "name", "name_key", "job_title", "department", "time_zone",
+                 "languages", "manager_email", "level", "topics", "completeness"]
+
+
+def places_invite(plan: ImportPlan, actor: User | None) -> list[tuple[PlannedRow, Invitation]]:
+    """Invite into the cohort every row that is not a member of the organization, with the
+    file's details; returns the new invitations (each gets an email).
+
+    A row with an open invitation into this cohort keeps it (same link, no new email) and only
+    its details change. Otherwise a new :class:`~accounts.models.Invitation` (member role) and
+    its :class:`~programs.models.CohortInvitation` are written, and an expired one into this
+    cohort is withdrawn; invitations into other cohorts stay. Only the organization's own rows
+    are written: no account is looked up, created or changed.
     """
-    rows = [row for row in plan.rows if row.account_elsewhere]
-    if not rows:
-        return []
     cohort = plan.cohort
     organization = cohort.organization
-    emails = [row.email for row in rows]
-    replaced: list[int] = []
-    for chunk in chunks(emails):
-        replaced.extend(CohortInvitation.objects.filter(
-            cohort=cohort, invitation__email__in=chunk, invitation__accepted_at__isnull=True,
-            invitation__revoked_at__isnull=True).values_list("invitation_id", flat=True))
-    now = timezone.now()
-    for chunk in chunks(replaced):
-        Invitation.objects.filter(pk__in=chunk).update(revoked_at=now)
+    open_rows = [row for row in plan.rows if row.membership is None and row.is_invited]
+    changed = [row for row in open_rows if row.preview.changes]
+    for row in changed:
+        _place_fill(row.place, row)
+    CohortInvitation.objects.bulk_update([row.place for row in changed], _PLACE_FIELDS,
+                                         batch_size=500)
+
+    rows = [row for row in plan.rows if row.membership is None and not row.is_invited]
+    if not rows:
+        return []
+    _revoke([row.place.invitation_id for row in rows if row.place is not None])
     expires_at = Invitation._meta.get_field("expires_at").get_default()
     fresh = [Invitation(organization=organization, email=row.email, role=Role.MEMBER,
                         invited_by=actor, expires_at=expires_at) for row in rows]
     created = _insert(Invitation, fresh, "token", {"organization": organization})
     invited = [(row, created[invitation.token]) for row, invitation in zip(rows, fresh,
                                                                              strict=True)]
-    CohortInvitation.objects.bulk_create([
-        CohortInvitation(organization=organization, invitation=invitation, cohort=cohort,
-                         role=row.role) for row, invitation in invited])
+    places = []
+    for row, invitation in invited:
+        place = CohortInvitation(organization=organization, invitation=invitation,
+                                 cohort=cohort, role=row.role)
+        _place_fill(place, row)
+        places.append(place)
+    CohortInvitation.objects.bulk_create(places)
     return invited
+
+
+INVITATION_KIND = "invitation"
+INVITATION_TEMPLATE = "programs/email/cohort_invitation"
 
 
 def participants_send_invitations_bulk(*, invited: list[tuple[PlannedRow, Invitation]],
                                        cohort: Cohort, actor: User | None) -> list[str]:
-    """Queue the email of each invitation made by :func:`accounts_elsewhere_invite` through
-    the bulk outbox (kind ``invitation``, key ``invitation:<id>`` as for any invitation).
-    The email says who invited them into which program and that they accept with the account
-    they already have. Returns the notification keys."""
+    """Queue the email of each invitation made by :func:`places_invite` through the bulk
+    outbox (kind ``invitation``, key ``invitation:<id>`` as for any invitation). The email
+    says who invited them into which program, and that they accept with the account they have
+    or one they create. It goes to the address, not to an account: no account's preferences,
+    quiet hours or sign-in link apply, so every invitation of an import leaves alike. Returns
+    the notification keys."""
     if not invited:
         return []
     program = cohort.program
     organization = cohort.organization
     inviter = actor.display_name if actor else organization.name
+    shared = {"organization": organization.name, "inviter": inviter,
+              "program_name": program.name, "purpose": program.purpose,
+              "cohort_name": cohort.name, "start_date": cohort.start_date,
+              "end_date": cohort.end_date}
     drafts = [NotificationDraft(
-        recipient=row.user, email=row.user.email, key=f"invitation:{invitation.pk}",
+        recipient=None, email=row.email, key=f"invitation:{invitation.pk}",
         link=invitation_accept_url(invitation),
-        context={"name": "", "organization": organization.name, "inviter": inviter,
-                 "program_name": program.name, "purpose": program.purpose,
-                 "cohort_name": cohort.name, "start_date": cohort.start_date,
-                 "end_date": cohort.end_date,
+        context={**shared, "name": row.name,
                  "participant_role": ParticipantRole(row.role).label,
                  "expires_at": invitation.expires_at})
         for row, invitation in invited]
-    notifications_enqueue_bulk(organization=organization, kind="invitation",
-                               template="programs/email/cohort_invitation", drafts=drafts)
+    notifications_enqueue_bulk(organization=organization, kind=INVITATION_KIND,
+                               template=INVITATION_TEMPLATE, drafts=drafts)
     return [draft.key for draft in drafts]
-
-
-def _manager_membership_ids(rows: list[PlannedRow],
-                            membership_by_email: dict[str, Membership]) -> dict[str, int]:
-    wanted = {row.manager_email for row in rows if row.manager_email}
-    missing = sorted(wanted - set(membership_by_email))
-    found: dict[str, int] = {}
-    for chunk in chunks(missing):
-        found.update({email.lower(): pk for email, pk in Membership.objects.filter(
-            user__email__in=chunk).values_list("user__email", "pk")})
-        case_blind = [e for e in chunk if e not in found]
-        if case_blind:
-            found.update({email.lower(): pk for email, pk in Membership.objects
-                          .annotate(email_lower=Lower("user__email"))
-                          .filter(email_lower__in=case_blind)
-                          .values_list("user__email", "pk")})
-    result = {}
-    for row in rows:
-        if row.manager_email:
-            membership = membership_by_email.get(row.manager_email)
-            # None: a manager who is not a member (yet), e.g. invited by this same import
-            result[row.email] = membership.pk if membership else found.get(row.manager_email)
-    return result
 
 
 def _apply_topics(plan: ImportPlan, rows: list[PlannedRow]) -> None:

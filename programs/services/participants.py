@@ -34,7 +34,7 @@ from programs.models import (
     Topic,
     TopicInterest,
 )
-from programs.selectors import participant_completeness
+from programs.selectors import cohort_invitation_completeness, participant_completeness
 from programs.signals import participant_withdrawn
 
 logger = logging.getLogger(__name__)
@@ -292,6 +292,11 @@ def participant_enroll_by_email(
     return participant
 
 
+#: What a :class:`~programs.models.CohortInvitation` says about the person (besides the role).
+INVITATION_DETAILS = ("name", "job_title", "department", "level_id", "manager_email",
+                      "time_zone", "languages", "topics")
+
+
 @transaction.atomic
 def participant_invite(
     *, cohort: Cohort, email: str, role: str, invited_by: User | None,
@@ -323,26 +328,103 @@ def participant_invite(
             f"{email} already has a pending invitation to the cohort “{elsewhere.cohort}”. "
             "Add them to this cohort once they have accepted it, or withdraw that "
             "invitation first.")})
+    earlier = (CohortInvitation.objects
+               .filter(cohort=cohort, invitation__email__iexact=email,
+                       invitation__accepted_at__isnull=True, invitation__revoked_at__isnull=True)
+               .order_by("-invitation__created_at").first())
     invitation = invitation_create(
         organization=organization, email=email, role=Role.MEMBER, invited_by=invited_by,
         message_context={"cohort_name": cohort.name,
                          "participant_role": ParticipantRole(role).label.lower()},
     )
-    CohortInvitation.objects.create(organization=organization, invitation=invitation,
-                                    cohort=cohort, role=role)
+    place = CohortInvitation(organization=organization, invitation=invitation, cohort=cohort,
+                             role=role)
+    if earlier is not None:  # inviting again keeps what an import said about the person
+        for field in INVITATION_DETAILS:
+            setattr(place, field, getattr(earlier, field))
+    place.completeness = cohort_invitation_completeness(place=place).percent
+    place.save()
     return CohortInviteResult(invitation=invitation)
+
+
+
+def _profile_take_invitation_details(*, place: CohortInvitation, membership: Membership
+                                     ) -> Profile:
+    """Write what the organization said when it invited the person (``place``) into the
+    profile of their new membership, where the profile has no answer yet: the person's own
+    answers always win. A blank account name takes the invitation's. The manager is linked
+    if they are a member, else kept by address until they join; people who named this person
+    as their manager before they joined get them as manager now."""
+    profile = profile_get_or_create(membership=membership)
+    changed = []
+    for attribute in ("job_title", "department", "time_zone", "languages"):
+        value = getattr(place, attribute)
+        if value and not getattr(profile, attribute):
+            setattr(profile, attribute, value)
+            changed.append(attribute)
+    if place.level_id and profile.level_id is None:
+        profile.level_id = place.level_id
+        changed.append("level")
+    if place.manager_email and profile.manager_id is None and not profile.pending_manager_email:
+        manager = (Membership.objects
+                   .filter(organization_id=membership.organization_id,
+                           user__email__iexact=place.manager_email)
+                   .exclude(pk=membership.pk).first())
+        if manager is not None:
+            profile.manager = manager
+            changed.append("manager")
+        else:
+            profile.pending_manager_email = place.manager_email
+            changed.append("pending_manager_email")
+    if changed:
+        profile.full_clean()
+        profile.save(update_fields=changed)
+    user = membership.user
+    (Profile.objects.filter(organization_id=membership.organization_id, manager__isnull=True,
+                            pending_manager_email__iexact=user.email)
+     .exclude(membership=membership).update(manager=membership, pending_manager_email=""))
+    if not user.full_name and place.name:
+        user.full_name = place.name
+        user.save(update_fields=["full_name"])
+    return profile
+
+
+def _participant_take_invitation_topics(*, place: CohortInvitation,
+                                        participant: Participant) -> None:
+    """The invitation's topics for a place that has none of its own yet (topics merged since
+    are followed to the topic they became; retired ones are left out)."""
+    if not place.topics or participant.topics.exists():
+        return
+    topics = {topic.pk: topic for topic in Topic.objects.filter(
+        pk__in=[topic_id for topic_id, _, _ in place.topics]).select_related("merged_into")}
+    chosen: dict[tuple[int, str], int] = {}
+    for topic_id, interest, strength in place.topics:
+        topic = topics.get(topic_id)
+        if topic is not None and topic.merged_into_id and topic.merged_into is not None:
+            topic = topic.merged_into
+        if topic is None or topic.is_retired:
+            continue
+        key = (topic.pk, interest)
+        chosen[key] = max(strength, chosen.get(key, 0))
+    ParticipantTopic.objects.bulk_create([
+        ParticipantTopic(organization_id=participant.organization_id, participant=participant,
+                         topic_id=topic_id, interest=interest, strength=strength)
+        for (topic_id, interest), strength in chosen.items()])
 
 
 @transaction.atomic
 def cohort_invitation_accepted(*, invitation: Invitation, membership: Membership
                                ) -> Participant | None:
-    """Enroll the person who accepted ``invitation`` in the cohort it names (if any) and
-    send the welcome email. A cohort that closed meanwhile is skipped, not an error: the
-    person still joins the organization."""
+    """Enroll the person who accepted ``invitation`` in the cohort it names (if any), with
+    what the organization said about them when it invited them (profile answers and topics
+    they have not given themself), and send the welcome email. A cohort that closed meanwhile
+    gets no place, not an error: the person still joins the organization (and their profile
+    still takes the invitation's details)."""
     place = (CohortInvitation.objects.filter(invitation=invitation)
              .select_related("cohort__program", "cohort__organization").first())
     if place is None:
         return None
+    _profile_take_invitation_details(place=place, membership=membership)
     if place.cohort.is_read_only:
         logger.info("Cohort %s is %s: invitation %s not turned into a place", place.cohort_id,
                     place.cohort.status, invitation.pk)
@@ -353,6 +435,8 @@ def cohort_invitation_accepted(*, invitation: Invitation, membership: Membership
                                             role=place.role)
     else:
         _activate(participant, place.role)
+    _participant_take_invitation_topics(place=place, participant=participant)
+    participant_refresh_completeness(participant=participant)
     participant_send_welcome(participant=participant)
     return participant
 
@@ -496,6 +580,8 @@ def participant_profile_update(
     _check_partners(participant, requested, excluded)
     for name, value in profile_fields.items():
         setattr(profile, name, value)
+    if "manager" in profile_fields:
+        profile.pending_manager_email = ""  # the person chose (or cleared) their manager
     profile.full_clean()
     profile.save()
     participant.capacity = capacity if participant.role == ParticipantRole.MENTOR else None

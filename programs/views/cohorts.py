@@ -64,6 +64,7 @@ class CohortDetailView(OrganizationMixin, TemplateView):
         context.update(
             cohort=cohort,
             program=cohort.program,
+            invited_count=selectors.cohort_invited_count(cohort=cohort),
             timeline=cohort_timeline(cohort),
             transitions=lifecycle.next_transitions(cohort.status),
             apply_url=self.request.build_absolute_uri(

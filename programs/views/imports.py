@@ -184,10 +184,10 @@ def people(count: int) -> str:
 
 
 def import_result_sentence(summary: dict) -> str:
-    """ "Imported 1 person: 1 new in the cohort, 0 updated, 0 unchanged." """
-    return (f"Imported {people(summary['rows'])}: {intcomma(summary['enrolled'])} new in the "
-            f"cohort, {intcomma(summary['updated'])} updated, "
-            f"{intcomma(summary['unchanged'])} unchanged.")
+    """ "Imported 2 people: 1 invited, 1 enrolled, 0 updated, 0 unchanged." """
+    return (f"Imported {people(summary['rows'])}: {intcomma(summary['new_people'])} invited, "
+            f"{intcomma(summary['enrolled'])} enrolled, {intcomma(summary['updated'])} "
+            f"updated, {intcomma(summary['unchanged'])} unchanged.")
 
 
 class ImportErrorsCsvView(CohortImportMixin, View):

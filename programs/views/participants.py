@@ -329,7 +329,8 @@ class CohortRosterView(CohortAdminMixin, TemplateView):
         profile_url = reverse("programs:participant_profile", kwargs={
             "org_slug": self.request.organization.slug, "participant_pk": sentinel})
         for row in rows:
-            row.url = profile_url.replace(str(sentinel), str(row.pk))
+            if not row.is_invited:  # an invitation has no profile to open until accepted
+                row.url = profile_url.replace(str(sentinel), str(row.pk))
         query = self.request.GET.copy()
         query.pop("page", None)
         page_query = query.urlencode()
@@ -356,7 +357,9 @@ class CohortRosterView(CohortAdminMixin, TemplateView):
 
 
 class CohortRosterCsvView(CohortAdminMixin, View):
-    """The filtered roster as CSV; every cell goes through ``neutralise_cell``."""
+    """The filtered roster as CSV, participants and open invitations in the page's order;
+    every cell goes through ``neutralise_cell``. An invitation's row holds what the
+    organization said when it invited the person (nothing of any account)."""
 
     HEADER = ["Name", "Email", "Role", "Status", "Job title", "Department", "Level",
               "Location", "Time zone", "Languages", "Mentee capacity", "Completeness (%)",
@@ -368,22 +371,18 @@ class CohortRosterCsvView(CohortAdminMixin, View):
         form = RosterFilterForm(request.GET or None,
                                 departments=selectors.roster_departments(cohort=cohort),
                                 levels=selectors.seniority_levels())
-        participants = selectors.roster_participants(cohort=cohort, **form.filters())
-
-        def topics(participant, interest) -> str:
-            return "; ".join(f"{t.topic.name} ({t.strength})" for t in participant.topics.all()
-                             if t.interest == interest)
-
+        lines = selectors.roster_export(cohort=cohort, **form.filters())
         rows = [[
-            p.membership.user.display_name, p.membership.user.email, p.get_role_display(),
-            p.get_status_display(), p.profile.job_title, p.profile.department,
-            p.profile.level.name if p.profile.level else "", p.profile.location,
-            p.profile.time_zone, ", ".join(language_name(c) for c in p.profile.languages or []),
-            p.effective_capacity if p.role == ParticipantRole.MENTOR else "",
-            p.completeness, topics(p, TopicInterest.TEACH), topics(p, TopicInterest.LEARN),
-            "; ".join(availability_label(w) for w in p.availability or []),
-            timezone.localtime(p.created_at).date().isoformat(),
-        ] for p in participants]
+            line.row.name, line.row.email, ParticipantRole(line.row.role).label,
+            line.row.status_label, line.job_title, line.row.department, line.row.level,
+            line.location, line.time_zone,
+            ", ".join(language_name(c) for c in line.languages),
+            line.row.capacity if line.row.capacity is not None else "",
+            line.row.completeness, line.row.topics_text[TopicInterest.TEACH],
+            line.row.topics_text[TopicInterest.LEARN],
+            "; ".join(availability_label(w) for w in line.availability),
+            timezone.localtime(line.row.created_at).date().isoformat(),
+        ] for line in lines]
         return csv_response(filename=f"{cohort.slug}-roster.csv", header=self.HEADER,
                             rows=rows)
 

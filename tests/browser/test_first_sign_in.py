@@ -1,6 +1,9 @@
-"""Browser journey: people imported by CSV open their welcome email's link in a fresh browser
-and reach their profile signed in — in one password form (no password yet) or one click (an
-existing member). A used link explains itself and sends a fresh one. The pages pass axe."""
+"""Browser journey: members enrolled by a CSV import open their welcome email's link in a
+fresh browser and reach their profile signed in — in one password form (an account the
+organization set up, with no password yet) or one click (a member with a password). A used
+link explains itself and sends a fresh one. Someone the import invited (not a member) opens
+the invitation, creates their account and is enrolled with what the file said. The pages
+pass axe."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from programs.imports.services import participants_import_csv
 from programs.models import Participant
 from programs.services import organization_defaults_ensure
 from tests.browser.test_accessibility import violations
+from tests.factories.accounts import MembershipFactory, UserFactory
 from tests.factories.programs import CohortFactory, ProgramFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,8 +29,12 @@ PASSWORD = "a-long-and-unusual-passphrase-42"
 
 @pytest.fixture
 def imported(organization, member_user):
-    """A CSV import of one new person and one existing member (maya@acme.example, who has a
-    password); both get a welcome email."""
+    """A CSV import of two members: noor@acme.example, whose account the organization set up
+    without a password, and maya@acme.example, who has one; both get a welcome email."""
+    noor = UserFactory(email="noor@acme.example", full_name="")
+    noor.set_unusable_password()
+    noor.save()
+    MembershipFactory(organization=organization, user=noor)
     with organization_scope(organization):
         organization_defaults_ensure(organization=organization)
         cohort = CohortFactory(program=ProgramFactory(organization=organization,
@@ -119,3 +127,44 @@ def test_the_sign_in_and_closed_sign_up_pages_lead_to_a_link_by_email(page: Page
     page.get_by_role("link", name="Email me a sign-in link").click()
     expect(page.get_by_role("heading", name="Email me a sign-in link")).to_be_visible()
     assert violations(page) == []
+
+
+def test_a_person_the_import_invited_creates_an_account_and_is_enrolled(
+        page: Page, live_server, organization):
+    with organization_scope(organization):
+        organization_defaults_ensure(organization=organization)
+        cohort = CohortFactory(program=ProgramFactory(organization=organization,
+                                                      name="Flip the Script"),
+                               organization=organization, name="Pilot")
+        csv = (b"email,name,role,title,department,languages\n"
+               b"omar@new.example,Omar Nasser,mentee,Director,Finance,English\n")
+        report = participants_import_csv(cohort=cohort, file=csv, actor=None, dry_run=False)
+        assert report.imported, report.errors
+    base = live_server.url
+    message = next(m for m in mail.outbox if m.to == ["omar@new.example"])
+    assert message.body.startswith("Hello Omar Nasser,")
+    link = re.search(r"/invitations/[^/\s]+/", message.body).group(0)
+
+    page.goto(base + link)
+    expect(page.get_by_role("heading", name="Join Acme Retail")).to_be_visible()
+    assert violations(page) == []
+    page.get_by_role("link", name="Create account").click()
+    # the address the invitation went to is filled in (opening the link proved it)
+    expect(page.get_by_role("textbox", name="Email")).to_have_value("omar@new.example")
+    page.locator("#id_password1").fill(PASSWORD)
+    page.locator("#id_password2").fill(PASSWORD)
+    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Accept invitation").click()
+
+    expect(page.get_by_role("alert").filter(has_text="Welcome to Acme Retail")).to_be_visible()
+    page.get_by_role("link", name="My programs").click()
+    card = page.get_by_role("article", name="Flip the Script")
+    expect(card).to_contain_text("Mentee (senior leader) · Enrolled")
+    # what the file said is their profile now: title, department, languages (3 of 9)
+    expect(card).to_contain_text("Profile 33% complete")
+    with organization_scope(organization):
+        place = Participant.objects.select_related("membership__user", "profile").get(
+            cohort=cohort)
+        assert (place.membership.user.email, place.membership.user.full_name,
+                place.profile.job_title, place.profile.department) == (
+            "omar@new.example", "Omar Nasser", "Director", "Finance")

@@ -1,8 +1,9 @@
 """Browser: Acme's HR admin imports a file with an address that has a Flipside account at
-Globex (signed up without a name) and a brand-new address. The preview and the result read
-the same for both, show nothing of Globex, and the welcome emails are counted as they go out
-(the result page polls). Globex's account is not renamed, not enrolled, not made a member of
-Acme: it is invited, and the invitation says so."""
+Globex (signed up without a name) and a brand-new address. The preview, the result and the
+roster read the same for both (two "Invited — not yet signed in" rows with the same cells and
+no link), show nothing of Globex, and the invitation emails are counted as they go out (the
+result page polls). Neither address gets an account, a membership or a place until the person
+accepts; Globex's account is not renamed or touched."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Invitation, Membership, User
 from core.tenancy import organization_scope
-from programs.models import Participant
+from programs.models import CohortInvitation, Participant
 from programs.services import organization_defaults_ensure
 from tests.browser.helpers import sign_in
 from tests.factories.accounts import MembershipFactory, UserFactory
@@ -58,29 +59,52 @@ def test_preview_and_result_show_nothing_of_another_tenant(
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("heading", name="Import preview: pilot.csv")).to_be_visible()
 
-    # the two people read the same: new to Acme, a welcome email each; nothing about Globex
+    # the two people read the same: new to Acme, an invitation each; nothing about Globex
     expect(page.locator("#sum-new")).to_have_text("2")
-    expect(page.locator("#sum-enrolled")).to_have_text("2")
+    expect(page.locator("#sum-enrolled")).to_have_text("0")
     rows = page.get_by_role("table", name="What importing does for each person in the file")
-    what = "new to Acme Retail: gets a welcome email to join the cohort"
+    what = "new to Acme Retail: gets an invitation email to join the cohort"
     expect(rows.get_by_role("row", name=re.compile(GLOBEX_ADDRESS))
            .get_by_role("cell").last).to_have_text(what)
     expect(rows.get_by_role("row", name=re.compile(NEW_ADDRESS))
            .get_by_role("cell").last).to_have_text(what)
     expect(page.get_by_role("heading", name=re.compile("Worth knowing"))).to_have_count(0)
     body = page.locator("main")
-    for secret in ("Globex", "Bruno Souza", "already has an account", "invited"):
+    for secret in ("Globex", "Bruno Souza", "already has an account"):
         expect(body).not_to_contain_text(secret)
 
     page.get_by_role("button", name="Import 2 people").click()
     expect(page.get_by_role("alert").filter(has_text="Imported 2 people")).to_have_text(
-        "Imported 2 people: 2 new in the cohort, 0 updated, 0 unchanged.")
+        "Imported 2 people: 2 invited, 0 enrolled, 0 updated, 0 unchanged.")
     # the emails go out after the answer; the page polls until both are counted
     expect(page.locator("#email-progress-text")).to_have_text(
-        "2 of 2 welcome emails sent.", timeout=20_000)
+        "2 of 2 emails sent.", timeout=20_000)
     expect(page.locator("main")).not_to_contain_text("Globex")
 
-    # Globex's account is untouched and is invited, not enrolled
+    # the roster: two rows alike, the same status, cells and (no) link; counted together
+    page.get_by_role("link", name="Back to the cohort").click()
+    expect(page.locator("#stat-invited")).to_have_text("2")
+    page.get_by_role("link", name="Roster: everyone, profiles, capacity vs demand").click()
+    expect(page.locator("#stat-invited")).to_have_text("2")
+    expect(page.locator("#stat-mentors")).to_have_text("0")
+    table = page.get_by_role("table", name=re.compile("^People of Pilot"))
+    globex_row = table.get_by_role("row", name=re.compile("Renamed By Acme"))
+    new_row = table.get_by_role("row", name=re.compile("Carla Nova"))
+    expect(globex_row.get_by_role("cell")).to_have_text(
+        [GLOBEX_ADDRESS, "Mentor", "Invited — not yet signed in", "—", "—", "22%",
+         re.compile(r"\d+ \w+ \d{4}"), "1", ""])
+    cells = [text.replace(GLOBEX_ADDRESS, "ADDRESS")
+             for text in globex_row.get_by_role("cell").all_inner_texts()]
+    assert cells == [text.replace(NEW_ADDRESS, "ADDRESS")
+                     for text in new_row.get_by_role("cell").all_inner_texts()]
+    expect(globex_row.get_by_role("link")).to_have_count(0)
+    expect(new_row.get_by_role("link")).to_have_count(0)
+    page.get_by_label("Status").select_option(label="Invited — not yet signed in")
+    expect(page.locator("#roster-count")).to_have_text("2 people shown")
+    expect(page).to_have_url(re.compile(r"status=invited"))
+    expect(page.locator("main")).not_to_contain_text("Globex")
+
+    # Globex's account is untouched; neither address is a member or a participant yet
     nameless.refresh_from_db()
     assert nameless.full_name == ""
     with scopes_disabled():  # reading both tenants on purpose, to prove what changed where
@@ -90,8 +114,12 @@ def test_preview_and_result_show_nothing_of_another_tenant(
         assert Invitation.objects.get(email=GLOBEX_ADDRESS).organization_id == \
             organization.pk
     with organization_scope(organization):
-        assert Participant.objects.filter(membership__user__email=NEW_ADDRESS).count() == 1
-    assert User.objects.get(email=NEW_ADDRESS).full_name == "Carla Nova"
+        assert not Participant.objects.exists()
+        assert CohortInvitation.objects.count() == 2
+    assert not User.objects.filter(email=NEW_ADDRESS).exists()
     invitation = next(m for m in mail.outbox if m.to == [GLOBEX_ADDRESS])
-    assert "You already have a Flipside account with this email address" in invitation.body
+    assert "If you already have a Flipside account with this email address" in invitation.body
     assert "Reverse Mentoring 2027" in invitation.body
+    assert invitation.body.replace(GLOBEX_ADDRESS, "A").split("/invitations/")[0] == \
+        next(m for m in mail.outbox if m.to == [NEW_ADDRESS]).body.replace(
+            NEW_ADDRESS, "A").split("/invitations/")[0].replace("Carla Nova", "Renamed By Acme")

@@ -93,6 +93,6 @@ def test_mentor_completes_profile_and_hr_sees_capacity_vs_demand(journey, live_s
     expect(page.locator("#topic-chart")).to_be_visible()
 
     page.get_by_label("Role").select_option("mentor")
-    expect(page.locator("#roster-count")).to_have_text("1 participant shown")
+    expect(page.locator("#roster-count")).to_have_text("1 person shown")
     expect(page.locator("#roster-table")).to_contain_text("Mia Mentor")
     assert "role=mentor" in page.url

@@ -1,7 +1,7 @@
 """Browser journey: an HR admin creates a program from a template and a cohort, imports a CSV
 with two bad rows, reads the problems by row and column, imports the fixed file of 30 people,
-reads capacity vs demand on the roster; then an imported participant signs in and completes
-their profile to 100%.
+sees the 30 invited on the roster; once they have accepted, reads capacity vs demand; then an
+imported participant signs in and completes their profile to 100%.
 
 Only the organization and its HR admin are made with factories; topics and the seniority
 ladder come from the app itself (creating a program seeds them), everything else is done in
@@ -16,11 +16,12 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from accounts.models import Membership, User
+from accounts.models import Invitation, Membership, User
+from accounts.services import invitation_accept
 from core.tenancy import organization_scope
-from programs.models import Cohort, Participant, Program
+from programs.models import Cohort, CohortInvitation, Participant, Program
 from tests.browser.helpers import sign_in
-from tests.factories.accounts import TEST_PASSWORD
+from tests.factories.accounts import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -154,27 +155,49 @@ def test_admin_sets_up_a_program_imports_people_and_a_participant_completes_thei
     expect(page.get_by_role("heading", name=re.compile("problems to fix"))).to_have_count(0)
     expect(page.locator("#sum-rows")).to_have_text("30")
     expect(page.locator("#sum-new")).to_have_text("30")
-    expect(page.locator("#sum-enrolled")).to_have_text("30")
+    expect(page.locator("#sum-enrolled")).to_have_text("0")
     expect(page.locator("#import-rows tbody tr")).to_have_count(30)
     page.get_by_role("button", name="Import 30 people").click()
     expect(page.get_by_role("alert").filter(has_text="Imported 30 people")).to_have_text(
-        "Imported 30 people: 30 new in the cohort, 0 updated, 0 unchanged.")
+        "Imported 30 people: 30 invited, 0 enrolled, 0 updated, 0 unchanged.")
     expect(page.locator("#import-result")).to_contain_text(
-        "30 people, 30 new in the cohort, 0 updated, 0 unchanged.")
+        "30 people, 30 invited, 0 enrolled, 0 updated, 0 unchanged.")
+    with organization_scope(organization):
+        invited = CohortInvitation.objects.filter(cohort=cohort)
+        assert invited.count() == 30
+        assert invited.filter(role="mentor").count() == MENTORS
+        assert not Participant.objects.filter(cohort=cohort).exists()
+        assert not invited.filter(
+            invitation__email__in=[BAD_EMAIL, "ruth.lead@acme.example"]).exists()
+
+    # the cohort and its roster: 30 invited, nobody enrolled until they accept
+    page.get_by_role("link", name="Back to the cohort").click()
+    expect(page.locator("#stat-invited")).to_have_text("30")
+    expect(page.locator("#stat-mentors")).to_have_text("0")
+    page.get_by_role("link", name="Roster: everyone, profiles, capacity vs demand").click()
+    expect(page.get_by_role("heading", name="Roster · Autumn 2026")).to_be_visible()
+    expect(page.locator("#roster-count")).to_have_text("30 people shown")
+    expect(page.locator("#roster-table tbody").get_by_text("Invited — not yet signed in")) \
+        .to_have_count(30)
+
+    # they accept their invitations (here through the service, each with an account of
+    # their own: tests/browser/test_first_sign_in.py walks one through the pages)
+    with organization_scope(organization):
+        tokens = list(Invitation.objects.filter(cohort_place__cohort=cohort)
+                      .values_list("email", "token"))
+    for email, token in tokens:
+        invitation_accept(token=token, user=UserFactory(email=email, full_name=""))
     with organization_scope(organization):
         enrolled = Participant.objects.filter(cohort=cohort, status="active")
         assert enrolled.count() == 30
         assert enrolled.filter(role="mentor").count() == MENTORS
-        assert not Participant.objects.filter(
-            membership__user__email__in=[BAD_EMAIL, "ruth.lead@acme.example"]).exists()
 
-    # opens the roster: capacity vs demand and the topic nobody can teach
-    page.get_by_role("link", name="Back to the cohort").click()
+    # the roster again: capacity vs demand and the topic nobody can teach
+    page.reload()
     expect(page.locator("#stat-mentors")).to_have_text(str(MENTORS))
     expect(page.locator("#stat-mentees")).to_have_text(str(MENTEES))
-    page.get_by_role("link", name="Roster: everyone, profiles, capacity vs demand").click()
-    expect(page.get_by_role("heading", name="Roster · Autumn 2026")).to_be_visible()
-    expect(page.locator("#roster-count")).to_have_text("30 participants shown")
+    expect(page.locator("#stat-invited")).to_have_text("0")
+    expect(page.locator("#roster-count")).to_have_text("30 people shown")
     expect(page.locator("#stat-capacity")).to_have_text("12")
     expect(page.locator("#stat-demand")).to_have_text("18")
     expect(page.locator("#capacity-verdict")).to_have_text(
@@ -191,10 +214,8 @@ def test_admin_sets_up_a_program_imports_people_and_a_participant_completes_thei
     expect(ai_tools).not_to_have_class(re.compile(r"\btable-danger\b"))
     expect(balance.locator(".badge", has_text="no mentor")).to_have_count(1)
 
-    # an imported mentor (given a password here: imported accounts have none) signs in
+    # an imported mentor signs in
     mentor = User.objects.get(email="ava.mentor@acme.example")
-    mentor.set_password(TEST_PASSWORD)
-    mentor.save(update_fields=["password"])
     sign_in(page, base, "ava.mentor@acme.example")
     page.get_by_role("link", name="My programs").click()
     expect(page.get_by_role("heading", name="My programs")).to_be_visible()

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.models import Membership, Role, User
 from core.models import Notification
 from core.tenancy import organization_scope
-from programs.models import Cohort, Participant, Program
+from programs.models import Cohort, CohortInvitation, Participant, Program
 from programs.services import organization_defaults_ensure
 from tests.factories.accounts import MembershipFactory, UserFactory
 from tests.factories.programs import (
@@ -263,8 +263,15 @@ def test_import_dry_run_then_real(client_for, admin_user, base, cohort,
                         format="multipart")
     assert real.status_code == 200
     assert real.json()["imported"] is True
+    assert real.json()["summary"] == {"rows": 3, "new_people": 3, "enrolled": 0,
+                                      "updated": 0, "unchanged": 0}
     with organization_scope(cohort.organization):
-        assert Participant.objects.filter(cohort=cohort).count() == 3
+        # nobody is a member yet: all three are invited, and join when they accept
+        assert not Participant.objects.filter(cohort=cohort).exists()
+        assert sorted(CohortInvitation.objects.filter(cohort=cohort)
+                      .values_list("invitation__email", flat=True)) == [
+            "ana@acme.example", "ben@acme.example", "cmo@acme.example"]
+    assert not User.objects.filter(email="ana@acme.example").exists()
 
 
 def test_import_with_errors_returns_400_per_row_and_field(client_for, admin_user, base,

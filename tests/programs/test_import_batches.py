@@ -18,7 +18,7 @@ from programs.imports.services import (
     import_batch_confirm,
     import_batch_upload,
 )
-from programs.models import ImportBatch, Participant
+from programs.models import CohortInvitation, ImportBatch, Participant
 from programs.services import organization_defaults_ensure
 from programs.tasks import delete_expired_import_batches
 from tests.factories.programs import CohortFactory, ProgramFactory
@@ -100,7 +100,7 @@ def test_confirm_compares_the_hash_and_imports_once(cohort, admin_user,
         changed = import_batch_confirm(cohort=cohort, batch_pk=batch.pk, sha256="other",
                                        actor=admin_user)
         assert (changed.outcome, changed.report) == (BatchOutcome.CHANGED, None)
-        assert not Participant.objects.exists()
+        assert not CohortInvitation.objects.exists()
 
         with django_capture_on_commit_callbacks(execute=True):
             done = import_batch_confirm(cohort=cohort, batch_pk=batch.pk,
@@ -111,7 +111,8 @@ def test_confirm_compares_the_hash_and_imports_once(cohort, admin_user,
         assert done.outcome == BatchOutcome.IMPORTED
         assert done.report.imported
         assert (again.outcome, again.report) == (BatchOutcome.ALREADY_IMPORTED, None)
-        assert Participant.objects.filter(cohort=cohort).count() == 3
+        assert CohortInvitation.objects.filter(cohort=cohort).count() == 3  # invited once
+        assert not Participant.objects.exists()
         batch.refresh_from_db()
         assert batch.status == ImportBatch.Status.IMPORTED
 

@@ -1,8 +1,9 @@
 """The CSV import never shows or changes anything of an account that is not a member of the
 importing organization, and cannot be used to learn whether an address has an account
-elsewhere: the page, the preview, the API and the report look the same for an address with
-no account and for one with an account in another organization. The account elsewhere gets
-an invitation into the cohort; accepting it enrolls the person."""
+elsewhere: an address with no account and one with an account in another organization are
+both invited into the cohort with the file's details, and the page, the preview, the API,
+the report and the emails look the same for both. Accepting the invitation enrolls the
+person (tests/programs/test_invited_alike.py checks every other surface)."""
 
 from __future__ import annotations
 
@@ -122,13 +123,15 @@ def test_account_elsewhere_is_invited_and_nothing_of_it_is_read_or_changed(
             (NAMED, cohort.pk, "mentor", Role.MEMBER, True)]
     invitation_mail = next(m for m in mail.outbox if m.to == [NAMELESS])
     assert "Reverse Mentoring 2027" in invitation_mail.body
-    assert "You already have a Flipside account with this email address" in \
+    assert "If you already have a Flipside account with this email address" in \
         invitation_mail.body
     assert "Acme Retail" in invitation_mail.subject
+    assert_nothing_of_globex(invitation_mail.body, globex)
     assert not Notification.objects.filter(kind="welcome").exists()
+    # sent to the address, not to the account: no preference, quiet hours or sign-in link
     assert sorted(Notification.objects.filter(kind="invitation")
-                  .values_list("email", "organization_id")) == [
-        (NAMELESS, cohort.organization_id), (NAMED, cohort.organization_id)]
+                  .values_list("email", "organization_id", "recipient_id")) == [
+        (NAMELESS, cohort.organization_id, None), (NAMED, cohort.organization_id, None)]
 
 
 def test_new_address_and_account_elsewhere_give_the_same_report(
@@ -150,19 +153,36 @@ def test_new_address_and_account_elsewhere_give_the_same_report(
     assert imported("nobody@new.example") == imported(NAMELESS)
 
 
-def test_reimporting_replaces_the_pending_invitation_and_keeps_the_others(
+def test_reimporting_keeps_the_open_invitation_and_replaces_an_expired_one(
         cohort, globex, django_capture_on_commit_callbacks):
+    def imported(target, title="Analyst"):
+        data = make_csv([row(NAMELESS, "Renamed By Acme", title=title)])
+        with django_capture_on_commit_callbacks(execute=True):
+            report = participants_import_csv(cohort=target, file=data, actor=None,
+                                             dry_run=False)
+        assert report.imported
+        return [r.action for r in report.rows], len(report.email_ids)
+
     with organization_scope(cohort.organization):
         other_cohort = CohortFactory(program=cohort.program, organization=cohort.organization,
                                      status="enrolling")
-        for target in (other_cohort, cohort, cohort):
-            with django_capture_on_commit_callbacks(execute=True):
-                assert participants_import_csv(cohort=target, file=people_file(NAMELESS),
-                                               actor=None, dry_run=False).imported
-        pending = [(p.cohort_id, p.invitation.is_pending) for p in
-                   CohortInvitation.objects.select_related("invitation").order_by("pk")]
+        assert imported(other_cohort) == (["new person"], 1)
+        assert imported(cohort) == (["new person"], 1)
+        first = CohortInvitation.objects.get(cohort=cohort).invitation
+        # the same file again: the open invitation stays (same link), no second email
+        assert imported(cohort) == (["unchanged"], 0)
+        # a changed cell updates what the invitation holds
+        assert imported(cohort, title="Lead analyst") == (["update"], 0)
+        assert CohortInvitation.objects.get(cohort=cohort).job_title == "Lead analyst"
+        # once it has expired, the next import invites again and withdraws the old one
+        Invitation.objects.filter(pk=first.pk).update(expires_at=first.created_at)
+        assert imported(cohort) == (["new person"], 1)
+        pending = [(p.cohort_id, p.invitation.is_pending, p.invitation.revoked_at is None)
+                   for p in CohortInvitation.objects.select_related("invitation")
+                   .order_by("pk")]
 
-    assert pending == [(other_cohort.pk, True), (cohort.pk, False), (cohort.pk, True)]
+    assert pending == [(other_cohort.pk, True, True), (cohort.pk, False, False),
+                       (cohort.pk, True, True)]
 
 
 def test_accepting_the_invitation_enrolls_with_the_existing_account(
@@ -181,11 +201,37 @@ def test_accepting_the_invitation_enrolls_with_the_existing_account(
 
     assert response.status_code == 302
     with organization_scope(cohort.organization):
-        place = Participant.objects.get(membership__user=ana)
+        place = Participant.objects.select_related("profile").get(membership__user=ana)
         assert (place.cohort_id, place.role, place.status) == (cohort.pk, "mentor", "active")
+        # what Acme said when it invited her is now her Acme profile
+        assert (place.profile.job_title, place.profile.department,
+                place.profile.languages) == ("Analyst", "Marketing", ["en"])
     assert Notification.objects.filter(kind="welcome", recipient=ana).count() == 1
     ana.refresh_from_db()
-    assert ana.full_name == ""  # still the person's own (blank) name
+    # she joined Acme: a blank account name takes the invitation's, as a member's does on
+    # import (and as a brand-new account's does when it accepts)
+    assert ana.full_name == "Renamed By Acme"
+
+
+def test_accepting_keeps_the_persons_own_name(client, cohort, globex,
+                                              django_capture_on_commit_callbacks):
+    with organization_scope(cohort.organization), \
+            django_capture_on_commit_callbacks(execute=True):
+        participants_import_csv(cohort=cohort, file=people_file(NAMED), actor=None,
+                                dry_run=False)
+        token = Invitation.objects.get(email=NAMED).token
+    bruno = User.objects.get(email=NAMED)
+    client.force_login(bruno)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("invitation_accept", kwargs={"token": token}))
+
+    bruno.refresh_from_db()
+    assert bruno.full_name == "Bruno Globexname"
+    with organization_scope(other_organization := globex["organization"]):
+        # his Globex profile is Globex's own: untouched
+        assert Profile.objects.get(organization=other_organization).job_title == \
+            "Head of Globex Grid"
 
 
 def test_invitations_take_a_constant_number_of_queries(cohort, other_organization):
@@ -246,9 +292,10 @@ def test_import_page_preview_and_result_reveal_nothing_of_another_tenant(
     preview, result = elsewhere
     for html in elsewhere:
         assert_nothing_of_globex(html, globex)
-    assert "new to <bdi>Acme Retail</bdi>: gets a welcome email to join the cohort" in preview
+    assert "new to <bdi>Acme Retail</bdi>: gets an invitation email to join the cohort" in \
+        preview
     assert "already has an account" not in preview
-    assert "1 of 1 welcome email sent" in re.sub(r"<[^>]+>", "", result)
+    assert "1 of 1 email sent" in re.sub(r"<[^>]+>", "", result)
     assert elsewhere == brand_new  # the same pages, word for word
     assert globex_rows(globex) == before
 

@@ -14,7 +14,7 @@ from accounts.models import User
 from core.models import Notification
 from core.tenancy import organization_scope
 from programs.imports.reading import content_sha256
-from programs.models import ImportBatch, Participant
+from programs.models import CohortInvitation, ImportBatch, Participant
 from programs.services import organization_defaults_ensure
 from tests.factories.programs import CohortFactory, ProgramFactory
 from tests.programs.test_imports import GOOD_ROWS, make_csv
@@ -55,7 +55,7 @@ def test_upload_page_lists_columns_levels_and_template_link(admin_client, cohort
     assert url("cohort_import_template", cohort) in html
 
 
-def test_upload_preview_confirm_imports_once_and_welcomes_once(
+def test_upload_preview_confirm_imports_once_and_invites_once(
         admin_client, cohort, django_capture_on_commit_callbacks):
     response = upload(admin_client, cohort, make_csv(GOOD_ROWS))
     assert response.status_code == 302
@@ -76,13 +76,14 @@ def test_upload_preview_confirm_imports_once_and_welcomes_once(
         second = admin_client.post(confirm, {"sha256": batch.content_sha256})
 
     assert first.status_code == second.status_code == 302
-    assert scoped_count(cohort.organization, Participant) == 3
-    assert Notification.objects.filter(kind="welcome").count() == 3
+    assert scoped_count(cohort.organization, CohortInvitation) == 3  # not members: invited
+    assert scoped_count(cohort.organization, Participant) == 0
+    assert Notification.objects.filter(kind="invitation").count() == 3
     assert sorted(m.to[0] for m in mail.outbox) == [
         "ana@acme.example", "ben@acme.example", "cmo@acme.example"]
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.IMPORTED
-    assert batch.result["summary"]["enrolled"] == 3
+    assert batch.result["summary"]["new_people"] == 3
     done = admin_client.get(first["Location"])
     assert "Imported on" in done.content.decode()
 
@@ -139,7 +140,9 @@ def test_windows_1252_upload_is_converted_and_the_preview_says_so(
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(url("cohort_import_confirm", cohort, batch_pk=batch.pk),
                           {"sha256": batch.content_sha256})
-    assert User.objects.get(email="jose@acme.example").full_name == "José Núñez"
+    with organization_scope(cohort.organization):
+        assert CohortInvitation.objects.get().name == "José Núñez"
+    assert not User.objects.filter(email="jose@acme.example").exists()
 
 
 def test_confirm_with_a_stale_hash_imports_nothing(admin_client, cohort):

@@ -1,5 +1,6 @@
 """CSV import of participants: the service (all-or-nothing, per-row messages, idempotent
-re-import, limits, encodings) and the pure cell parsers."""
+re-import, limits, encodings) and the pure cell parsers. Members of the organization are
+enrolled at once; everyone else is invited into the cohort with the file's details."""
 
 from __future__ import annotations
 
@@ -7,12 +8,11 @@ import csv
 import io
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import Membership, Role, User
+from accounts.models import Invitation, Membership, Role, User
 from core.models import Notification
 from programs.csv_safety import csv_text, neutralise_cell
 from programs.imports.cells import parse_topic_list
@@ -20,6 +20,7 @@ from programs.imports.columns import MAX_BYTES, MAX_ROWS, template_csv_rows
 from programs.imports.services import participants_import_csv
 from programs.languages import parse_languages
 from programs.models import (
+    CohortInvitation,
     Participant,
     ParticipantStatus,
     ParticipantTopic,
@@ -68,7 +69,17 @@ def counts() -> dict[str, int]:
     return {"users": User.objects.count(), "memberships": Membership.objects.count(),
             "profiles": Profile.objects.count(), "participants": Participant.objects.count(),
             "topics": ParticipantTopic.objects.count(),
+            "invitations": Invitation.objects.count(),
+            "places": CohortInvitation.objects.count(),
             "notifications": Notification.objects.count()}
+
+
+def make_members(organization, rows: list[list[str]]) -> list[Membership]:
+    """The file's people as members of ``organization`` already (accounts without a name, no
+    profile yet): the import enrolls them at once instead of inviting them."""
+    return [MembershipFactory(organization=organization,
+                              user=UserFactory(email=row[0].lower(), full_name=""))
+            for row in rows]
 
 
 def run(cohort, data, *, dry_run=False, capture=None):
@@ -84,21 +95,23 @@ def error_cells(report) -> list[tuple[int | None, str | None]]:
 
 # --- a good file ------------------------------------------------------------------------------
 
-def test_good_file_creates_people_places_topics_and_welcome_emails(
+def test_good_file_of_members_enrolls_them_with_profiles_topics_and_welcome_emails(
         cohort, django_capture_on_commit_callbacks):
+    make_members(cohort.organization, GOOD_ROWS[:2])
     existing = MembershipFactory(organization=cohort.organization, role=Role.EXECUTIVE,
                                  user=UserFactory(email="cmo@acme.example", full_name=""))
+    before = counts()
 
     report = run(cohort, make_csv(GOOD_ROWS), capture=django_capture_on_commit_callbacks)
 
     assert report.ok, report.errors
     assert report.imported
-    assert report.summary == {"rows": 3, "new_people": 2, "enrolled": 3, "updated": 0,
+    assert report.summary == {"rows": 3, "new_people": 0, "enrolled": 3, "updated": 0,
                               "unchanged": 0}
+    assert (counts()["users"], counts()["memberships"], counts()["invitations"]) == (
+        before["users"], before["memberships"], 0)  # members only: no account, no invitation
     ana = User.objects.get(email="ana@acme.example")
-    assert ana.full_name == "Ana López"
-    assert not ana.has_usable_password()
-    assert EmailAddress.objects.get(user=ana).verified
+    assert ana.full_name == "Ana López"  # was blank
     ana_membership = Membership.objects.get(user=ana)
     assert ana_membership.role == Role.MEMBER
     existing.refresh_from_db()
@@ -108,7 +121,7 @@ def test_good_file_creates_people_places_topics_and_welcome_emails(
     assert (profile.job_title, profile.department, profile.level.name, profile.time_zone,
             profile.languages) == ("Data analyst", "Marketing", "L2", "Europe/Madrid",
                                    ["es", "en"])
-    assert profile.manager == existing
+    assert (profile.manager, profile.pending_manager_email) == (existing, "")
     assert Profile.objects.get(membership__user__email="ben@acme.example").time_zone == \
         "Asia/Tokyo"
     participant = Participant.objects.get(membership=ana_membership, cohort=cohort)
@@ -131,6 +144,61 @@ def test_good_file_creates_people_places_topics_and_welcome_emails(
                                       if n.email == "ana@acme.example")
 
 
+def test_good_file_of_new_people_invites_them_with_the_files_details(
+        cohort, django_capture_on_commit_callbacks):
+    before = counts()
+
+    report = run(cohort, make_csv(GOOD_ROWS), capture=django_capture_on_commit_callbacks)
+
+    assert report.imported, report.errors
+    assert report.summary == {"rows": 3, "new_people": 3, "enrolled": 0, "updated": 0,
+                              "unchanged": 0}
+    assert report.emails_planned == 3
+    # nobody is a member yet: no account, membership, profile or place is made for them
+    assert {key: counts()[key] - before[key] for key in before} == {
+        "users": 0, "memberships": 0, "profiles": 0, "participants": 0, "topics": 0,
+        "invitations": 3, "places": 3, "notifications": 3}
+    ana = CohortInvitation.objects.select_related("invitation", "level").get(
+        invitation__email="ana@acme.example")
+    assert (ana.cohort, ana.role, ana.invitation.role, ana.invitation.is_pending) == (
+        cohort, "mentor", Role.MEMBER, True)
+    assert (ana.name, ana.job_title, ana.department, ana.level.name, ana.manager_email,
+            ana.time_zone, ana.languages) == (
+        "Ana López", "Data analyst", "Marketing", "L2", "cmo@acme.example", "Europe/Madrid",
+        ["es", "en"])
+    topic = {t.name: t.pk for t in Topic.objects.all()}
+    assert ana.topics == [[topic["AI tools"], "teach", 3], [topic["Social media"], "teach", 2],
+                          [topic["Strategy"], "learn", 1]]
+    # 7 of the 9 answers (title, department, level, zone, languages, both topic lists)
+    assert ana.completeness == round(100 * 7 / 9)
+    invitations = Notification.objects.filter(kind="invitation").order_by("email")
+    assert [(n.email, n.recipient_id, n.key) for n in invitations] == [
+        (place.invitation.email, None, f"invitation:{place.invitation_id}")
+        for place in CohortInvitation.objects.select_related("invitation")
+        .order_by("invitation__email")]
+    text = next(n.body_text for n in invitations if n.email == "ana@acme.example")
+    assert text.startswith("Hello Ana López,")
+    assert cohort.program.name in text
+    assert f"/invitations/{ana.invitation.token}/" in text
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "ana@acme.example", "ben@acme.example", "cmo@acme.example"]
+
+
+def test_a_manager_invited_but_not_joined_is_kept_by_address_until_they_join(
+        cohort, django_capture_on_commit_callbacks):
+    worker = make_members(cohort.organization, GOOD_ROWS[:1])[0]  # ana: her manager is cmo
+
+    report = run(cohort, make_csv(GOOD_ROWS), capture=django_capture_on_commit_callbacks)
+
+    assert report.imported, report.errors
+    profile = Profile.objects.get(membership=worker)
+    assert (profile.manager, profile.pending_manager_email) == (None, "cmo@acme.example")
+    # a later file may name the invited manager although they are not in it
+    later = [["dee@acme.example", "Dee", "mentor", "", "", "", "cmo@acme.example", "", "",
+              "", ""]]
+    assert run(cohort, make_csv(later), dry_run=True).ok
+
+
 def test_header_variants_semicolon_delimiter_and_bom(cohort):
     header = ["E-Mail", "Full Name", "Role (mentor/mentee)", "Job Title", "Dept", "Seniority",
               "Line Manager", "Timezone", "Language", "Can teach", "Wants to learn", "Notes"]
@@ -141,7 +209,7 @@ def test_header_variants_semicolon_delimiter_and_bom(cohort):
     report = run(cohort, data)
 
     assert report.ok, report.errors
-    assert Participant.objects.get(membership__user__email="dee@acme.example").role == "mentor"
+    assert CohortInvitation.objects.get(invitation__email="dee@acme.example").role == "mentor"
     assert [w.message for w in report.warnings] == [
         "The column “Notes” is not one Flipside knows; it is ignored."]
 
@@ -304,6 +372,7 @@ def test_reimport_of_the_same_file_changes_nothing_and_sends_no_second_welcome(
 
 
 def test_reimport_with_changes_updates_in_place(cohort, django_capture_on_commit_callbacks):
+    make_members(cohort.organization, GOOD_ROWS)
     run(cohort, make_csv(GOOD_ROWS), capture=django_capture_on_commit_callbacks)
     participant = Participant.objects.get(membership__user__email="ana@acme.example")
     participant.learning_goals = "Learn how strategy is made"
@@ -378,9 +447,8 @@ def test_windows_1252_file_is_converted_with_a_notice_naming_the_converted_words
     report = run(cohort, data)
 
     assert report.imported, report.errors
-    assert User.objects.get(email="jose@acme.example").full_name == "José Müller"
-    assert Profile.objects.get(membership__user__email="jose@acme.example").department == \
-        "Ventas – Süd"
+    place = CohortInvitation.objects.get(invitation__email="jose@acme.example")
+    assert (place.name, place.department) == ("José Müller", "Ventas – Süd")
     notice = report.warnings[0]
     assert notice.row is None
     assert notice.message.startswith("The file was saved as Windows-1252")
@@ -450,6 +518,7 @@ def test_formula_cells_are_stored_as_text_and_neutralised_on_export(cohort):
     rows = [["f@acme.example", "=HYPERLINK(\"http://evil\",\"x\")", "mentor", "+1+2",
              "@SUM(A1)", "", "", "", "", "", ""]]
 
+    make_members(cohort.organization, rows)
     report = run(cohort, make_csv(rows))
 
     assert report.imported
@@ -523,6 +592,8 @@ def test_bulk_welcome_respects_preferences_and_existing_keys(
     inbox = MembershipFactory(organization=cohort.organization,
                               user=UserFactory(email="inbox@acme.example")).user
     NotificationPreference.objects.create(user=inbox, kind="welcome", channel="in_app")
+    MembershipFactory(organization=cohort.organization,
+                      user=UserFactory(email="loud@acme.example"))
     rows = [[email, name, "mentor", "", "", "", "", "", "", "", ""]
             for email, name in (("quiet@acme.example", "Q"), ("inbox@acme.example", "I"),
                                 ("loud@acme.example", "L"))]

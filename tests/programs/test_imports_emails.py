@@ -1,6 +1,6 @@
-"""An import answers as soon as it has committed; its welcome emails go out after the
-response (a background thread in embedded mode), and the result page shows how many have
-been sent, polled with htmx."""
+"""An import answers as soon as it has committed; its invitation and welcome emails go out
+after the response (a background thread in embedded mode), and the result page shows how many
+have been sent, polled with htmx."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.urls import reverse
 from core import after_response
 from core.models import Notification
 from core.tenancy import organization_scope
-from programs.models import ImportBatch, Participant
+from programs.models import CohortInvitation, ImportBatch
 from programs.services import organization_defaults_ensure
 from tests.factories.programs import CohortFactory, ProgramFactory
 from tests.programs.test_imports import GOOD_ROWS, make_csv
@@ -39,7 +39,7 @@ def cohort(organization):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_import_answers_before_any_welcome_email_and_the_page_counts_them(admin_client,
+def test_import_answers_before_any_email_and_the_page_counts_them(admin_client,
                                                                           cohort, monkeypatch):
     # as served from a database file or PostgreSQL (not the in-memory test database, where
     # the work stays on the request thread: core/after_response.py)
@@ -61,10 +61,10 @@ def test_import_answers_before_any_welcome_email_and_the_page_counts_them(admin_
         assert confirm.status_code == 302
         assert upload.status_code == 302
         with organization_scope(cohort.organization):
-            assert Participant.objects.count() == 3
+            assert CohortInvitation.objects.count() == 3
         assert mail.outbox == []
         page = admin_client.get(confirm["Location"])
-        assert "0 of 3 welcome emails sent" in text(page)
+        assert "0 of 3 emails sent" in text(page)
         fragment = admin_client.get(confirm["Location"], {"fragment": "progress"})
         assert 'hx-trigger="every 2s"' in fragment.content.decode()
         assert "<html" not in fragment.content.decode()
@@ -74,9 +74,9 @@ def test_import_answers_before_any_welcome_email_and_the_page_counts_them(admin_
     assert after_response.wait_for_after_response_work(timeout=30)
     assert sorted(m.to[0] for m in mail.outbox) == [
         "ana@acme.example", "ben@acme.example", "cmo@acme.example"]
-    assert Notification.objects.filter(kind="welcome", status="sent").count() == 3
+    assert Notification.objects.filter(kind="invitation", status="sent").count() == 3
     done = admin_client.get(confirm["Location"], {"fragment": "progress"})
-    assert "3 of 3 welcome emails sent." in text(done)
+    assert "3 of 3 emails sent." in text(done)
     assert "hx-trigger" not in done.content.decode()  # finished: the page stops polling
 
 
@@ -98,9 +98,10 @@ def test_progress_counts_people_whose_preferences_turned_the_email_off_as_done(
         confirm = admin_client.post(url("cohort_import_confirm", cohort, batch_pk=batch.pk),
                                     {"sha256": batch.content_sha256})
 
+    # ana is a member (her welcome is off); the other two are invited
     page = admin_client.get(confirm["Location"])
-    assert "3 of 3 welcome emails sent." in text(page)
-    assert len(mail.outbox) == 2
+    assert "3 of 3 emails sent." in text(page)
+    assert sorted(m.to[0] for m in mail.outbox) == ["ben@acme.example", "cmo@acme.example"]
 
 
 @pytest.mark.django_db
@@ -117,11 +118,11 @@ def test_result_message_uses_plurals_and_thousands_separators(admin_client, coho
                                     {"sha256": batch.content_sha256}, follow=True)
 
     page = text(confirm)
-    assert "Imported 1 person: 1 new in the cohort, 0 updated, 0 unchanged." in page
-    assert "1 person, 1 new in the cohort" in page
-    assert "0 of 1 welcome email sent" in page  # (the page was read before the emails left)
+    assert "Imported 1 person: 1 invited, 0 enrolled, 0 updated, 0 unchanged." in page
+    assert "1 person, 1 invited, 0 enrolled" in page
+    assert "0 of 1 email sent" in page  # (the page was read before the emails left)
     assert "1 people" not in page
     assert people(12_345) == "12,345 people"
-    assert import_result_sentence({"rows": 10_000, "enrolled": 9_990, "updated": 1,
-                                   "unchanged": 9}) == (
-        "Imported 10,000 people: 9,990 new in the cohort, 1 updated, 9 unchanged.")
+    assert import_result_sentence({"rows": 10_000, "new_people": 9_000, "enrolled": 990,
+                                   "updated": 1, "unchanged": 9}) == (
+        "Imported 10,000 people: 9,000 invited, 990 enrolled, 1 updated, 9 unchanged.")

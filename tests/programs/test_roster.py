@@ -131,7 +131,7 @@ def test_htmx_request_gets_only_the_table(admin_client, cohort, people):
     assert response.status_code == 200
     assert "<html" not in content
     assert 'id="roster-table"' in content
-    assert "4 participants shown" in content
+    assert "4 people shown" in content
     assert "Cleo Lead" in content
     assert "Ana Mentor" not in content
 

@@ -66,8 +66,8 @@ def test_a_page_holds_fifty_people(admin_client, cohort):
     assert roster_views.ROSTER_PAGE_SIZE == 50
     assert shown(first) == [f"P{i:03d} Person" for i in range(50)]
     assert shown(second) == ["P050 Person"]
-    assert "Showing 1–50 of 51 participants" in first.content.decode()
-    assert "Showing 51–51 of 51 participants" in second.content.decode()
+    assert "Showing 1–50 of 51 people" in first.content.decode()
+    assert "Showing 51–51 of 51 people" in second.content.decode()
 
 
 def test_pages_follow_the_filters_and_the_sort(admin_client, cohort, small_pages):
@@ -78,7 +78,7 @@ def test_pages_follow_the_filters_and_the_sort(admin_client, cohort, small_pages
 
     assert shown(page2) == mentors_desc[4:8]
     content = page2.content.decode()
-    assert "Showing 5–8 of 10 participants" in content
+    assert "Showing 5–8 of 10 people" in content
     links = re.findall(r'<a class="page-link"[^>]*href="\?([^"]*)"', content)
     assert "role=mentor&amp;sort=-name&amp;page=3" in links  # next, and page 3
     assert "role=mentor&amp;sort=-name&amp;page=1" in links  # previous, and page 1
