@@ -1,20 +1,27 @@
-"""Reads that every request makes, compiled to SQL once per process instead of once per call.
+"""Reads that pages make on every request, compiled to SQL once per process instead of once
+per call.
 
-Building a queryset and compiling it costs far more than running it: a membership list with
-its organizations takes 0.45 ms of Python to build and compile and 0.04 ms to run and read
-(PostgreSQL, bench/load.py's signed-in floor). :class:`CompiledQuery` builds a
-``values_list()`` queryset once per database with marker values, finds the markers among the
-compiled parameters, and afterwards only runs that SQL with the new values, through the
-connection's cursor (so query counting and the debug log see it), converting each column as
-the ORM would.
+Building a queryset and compiling it costs far more than running it: the check-ins waiting on
+the start page take 0.9 ms of Python to build and compile, 0.04 ms to run and read
+(PostgreSQL, bench/pages.py). :class:`CompiledQuery` builds a ``values_list()`` queryset once
+per database with marker values in place of its parameters, finds the markers among the
+compiled SQL parameters, and from then on only runs that SQL with the values of the call,
+through the connection's cursor (so query counts and the debug log see it), converting each
+column as the ORM does.
 
-Tenant scopes: a scoped manager would compile the scope open at the first call into the SQL
-for good, so a scoped model is refused, except with ``unscoped=True``: then the queryset is
-built with the scopes disabled, for the few reads that are unscoped on purpose (a user's own
-memberships, before any tenant is chosen), whose filter must name the rows itself. The
-build function must depend on
-its arguments alone (every other value in it is compiled in once); it is built twice, with
-two sets of markers, and refused unless both compile to the same SQL and constants.
+Tenant scopes stay as strict as the ORM's. The queryset is compiled inside a tenant scope
+whose organization is a marker too, so every scoped manager the build uses (the model's, a
+subquery's) puts its ``organization`` filter into the SQL with that marker; a call fills in
+the organization of the scope open at the time. With no scope open the call raises
+``ScopeError`` as the ORM does; with scopes disabled, or a scope of no or several
+organizations, it runs the ORM queryset itself. ``unscoped=True`` compiles with the scopes
+disabled, for the few reads that are unscoped on purpose and restrict their rows themselves
+(a user's own memberships, before any tenant is chosen).
+
+The build function must depend on its arguments alone: every other value in it is compiled in
+for good. It is built twice, with two sets of markers, and refused unless both give the same
+SQL and the same constants; a parameter must reach the SQL as it was passed (a filter value,
+not inside an expression or a ``LIKE`` pattern).
 """
 
 from __future__ import annotations
@@ -28,10 +35,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import QuerySet
 from django.db.models.query import FlatValuesListIterable, ValuesListIterable
-from django_scopes import scopes_disabled
+from django_scopes import ScopeError, scope, scopes_disabled
+from django_scopes.state import get_scope
 
-#: Marker values per parameter type, two sets (see the module docstring): values no request
-#: passes (negative ids, control characters, a datetime in 1901).
+#: Marker values, two sets (see the module docstring): values no request passes (negative
+#: ids, control characters, dates in 1901). ``list`` is a list of ids.
 _MARKERS: dict[type, tuple[Callable[[int], Any], Callable[[int], Any]]] = {
     int: (lambda n: -7_340_001_000 - n, lambda n: -7_340_002_000 - n),
     str: (lambda n: f"\x1fmarker-a-{n}\x1f", lambda n: f"\x1fmarker-b-{n}\x1f"),
@@ -39,54 +47,70 @@ _MARKERS: dict[type, tuple[Callable[[int], Any], Callable[[int], Any]]] = {
         lambda n: datetime.datetime(1901, 2, 3, 4, 5, 6, 100 + n, tzinfo=datetime.UTC),
         lambda n: datetime.datetime(1902, 3, 4, 5, 6, 7, 200 + n, tzinfo=datetime.UTC),
     ),
+    datetime.date: (
+        lambda n: datetime.date(1901, 1, 1) + datetime.timedelta(days=n),
+        lambda n: datetime.date(1902, 6, 1) + datetime.timedelta(days=n),
+    ),
 }
+_SCOPE_MARKERS = (-7_340_009_001, -7_340_009_002)
+_SCOPE = "\x1fscope\x1f"  # the name of the scope's organization among the parameters
 
 
 class _Compiled:
-    __slots__ = ("converters", "flat", "slots", "sql", "template")
+    __slots__ = ("converters", "flat", "scoped", "slots", "sql", "template")
 
-    def __init__(
-        self,
-        sql: str,
-        template: list,
-        slots: list[tuple[int, str, Callable]],
-        converters: list[tuple[int, list, Any]],
-        flat: bool,
-    ):
+    def __init__(self, sql, template, slots, converters, flat):
         self.sql = sql
         self.template = template
+        #: (position in the parameters, parameter name, index in a list or None, adapter)
         self.slots = slots
         self.converters = converters
         self.flat = flat
+        self.scoped = any(name == _SCOPE for _, name, _, _ in slots)
 
 
 class CompiledQuery:
     """``CompiledQuery(build, user_id=int)(user_id=7)``: the rows of ``build(user_id=7)``
-    (a ``values_list()`` queryset) as a list of tuples, or of values with ``flat=True``."""
+    (a ``values_list()`` queryset) as a list of tuples, or of values with ``flat=True``.
+    Parameter types: ``int``, ``str``, ``datetime.datetime``, ``datetime.date`` and ``list``
+    (of ids; compiled once per length)."""
 
     def __init__(
         self, build: Callable[..., QuerySet], *, unscoped: bool = False, **parameters: type
     ):
         for name, kind in parameters.items():
-            if kind not in _MARKERS:
-                raise ImproperlyConfigured(f"{name}: parameters are int, str or datetime.")
+            if kind not in _MARKERS and kind is not list:
+                raise ImproperlyConfigured(
+                    f"{name}: parameters are int, str, datetime, date or list."
+                )
         self._build = build
         self._unscoped = unscoped
         self._parameters = parameters
-        self._compiled: dict[tuple[str, str], _Compiled] = {}
+        self._compiled: dict[tuple, _Compiled] = {}
 
     def __call__(self, **values: Any) -> list:
         if values.keys() != self._parameters.keys():
             raise TypeError(f"expected exactly {sorted(self._parameters)}")
-        queryset_model = self._model()
-        alias = router.db_for_read(queryset_model)
+        lengths = tuple(
+            len(values[name]) for name, kind in self._parameters.items() if kind is list
+        )
+        if 0 in lengths:
+            return self._orm(values)  # an empty IN list: the ORM knows what it leaves out
+        alias = router.db_for_read(self._model())
         connection = connections[alias]
-        compiled = self._compiled.get((alias, connection.vendor))
+        key = (alias, connection.vendor, lengths)
+        compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[alias, connection.vendor] = self._compile(alias)
+            compiled = self._compiled[key] = self._compile(alias, lengths)
+        if compiled.scoped:
+            organization = _scope_organization()
+            if organization is None:
+                return self._orm(values)
+            values = {**values, _SCOPE: organization}
         params = list(compiled.template)
-        for position, name, adapt in compiled.slots:
-            params[position] = adapt(values[name], connection)
+        for position, name, index, adapt in compiled.slots:
+            value = values[name] if index is None else values[name][index]
+            params[position] = adapt(value, connection)
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
@@ -96,49 +120,61 @@ class CompiledQuery:
             return [row[0] for row in rows]
         return [tuple(row) for row in rows]
 
+    def _orm(self, values: dict[str, Any]) -> list:
+        """What the ORM itself returns, for the states the compiled SQL does not cover."""
+        with scopes_disabled() if self._unscoped else nullcontext():
+            return list(self._build(**values))
+
     def _model(self):
         model = getattr(self, "_model_class", None)
         if model is None:
             with scopes_disabled():
-                model = self._model_class = self._build(**self._markers(0)).model
+                model = self._model_class = self._build(**self._markers(0, ())).model
         return model
 
-    def _markers(self, which: int) -> dict[str, Any]:
-        return {
-            name: _MARKERS[kind][which](n)
-            for n, (name, kind) in enumerate(self._parameters.items())
-        }
+    def _markers(self, which: int, lengths: tuple[int, ...]) -> dict[str, Any]:
+        markers, lists = {}, iter(lengths)
+        for n, (name, kind) in enumerate(self._parameters.items()):
+            if kind is list:
+                markers[name] = [
+                    _MARKERS[int][which](100 * (n + 1) + i) for i in range(next(lists, 1))
+                ]
+            else:
+                markers[name] = _MARKERS[kind][which](n)
+        return markers
 
-    def _compile(self, alias: str) -> _Compiled:
+    def _compile(self, alias: str, lengths: tuple[int, ...]) -> _Compiled:
         connection = connections[alias]
         found = []
         for which in (0, 1):
-            markers = self._markers(which)
-            model = self._model()
-            if not self._unscoped and any(
-                hasattr(manager, "with_scopes_disabled") for manager in model._meta.managers
-            ):
-                raise ImproperlyConfigured(
-                    f"{model.__name__} has a tenant scope: not compiled once."
-                )
-            with scopes_disabled() if self._unscoped else nullcontext():
-                queryset = self._build(**markers).using(alias)
+            markers = self._markers(which, lengths)
+            if self._unscoped:
+                with scopes_disabled():
+                    queryset = self._build(**markers).using(alias)
+            else:
+                with scope(organization=_SCOPE_MARKERS[which]):
+                    queryset = self._build(**markers).using(alias)
             if queryset._iterable_class not in (ValuesListIterable, FlatValuesListIterable):
                 raise ImproperlyConfigured("CompiledQuery takes a values_list() queryset.")
             compiler = queryset.query.get_compiler(using=alias)
             sql, params = compiler.as_sql()
-            slots, template = [], list(params)
+            wanted = _flatten(markers)
+            if not self._unscoped:
+                wanted.append((_SCOPE, None, _SCOPE_MARKERS[which]))
+            slots, template, seen = [], list(params), set()
             for position, value in enumerate(params):
-                for name, marker in markers.items():
+                for name, index, marker in wanted:
                     adapt = _adapter(marker, value, connection)
                     if adapt is not None:
-                        slots.append((position, name, adapt))
+                        slots.append((position, name, index, adapt))
                         template[position] = None
+                        seen.add((name, index))
                         break
-            if sorted(name for _, name, _ in slots) != sorted(markers):
+            missing = {(name, index) for name, index, _ in wanted if name != _SCOPE} - seen
+            if missing:
                 raise ImproperlyConfigured(
-                    "each parameter must appear in the SQL exactly as "
-                    "passed (a filter value, not inside an expression)."
+                    f"{sorted(name for name, _ in missing)}: each parameter must reach the SQL "
+                    "as passed (a filter value, not inside an expression or a pattern)."
                 )
             fields = [column[0] for column in compiler.select[: compiler.col_count]]
             converters = [
@@ -155,22 +191,69 @@ class CompiledQuery:
                 )
             )
         first, second = found
-        if first.sql != second.sql or first.template != second.template:
+        if (
+            first.sql != second.sql
+            or first.template != second.template
+            or [s[:3] for s in first.slots] != [s[:3] for s in second.slots]
+        ):
             raise ImproperlyConfigured("the queryset must depend on its parameters alone.")
         return first
+
+
+def _scope_organization() -> int | None:
+    """The pk of the one organization of the open tenant scope; ``None`` when the ORM must
+    answer instead (scopes disabled, a scope of no or several organizations). No scope at all
+    raises, as a scoped manager does."""
+    current = get_scope()
+    if not current.get("_enabled", True):
+        return None
+    if "organization" not in current:
+        raise ScopeError("A scope on dimension(s) organization needs to be active for this query.")
+    organization = current["organization"]
+    if isinstance(organization, (list, tuple)) or organization is None:
+        return None
+    return organization if isinstance(organization, int) else organization.pk
+
+
+def _flatten(markers: dict[str, Any]) -> list[tuple[str, int | None, Any]]:
+    flat = []
+    for name, marker in markers.items():
+        if isinstance(marker, list):
+            flat.extend((name, index, item) for index, item in enumerate(marker))
+        else:
+            flat.append((name, None, marker))
+    return flat
 
 
 def _adapter(marker: Any, value: Any, connection) -> Callable[[Any, Any], Any] | None:
     """How the compiled parameter ``value`` came from ``marker``, if it did."""
     if isinstance(marker, datetime.datetime):
-        if value == marker:
-            return lambda given, _connection: given
+        if type(value) is datetime.datetime and value == marker:
+            return _as_given
         if value == connection.ops.adapt_datetimefield_value(marker):
-            return lambda given, connection: connection.ops.adapt_datetimefield_value(given)
+            return _as_datetime_field
+        return None
+    if isinstance(marker, datetime.date):
+        if type(value) is datetime.date and value == marker:
+            return _as_given
+        if value == connection.ops.adapt_datefield_value(marker):
+            return _as_date_field
         return None
     if type(value) is type(marker) and value == marker:
-        return lambda given, _connection: given
+        return _as_given
     return None
+
+
+def _as_given(value, _connection):
+    return value
+
+
+def _as_datetime_field(value, connection):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _as_date_field(value, connection):
+    return connection.ops.adapt_datefield_value(value)
 
 
 def _convert(row, converters, connection) -> list:
@@ -181,3 +264,96 @@ def _convert(row, converters, connection) -> list:
             value = function(value, expression, connection)
         row[position] = value
     return row
+
+
+class CompiledInstances:
+    """Model instances from a compiled query: what ``build(...).select_related(*related)
+    .only(*fields)`` gives, without building the queryset on each call.
+
+    ``fields`` names the model's own fields to load; ``related`` maps each path of forward
+    relations (``"mentor"``, ``"mentor__membership__user"``) to the fields to load there.
+    Primary keys and the foreign keys a path passes through are always loaded. A field left
+    out is deferred, as with ``only()``: reading it costs a query, so name what the page
+    reads."""
+
+    def __init__(
+        self,
+        build: Callable[..., QuerySet],
+        *,
+        fields: tuple[str, ...],
+        related: dict[str, tuple[str, ...]] | None = None,
+        unscoped: bool = False,
+        **parameters: type,
+    ):
+        self._fields = fields
+        self._related = related or {}
+        self._shape: list | None = None
+
+        def values_list(**values: Any) -> QuerySet:
+            queryset = build(**values)
+            return queryset.values_list(*self._columns(queryset.model))
+
+        self._query = CompiledQuery(values_list, unscoped=unscoped, **parameters)
+
+    def __call__(self, **values: Any) -> list:
+        rows = self._query(**values)
+        if not rows:
+            return []
+        shape, database = self._shape, router.db_for_read(self._query._model())
+        found = []
+        for row in rows:
+            made: dict[str, Any] = {}
+            for path, model, attnames, start, parent, field, pk_at in shape:
+                values_here = row[start : start + len(attnames)]
+                if parent is None:
+                    made[path] = model.from_db(database, attnames, values_here)
+                    continue
+                owner = made[parent]
+                if owner is None or values_here[pk_at] is None:  # a null foreign key
+                    made[path] = None
+                    if owner is not None:
+                        field.set_cached_value(owner, None)
+                    continue
+                made[path] = instance = model.from_db(database, attnames, values_here)
+                field.set_cached_value(owner, instance)
+            found.append(made[""])
+        return found
+
+    def _columns(self, model) -> list[str]:
+        """The values_list() columns, and (once) how a row splits into instances."""
+        wanted = {"": list(self._fields), **{path: list(f) for path, f in self._related.items()}}
+        paths = sorted(wanted, key=lambda path: (path.count("__") + bool(path), path))
+        models, shape, columns = {"": model}, [], []
+        for path in paths:
+            if path:
+                parent, _, name = path.rpartition("__")
+                if parent not in wanted:
+                    raise ImproperlyConfigured(f"{path}: list {parent or 'the model'} too.")
+                field = models[parent]._meta.get_field(name)
+                if not (field.concrete and (field.many_to_one or field.one_to_one)):
+                    raise ImproperlyConfigured(f"{path}: only forward foreign keys are followed.")
+                models[path] = field.related_model
+                if field.attname not in wanted[parent]:
+                    wanted[parent].append(field.attname)
+        for path in paths:
+            meta = models[path]._meta
+            chosen = {meta.pk.attname, *(meta.get_field(name).attname for name in wanted[path])}
+            # Model.from_db() takes the values in the order of the model's fields
+            attnames = [f.attname for f in meta.concrete_fields if f.attname in chosen]
+            parent, _, name = path.rpartition("__")
+            field = models[parent]._meta.get_field(name) if path else None
+            shape.append(
+                (
+                    path,
+                    models[path],
+                    attnames,
+                    len(columns),
+                    parent if path else None,
+                    field,
+                    attnames.index(meta.pk.attname),
+                )
+            )
+            prefix = f"{path}__" if path else ""
+            columns.extend(f"{prefix}{attname}" for attname in attnames)
+        self._shape = shape
+        return columns

@@ -21,6 +21,7 @@ from django.db.models import (
 )
 
 from accounts.names import CodePointOrder, name_key
+from core.compiled import CompiledInstances
 from core.models import NotificationChannel, NotificationPreference
 from core.pagination import rows_by_keys
 from matching.engine import Mentee, Mentor, Problem, Rules, Weights
@@ -609,21 +610,32 @@ def _active_pairs(cohort_id: int) -> int:
     return Pair.objects.filter(cohort_id=cohort_id, status=PairStatus.ACTIVE).count()
 
 
-#: What the start page shows of a pair (and the workspace's panel reads): cohort, program and
-#: organization, both people and their profiles.
-PAIR_PANEL_RELATED = ("cohort__program", "cohort__organization", "mentor__membership__user",
-                      "mentee__membership__user", "mentor__profile", "mentee__profile")
+#: What the start page's panels read of a pair (matching/home.py, sessions/home.py): its
+#: status and age, its cohort's name and zone, each person's name, job title and zone.
+_PANEL_NAMES = ("full_name", "first_name", "last_name", "email")
+_panel_pairs = CompiledInstances(
+    lambda place_ids: Pair.objects.filter(Q(mentor_id__in=place_ids) | Q(mentee_id__in=place_ids))
+    .order_by("status", "-created_at", "-id"),
+    fields=("status", "created_at", "mentor", "mentee", "cohort"),
+    related={"cohort": ("name", "organization"), "cohort__organization": ("time_zone",),
+             "mentor": ("membership", "profile", "role"),
+             "mentee": ("membership", "profile", "role"),
+             "mentor__membership": ("user",), "mentee__membership": ("user",),
+             "mentor__membership__user": _PANEL_NAMES, "mentee__membership__user": _PANEL_NAMES,
+             "mentor__profile": ("job_title", "time_zone"),
+             "mentee__profile": ("job_title", "time_zone")},
+    place_ids=list)
 
 
 def pairs_of_places(*, place_ids: list[int]) -> list[Pair]:
     """Every pair (any status; active first, then newest) with one of these places (a
     membership's participant rows) on either side, with both people: one query that the
-    start page's panels share. By literal ids, so that PostgreSQL reads each side's index;
-    an OR across the people's joins made it join every pair of the organization."""
+    start page's panels share, compiled once per number of places (core.compiled). By literal
+    ids, so that PostgreSQL reads each side's index; an OR across the people's joins made it
+    join every pair of the organization."""
     if not place_ids:
         return []
-    return list(Pair.objects.filter(Q(mentor_id__in=place_ids) | Q(mentee_id__in=place_ids))
-                .select_related(*PAIR_PANEL_RELATED).order_by("status", "-created_at", "-id"))
+    return _panel_pairs(place_ids=place_ids)
 
 
 def partners_of_pairs(*, pairs: list[Pair], membership) -> list[dict]:

@@ -17,6 +17,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Membership, Organization
+from core.compiled import CompiledInstances
 from matching.models import Pair, PairStatus
 from programs.markdown import render_markdown
 from programs.models import (
@@ -431,6 +432,24 @@ class PairSummary:
     due: list[DueItem]
 
 
+# Every start page runs these three: compiled once per number of pairs (core.compiled).
+_home_sessions = CompiledInstances(
+    lambda pair_ids, since: MentoringSession.objects.filter(
+        pair_id__in=pair_ids, status=SessionStatus.SCHEDULED, starts_at__gte=since)
+    .order_by("starts_at", "id"),
+    fields=("pair", "starts_at", "duration_minutes", "status"), pair_ids=list, since=datetime)
+_home_action_items = CompiledInstances(
+    lambda pair_ids, owner_ids, due_by: ActionItem.objects.filter(
+        pair_id__in=pair_ids, owner_id__in=owner_ids, done_at__isnull=True)
+    .filter(Q(due_date__isnull=True) | Q(due_date__lte=due_by)).order_by("due_date", "id"),
+    fields=("pair", "text", "due_date"), pair_ids=list, owner_ids=list, due_by=date)
+_home_commitments = CompiledInstances(
+    lambda pair_ids, owner_ids, due_by: Commitment.objects.filter(
+        pair_id__in=pair_ids, owner_id__in=owner_ids, due_date__lte=due_by,
+        outcome__in=("pending", "not_yet")).order_by("due_date", "id"),
+    fields=("pair", "text", "due_date"), pair_ids=list, owner_ids=list, due_by=date)
+
+
 def home_summaries(*, membership: Membership, now: datetime | None = None,
                    horizon_days: int = 7, pairs: list[Pair] | None = None
                    ) -> list[PairSummary]:
@@ -446,24 +465,18 @@ def home_summaries(*, membership: Membership, now: datetime | None = None,
         return []
     pair_ids = [p.pk for p in pairs]
     upcoming: dict[int, MentoringSession] = {}
-    for session in MentoringSession.objects.filter(
-            pair_id__in=pair_ids, status=SessionStatus.SCHEDULED,
-            starts_at__gte=now - timedelta(hours=4)).order_by("starts_at", "id"):
+    for session in _home_sessions(pair_ids=pair_ids, since=now - timedelta(hours=4)):
         if session.ends_at > now:
             upcoming.setdefault(session.pair_id, session)
     my_ids = [me_in(p, membership).pk for p in pairs]
     due_by = (now + timedelta(days=horizon_days)).date()
     due: dict[int, list[DueItem]] = {pk: [] for pk in pair_ids}
-    for item in ActionItem.objects.filter(pair_id__in=pair_ids, owner_id__in=my_ids,
-                                          done_at__isnull=True).filter(
-            Q(due_date__isnull=True) | Q(due_date__lte=due_by)).order_by("due_date", "id"):
+    for item in _home_action_items(pair_ids=pair_ids, owner_ids=my_ids, due_by=due_by):
         due[item.pair_id].append(DueItem(text=item.text, due=item.due_date,
                                          url_name="sessions:action_item",
                                          kwargs={"pair_pk": item.pair_id,
                                                  "action_pk": item.pk}))
-    for commitment in Commitment.objects.filter(
-            pair_id__in=pair_ids, owner_id__in=my_ids, due_date__lte=due_by,
-            outcome__in=("pending", "not_yet")).order_by("due_date", "id"):
+    for commitment in _home_commitments(pair_ids=pair_ids, owner_ids=my_ids, due_by=due_by):
         due[commitment.pair_id].append(DueItem(
             text=commitment.text, due=commitment.due_date, url_name="sessions:commitment",
             kwargs={"pair_pk": commitment.pair_id, "commitment_pk": commitment.pk}))

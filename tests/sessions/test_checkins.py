@@ -10,6 +10,7 @@ import re
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from accounts.models import Role
 from core.models import Notification
@@ -377,6 +378,10 @@ def test_the_start_page_offers_the_waiting_check_in(world, mentee_client):
     assert "30-second check-in" in page
     assert _pair_url("checkins:check_in", world) in page
     assert _pair_url("checkins:fit_check", world) in page
+    # both ask about the partner, by name
+    partner = world.pair.mentor.membership.user.display_name
+    assert f"how is it going with <bdi>{escape(partner)}</bdi>?" in page
+    assert f"Is your pairing with <bdi>{escape(partner)}</bdi> working for you?" in page
 
 
 def test_the_email_link_signs_in_once_and_lands_on_the_form(world, client, sent):
