@@ -266,12 +266,17 @@ def _convert(row, converters, connection) -> list:
     return row
 
 
+#: Every concrete field of the model, for ``fields`` or a path of ``related``.
+ALL = "__all__"
+
+
 class CompiledInstances:
     """Model instances from a compiled query: what ``build(...).select_related(*related)
     .only(*fields)`` gives, without building the queryset on each call.
 
-    ``fields`` names the model's own fields to load; ``related`` maps each path of forward
-    relations (``"mentor"``, ``"mentor__membership__user"``) to the fields to load there.
+    ``fields`` names the model's own fields to load (or :data:`ALL`); ``related`` maps each
+    path of forward relations (``"mentor"``, ``"mentor__membership__user"``) to the fields to
+    load there (or :data:`ALL`).
     Primary keys and the foreign keys a path passes through are always loaded. A field left
     out is deferred, as with ``only()``: reading it costs a query, so name what the page
     reads."""
@@ -280,8 +285,8 @@ class CompiledInstances:
         self,
         build: Callable[..., QuerySet],
         *,
-        fields: tuple[str, ...],
-        related: dict[str, tuple[str, ...]] | None = None,
+        fields: tuple[str, ...] | str,
+        related: dict[str, tuple[str, ...] | str] | None = None,
         unscoped: bool = False,
         **parameters: type,
     ):
@@ -321,7 +326,7 @@ class CompiledInstances:
 
     def _columns(self, model) -> list[str]:
         """The values_list() columns, and (once) how a row splits into instances."""
-        wanted = {"": list(self._fields), **{path: list(f) for path, f in self._related.items()}}
+        wanted = {"": self._fields, **self._related}
         paths = sorted(wanted, key=lambda path: (path.count("__") + bool(path), path))
         models, shape, columns = {"": model}, [], []
         for path in paths:
@@ -333,11 +338,18 @@ class CompiledInstances:
                 if not (field.concrete and (field.many_to_one or field.one_to_one)):
                     raise ImproperlyConfigured(f"{path}: only forward foreign keys are followed.")
                 models[path] = field.related_model
-                if field.attname not in wanted[parent]:
-                    wanted[parent].append(field.attname)
         for path in paths:
             meta = models[path]._meta
-            chosen = {meta.pk.attname, *(meta.get_field(name).attname for name in wanted[path])}
+            names = wanted[path]
+            chosen = (
+                {f.attname for f in meta.concrete_fields}
+                if names == ALL
+                else {meta.pk.attname, *(meta.get_field(name).attname for name in names)}
+            )
+            for child in paths:  # the foreign keys its paths pass through
+                parent, _, name = child.rpartition("__")
+                if child and parent == path:
+                    chosen.add(meta.get_field(name).attname)
             # Model.from_db() takes the values in the order of the model's fields
             attnames = [f.attname for f in meta.concrete_fields if f.attname in chosen]
             parent, _, name = path.rpartition("__")

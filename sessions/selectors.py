@@ -13,11 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import Membership, Organization
-from core.compiled import CompiledInstances
+from core.compiled import ALL, CompiledInstances, CompiledQuery
 from matching.models import Pair, PairStatus
 from programs.markdown import render_markdown
 from programs.models import (
@@ -70,10 +70,34 @@ def pairs_of_membership(*, membership: Membership) -> QuerySet[Pair]:
     ).select_related(*PAIR_RELATED).order_by("status", "-created_at", "-id")
 
 
+def _with_paths(*paths: str) -> dict[str, str]:
+    """Every field along each ``select_related`` path (for core.compiled)."""
+    found = {}
+    for path in paths:
+        parts = path.split("__")
+        for end in range(1, len(parts) + 1):
+            found["__".join(parts[:end])] = ALL
+    return found
+
+
+#: :func:`pairs_of_membership`'s query for one pair, compiled once (every pair page runs it).
+_member_pair = CompiledInstances(
+    lambda pair_pk, membership_id: Pair.objects.filter(
+        Q(mentor__membership_id=membership_id) | Q(mentee__membership_id=membership_id),
+        pk=pair_pk),
+    fields=ALL, related=_with_paths(*PAIR_RELATED), pair_pk=int, membership_id=int)
+
+
 def pair_of_member(*, pair_pk: int, membership: Membership) -> Pair:
     """The pair ``pair_pk`` if ``membership`` is one of its two people; else
-    ``Pair.DoesNotExist`` (the same for a pair of someone else and no pair at all)."""
-    return pairs_of_membership(membership=membership).get(pk=pair_pk)
+    ``Pair.DoesNotExist`` (the same for a pair of someone else and no pair at all).
+
+    The query of ``pairs_of_membership(membership=membership).get(pk=pair_pk)``, with the
+    same instances, compiled once (core.compiled)."""
+    found = _member_pair(pair_pk=int(pair_pk), membership_id=membership.pk)
+    if not found:
+        raise Pair.DoesNotExist("Pair matching query does not exist.")
+    return found[0]
 
 
 def me_in(pair: Pair, membership: Membership) -> Participant:
@@ -232,10 +256,15 @@ def latest_invite(*, session: MentoringSession) -> CalendarInvite | None:
 
 # --- goals and commitments -------------------------------------------------------------------
 
+def _goal_prefetches() -> tuple:
+    return (Prefetch("updates",
+                     queryset=GoalUpdate.objects.order_by("on_date", "created_at", "id")),
+            "goal_topics__topic")
+
+
 def goals_of_pair(*, pair: Pair) -> QuerySet[Goal]:
-    return Goal.objects.filter(pair=pair).prefetch_related(
-        Prefetch("updates", queryset=GoalUpdate.objects.order_by("on_date", "created_at", "id")),
-        "goal_topics__topic").order_by("created_at", "id")
+    return Goal.objects.filter(pair=pair).prefetch_related(*_goal_prefetches()) \
+        .order_by("created_at", "id")
 
 
 def goal_of_pair(*, pair: Pair, goal_pk: int) -> Goal:
@@ -322,11 +351,54 @@ class Workspace:
         return render_markdown(self.pair.cohort.program.guidelines)
 
 
+# --- the workspace page's reads, compiled once (core.compiled): the same querysets as the
+# selectors above, with the same instances; the prefetches run as the ORM's.
+
+_pair_topics = CompiledInstances(
+    lambda place_ids: ParticipantTopic.objects.filter(participant_id__in=place_ids)
+    .order_by("interest", "-strength", "topic__name"),
+    fields=ALL, related={"topic": ALL}, place_ids=list)
+_phase_prompts = CompiledInstances(
+    lambda program_id, phase, topic_ids: DirectedPrompt.objects.filter(
+        program_id=program_id, phase=phase).filter(
+        Q(topic__isnull=True) | Q(topic__in=topic_ids)).order_by("position", "id"),
+    fields=ALL, related={"topic": ALL}, program_id=int, phase=str, topic_ids=list)
+_phase_prompts_without_topics = CompiledInstances(
+    lambda program_id, phase: DirectedPrompt.objects.filter(
+        program_id=program_id, phase=phase, topic__isnull=True).order_by("position", "id"),
+    fields=ALL, related={"topic": ALL}, program_id=int, phase=str)
+_audience_resources = CompiledInstances(
+    lambda program_id, audience: Resource.objects.filter(
+        program_id=program_id, audience__in=[Audience.BOTH, audience]).order_by("position", "id"),
+    fields=ALL, program_id=int, audience=str)
+_pair_sessions = CompiledInstances(
+    lambda pair_id: MentoringSession.objects.filter(pair_id=pair_id).order_by("starts_at", "id"),
+    fields=ALL, related=_with_paths("cancelled_by__membership__user"), pair_id=int)
+_my_session_ratings = CompiledQuery(
+    lambda participant_id, session_ids: SessionRating.objects.filter(
+        participant_id=participant_id, session_id__in=session_ids)
+    .values_list("session_id", "value"),
+    participant_id=int, session_ids=list)
+_pair_goals = CompiledInstances(
+    lambda pair_id: Goal.objects.filter(pair_id=pair_id).order_by("created_at", "id"),
+    fields=ALL, pair_id=int)
+_visible_commitments = CompiledInstances(
+    lambda pair_id, participant_id: Commitment.objects.filter(pair_id=pair_id).filter(
+        Q(owner_id=participant_id) | Q(shared_with_partner=True)).order_by("due_date", "id"),
+    fields=ALL, related={"session": ALL}, pair_id=int, participant_id=int)
+_open_action_items = CompiledInstances(
+    lambda pair_id: ActionItem.objects.filter(pair_id=pair_id, done_at__isnull=True)
+    .order_by("done_at", "due_date", "id"),
+    fields=ALL, related={"session": ALL}, pair_id=int)
+_pair_notes = CompiledInstances(
+    lambda author_id, pair_id: PrivateNote.objects.filter(
+        author_id=author_id, pair_id=pair_id, session__isnull=True).order_by("-updated_at", "-id"),
+    fields=ALL, author_id=int, pair_id=int)
+
+
 def _topic_rows(pair: Pair) -> dict[int, list[ParticipantTopic]]:
     rows: dict[int, list[ParticipantTopic]] = {pair.mentor_id: [], pair.mentee_id: []}
-    for row in ParticipantTopic.objects.filter(
-            participant_id__in=[pair.mentor_id, pair.mentee_id]).select_related("topic") \
-            .order_by("interest", "-strength", "topic__name"):
+    for row in _pair_topics(place_ids=[pair.mentor_id, pair.mentee_id]):
         rows[row.participant_id].append(row)
     return rows
 
@@ -389,24 +461,30 @@ def workspace(*, pair: Pair, membership: Membership, now: datetime | None = None
                         now=now)
     shared = _shared_topics(topics[me.pk], partner_topics)
     phase = cohort_phase(start=pair.cohort.start_date, end=pair.cohort.end_date, today=today)
-    prompts = list(DirectedPrompt.objects.filter(program=program, phase=phase).filter(
-        Q(topic__isnull=True) | Q(topic__in=[t.pk for t in shared]))
-        .select_related("topic").order_by("position", "id"))
+    if shared:
+        prompts = _phase_prompts(program_id=program.pk, phase=phase,
+                                 topic_ids=[t.pk for t in shared])
+    else:
+        prompts = _phase_prompts_without_topics(program_id=program.pk, phase=phase)
     audience = Audience.MENTOR if me.role == ParticipantRole.MENTOR else Audience.MENTEE
-    resources = list(Resource.objects.filter(program=program, audience__in=[
-        Audience.BOTH, audience]).order_by("position", "id"))
-    sessions = list(sessions_of_pair(pair=pair))
+    resources = _audience_resources(program_id=program.pk, audience=audience)
+    sessions = _pair_sessions(pair_id=pair.pk)
+    prefetch_related_objects(sessions, "session_topics__topic")
     upcoming = [s for s in sessions if s.is_scheduled and s.ends_at > now]
     past = [s for s in reversed(sessions) if s not in upcoming]
+    goals = _pair_goals(pair_id=pair.pk)
+    prefetch_related_objects(goals, *_goal_prefetches())
+    notes = _pair_notes(author_id=me.pk, pair_id=pair.pk)
     return Workspace(
         pair=pair, me=me, partner=partner, my_role=me.role, writable=pair_is_writable(pair),
         time_zone=my_tz, partner_card=card, phase=phase, phase_label=Phase(phase).label,
         prompts=prompts, shared_topics=shared, resources=resources, upcoming=upcoming,
-        past=past, my_ratings=my_ratings(participant=me, sessions=sessions),
-        goals=list(goals_of_pair(pair=pair)),
-        commitments=list(commitments_visible_to(pair=pair, participant=me)),
-        open_actions=list(action_items_of_pair(pair=pair, open_only=True)),
-        pair_note=my_pair_note(author=me, pair=pair),
+        past=past, my_ratings=dict(_my_session_ratings(
+            participant_id=me.pk, session_ids=[s.pk for s in sessions])) if sessions else {},
+        goals=goals,
+        commitments=_visible_commitments(pair_id=pair.pk, participant_id=me.pk),
+        open_actions=_open_action_items(pair_id=pair.pk),
+        pair_note=notes[0] if notes else None,
         people={pair.mentor_id: pair.mentor.membership.user.display_name,
                 pair.mentee_id: pair.mentee.membership.user.display_name},
     )
