@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 
 from accounts.context_processors import navigation
 from accounts.models import Membership, Role
@@ -186,3 +186,33 @@ def test_the_start_page_reads_the_viewers_places_and_pairs_once_each_by_index(
         paused.mentee.membership.user.display_name, active.mentee.membership.user.display_name]
     assert [s.pair.pk for s in panels["summaries"]] == [active.pk]
     assert [p.pk for p in panels["places"]] == [me.pk]
+
+
+def test_the_layout_links_follow_the_script_prefix_and_the_role(client, organization,
+                                                                 admin_user, member_user):
+    # the links are reversed once per worker and kept: the kept ones must still be right for
+    # a site under a path prefix, for another role and for anonymous pages
+    home = reverse("org_home", kwargs={"org_slug": organization.slug})
+    client.force_login(admin_user)
+    plain = client.get(home).content.decode()
+    set_script_prefix("/under/")  # what the WSGI handler does for SCRIPT_NAME=/under
+    try:
+        prefixed = client.get(home).content.decode()
+    finally:
+        set_script_prefix("/")
+    client.force_login(member_user)
+    member = client.get(home).content.decode()
+    client.logout()
+    sign_in = client.get(reverse("account_login")).content.decode()
+
+    assert f'href="{reverse("account_email")}"' in plain
+    assert f'href="/under{reverse("account_email")}"' in prefixed
+    assert f'href="/under{reverse("notification_list")}"' in prefixed
+    assert f'href="/under{reverse("matching:run_list", kwargs={"org_slug": "acme"})}"' in prefixed
+    assert f'href="{reverse("matching:run_list", kwargs={"org_slug": "acme"})}"' in plain
+    assert f'href="{reverse("matching:run_list", kwargs={"org_slug": "acme"})}"' not in member
+    assert f'href="{reverse("matching:my_pairs", kwargs={"org_slug": "acme"})}"' in member
+    assert f'action="{reverse("account_logout")}"' in member
+    assert f'href="{reverse("home")}"' in sign_in  # the brand link
+    assert f'href="{reverse("swagger-ui")}"' in sign_in
+    assert "/under/" not in plain + member + sign_in
