@@ -27,6 +27,15 @@ def validate_time_zone(value: str) -> None:
 NAME_SOURCE_FIELDS = frozenset({"full_name", "first_name", "last_name", "email"})
 
 
+def display_name_of(full_name: str, first_name: str, last_name: str, email: str) -> str:
+    """:attr:`User.display_name` from the four columns (lists read them with values())."""
+    return full_name or f"{first_name} {last_name}".strip() or email
+
+
+#: The columns :func:`display_name_of` reads, in its order.
+DISPLAY_NAME_FIELDS = ("full_name", "first_name", "last_name", "email")
+
+
 class UserQuerySet(models.QuerySet):
     """Keeps ``User.name_key`` in step with the name on the bulk paths ``save()`` never sees.
 
@@ -113,7 +122,7 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.full_name or self.get_full_name() or self.email
+        return display_name_of(self.full_name, self.first_name, self.last_name, self.email)
 
     def refresh_name_key(self) -> None:
         self.name_key = names.name_key(self.display_name)

@@ -274,9 +274,9 @@ class CompiledInstances:
     """Model instances from a compiled query: what ``build(...).select_related(*related)
     .only(*fields)`` gives, without building the queryset on each call.
 
-    ``fields`` names the model's own fields to load (or :data:`ALL`); ``related`` maps each
-    path of forward relations (``"mentor"``, ``"mentor__membership__user"``) to the fields to
-    load there (or :data:`ALL`).
+    ``fields`` names the model's own fields to load (:data:`ALL`, or a function returning
+    the names, read when first compiled); ``related`` maps each path of forward relations
+    (``"mentor"``, ``"mentor__membership__user"``) to the fields to load there, alike.
     Primary keys and the foreign keys a path passes through are always loaded. A field left
     out is deferred, as with ``only()``: reading it costs a query, so name what the page
     reads."""
@@ -285,8 +285,8 @@ class CompiledInstances:
         self,
         build: Callable[..., QuerySet],
         *,
-        fields: tuple[str, ...] | str,
-        related: dict[str, tuple[str, ...] | str] | None = None,
+        fields: tuple[str, ...] | str | Callable[[], tuple[str, ...]],
+        related: dict[str, tuple[str, ...] | str | Callable[[], tuple[str, ...]]] | None = None,
         unscoped: bool = False,
         **parameters: type,
     ):
@@ -341,6 +341,8 @@ class CompiledInstances:
         for path in paths:
             meta = models[path]._meta
             names = wanted[path]
+            if callable(names):
+                names = names()
             chosen = (
                 {f.attname for f in meta.concrete_fields}
                 if names == ALL

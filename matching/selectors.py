@@ -20,10 +20,10 @@ from django.db.models import (
     When,
 )
 
+from accounts.models import DISPLAY_NAME_FIELDS, display_name_of
 from accounts.names import CodePointOrder, name_key
-from core.compiled import CompiledInstances, CompiledQuery
+from core.compiled import ALL, CompiledInstances, CompiledQuery
 from core.models import NotificationChannel, NotificationPreference
-from core.pagination import rows_by_keys
 from matching.engine import Mentee, Mentor, Problem, Rules, Weights
 from matching.friendly import Side, availability_in, why_paired
 from matching.models import (
@@ -193,9 +193,37 @@ def runs_of_cohort(*, cohort: Cohort) -> QuerySet[MatchingRun]:
         .order_by("-number")
 
 
+def run_fields_but_snapshot() -> tuple[str, ...]:
+    """A run's fields without ``snapshot``: the whole engine input, megabytes at 5,000 people,
+    which no page loads."""
+    return tuple(f.name for f in MatchingRun._meta.concrete_fields if f.name != "snapshot")
+
+
+_latest_run = CompiledInstances(
+    lambda cohort_id: MatchingRun.objects.filter(cohort_id=cohort_id,
+                                                 status=RunStatus.SUCCEEDED).order_by("-number"),
+    fields=run_fields_but_snapshot, cohort_id=int)
+
+
+_run_with_cohort = CompiledInstances(
+    lambda run_pk: MatchingRun.objects.filter(pk=run_pk),
+    fields=run_fields_but_snapshot, related={"cohort": ALL, "cohort__program": ALL},
+    run_pk=int)
+
+
+def run_with_cohort(*, run_pk: int) -> MatchingRun | None:
+    """The run ``run_pk`` of the open tenant scope with its cohort and program, without its
+    snapshot (``None`` for another tenant's or no run): every run page reads it, compiled once
+    (core.compiled)."""
+    runs = _run_with_cohort(run_pk=run_pk)
+    return runs[0] if runs else None
+
+
 def latest_successful_run(*, cohort: Cohort) -> MatchingRun | None:
-    return MatchingRun.objects.filter(cohort=cohort, status=RunStatus.SUCCEEDED).defer("snapshot") \
-        .order_by("-number").first()
+    """The cohort's newest successful run (without its snapshot), compiled once
+    (core.compiled): the review page shows whether a newer run exists."""
+    runs = _latest_run(cohort_id=cohort.pk)
+    return runs[0] if runs else None
 
 
 def proposals_of_run(*, run: MatchingRun) -> QuerySet[Proposal]:
@@ -448,12 +476,59 @@ def review_proposals(*, run: MatchingRun, q: str = "", decision: str = "",
     return queryset.order_by(*REVIEW_SORTS.get(sort, REVIEW_SORTS["-score"])[1])
 
 
-def review_rows(*, run: MatchingRun, pks: list[int]) -> list[Proposal]:
+@dataclass(slots=True)
+class ReviewPerson:
+    name: str
+    title: str  # "job title · level", as the review shows it
+
+
+@dataclass(slots=True)
+class ReviewRow:
+    """One proposed pair as the review page shows it (no model instances)."""
+
+    pk: int
+    mentor: ReviewPerson
+    mentee: ReviewPerson
+    score: float
+    locked: bool  # on the proposal or by the cohort's decision
+    rejected: bool
+    explanation: list[str]
+    percent: int = 0  # set by the page
+    decide_url: str = ""  # set by the page
+
+
+def _review_person(prefix: str) -> tuple[str, ...]:
+    return (*(f"{prefix}__membership__user__{name}" for name in DISPLAY_NAME_FIELDS),
+            f"{prefix}__profile__job_title", f"{prefix}__profile__level__name")
+
+
+_review_rows = CompiledQuery(
+    lambda run_id, cohort_id, pks: proposals_with_decisions(
+        run=MatchingRun(pk=run_id, cohort_id=cohort_id)).filter(pk__in=pks)
+    .values_list("pk", "score", "locked", "decision_kind", "explanation",
+                 *_review_person("mentor"), *_review_person("mentee")),
+    run_id=int, cohort_id=int, pks=list)
+
+
+def _person_line(full_name, first_name, last_name, email, job_title, level) -> ReviewPerson:
+    return ReviewPerson(name=display_name_of(full_name, first_name, last_name, email),
+                        title=f"{job_title} · {level}" if level else job_title)
+
+
+def review_rows(*, run: MatchingRun, pks: list[int]) -> list[ReviewRow]:
     """The proposals ``pks`` of the run (one page of :func:`review_proposals`, in that order)
-    with their people and decisions: one query by primary key. The page's keys come first
-    from a query without the people's joins, so PostgreSQL joins the page's proposals rather
-    than every proposal of the run before it sorts and cuts (25 ms at 1,000 proposals)."""
-    return rows_by_keys(proposals_with_decisions(run=run), pks)
+    with their people and decisions: one query by primary key, compiled once per page length
+    (core.compiled), as plain rows. The page's keys come first from a query without the
+    people's joins, so PostgreSQL joins the page's proposals rather than every proposal of the
+    run before it sorts and cuts (25 ms at 1,000 proposals)."""
+    found = {}
+    for pk, score, locked, kind, explanation, *people in _review_rows(
+            run_id=run.pk, cohort_id=run.cohort_id, pks=list(pks)):
+        found[pk] = ReviewRow(
+            pk=pk, mentor=_person_line(*people[:6]), mentee=_person_line(*people[6:]),
+            score=score, locked=locked or kind == DecisionKind.LOCK,
+            rejected=kind == DecisionKind.REJECT, explanation=explanation)
+    return [found[pk] for pk in pks if pk in found]
 
 
 @dataclass(frozen=True)
@@ -465,15 +540,23 @@ class ReviewSummary:
     rejected: int
 
 
-def review_summary(*, run: MatchingRun) -> ReviewSummary:
-    """One aggregate query over the run's proposals and the cohort's decisions on them."""
-    figures = proposals_with_decisions(run=run).order_by().aggregate(
+_review_figures = CompiledQuery(
+    # the run's proposals as one group (they share their run): one row, or none without any
+    lambda run_id, cohort_id: proposals_with_decisions(
+        run=MatchingRun(pk=run_id, cohort_id=cohort_id)).order_by().values("run").annotate(
         mentors_used=Count("mentor", distinct=True),
         locked=Count("pk", filter=Q(locked=True) | Q(decision_kind=DecisionKind.LOCK)),
         rejected=Count("pk", filter=Q(decision_kind=DecisionKind.REJECT)),
-    )
-    return ReviewSummary(**{key: figures[key] or 0 for key in ("mentors_used", "locked",
-                                                                "rejected")})
+    ).values_list("mentors_used", "locked", "rejected"),
+    run_id=int, cohort_id=int)
+
+
+def review_summary(*, run: MatchingRun) -> ReviewSummary:
+    """One aggregate query over the run's proposals and the cohort's decisions on them,
+    compiled once (core.compiled)."""
+    found = _review_figures(run_id=run.pk, cohort_id=run.cohort_id)
+    mentors_used, locked, rejected = found[0] if found else (0, 0, 0)
+    return ReviewSummary(mentors_used=mentors_used, locked=locked, rejected=rejected)
 
 
 def spare_mentors(*, run: MatchingRun, limit: int = 20) -> tuple[list[tuple[Participant, int]],
@@ -481,6 +564,8 @@ def spare_mentors(*, run: MatchingRun, limit: int = 20) -> tuple[list[tuple[Part
     """The first ``limit`` mentors the run left with spare capacity (by name) and how many
     there are in all. One query."""
     spare = {int(pk): count for pk, count in (run.spare_capacity or {}).items()}
+    if not spare:
+        return [], 0
     people = Participant.objects.filter(pk__in=list(spare)).select_related(
         "membership__user", "profile").order_by(
         CodePointOrder("membership__user__name_key"), "pk")[:limit]

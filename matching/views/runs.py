@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -91,9 +93,10 @@ class RunMixin(OrganizationMixin):
 
     def get_run(self) -> MatchingRun:
         # The snapshot is the whole engine input (megabytes at 5,000 people): never loaded here.
-        return get_object_or_404(
-            MatchingRun.objects.select_related("cohort__program").defer("snapshot"),
-            pk=self.kwargs["run_pk"])
+        run = selectors.run_with_cohort(run_pk=int(self.kwargs["run_pk"]))
+        if run is None:
+            raise Http404("No such run.")
+        return run
 
 
 class ActionMixin:
@@ -227,8 +230,11 @@ class RunDetailView(RunMixin, TemplateView):
                                       number=self.request.GET.get("page"),
                                       size=selectors.REVIEW_PAGE_SIZE)
         proposals = selectors.review_rows(run=run, pks=page.object_list)
+        slug = self.request.organization.slug
         for proposal in proposals:
             proposal.percent = round(proposal.score * 100)
+            proposal.decide_url = reverse("matching:proposal_decide", kwargs={
+                "org_slug": slug, "run_pk": run.pk, "proposal_pk": proposal.pk})
         query = self.request.GET.copy()
         for key in ("page", "fragment"):
             query.pop(key, None)
@@ -236,6 +242,12 @@ class RunDetailView(RunMixin, TemplateView):
         if page.number > 1:
             here["page"] = str(page.number)
         return {"filter_form": form, "filters": filters, "page": page, "proposals": proposals,
+                # what every row's two decision forms repeat, resolved once
+                "deciding": run.cohort.status == CohortStatus.MATCHING,
+                "csrf_input": format_html(
+                    '<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
+                    get_token(self.request)),
+                "lock_kind": DecisionKind.LOCK.value, "reject_kind": DecisionKind.REJECT.value,
                 "page_query": query.urlencode(), "page_links": page_links(page),
                 "filtered": any(filters[k] for k in ("q", "decision")),
                 "return_to": self.request.path + (f"?{here.urlencode()}" if here else "")}
