@@ -65,11 +65,16 @@ class KeysFirstPageNumberPagination:
         if page is None:
             keys = super().paginate_queryset(queryset.values_list("pk", flat=True), request,
                                              view)
-            return rows_by_keys(queryset, list(keys)) if keys is not None else None
+            return self.rows_of_keys(queryset, list(keys)) if keys is not None else None
         self.page = page
         if page.paginator.num_pages > 1 and self.template is not None:
             self.display_page_controls = True
-        return rows_by_keys(queryset, page.object_list)
+        return self.rows_of_keys(queryset, page.object_list)
+
+    def rows_of_keys(self, queryset, keys: list) -> list:
+        """The page's rows (override to read them another way: the keys are the page's, in
+        its order, already filtered and scoped by ``queryset``)."""
+        return rows_by_keys(queryset, keys)
 
 
 def page_links(page: Page) -> list[int | None]:
