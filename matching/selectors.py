@@ -400,7 +400,7 @@ _card_pairs = CompiledInstances(
     user_id=int)
 _card_topics = CompiledQuery(
     lambda place_ids: ParticipantTopic.objects.filter(participant_id__in=place_ids)
-    .order_by("participant", "interest", "-strength", "topic__name")
+    .order_by("participant_id", "interest", "-strength", "topic__name")
     .values_list("participant_id", "interest", "topic__name", "strength"),
     place_ids=list)
 

@@ -339,11 +339,13 @@ _LIST_COLUMNS = ("pk", "cohort_id", "membership__user__email",
                  "profile__job_title", "profile__department", "profile__level__name",
                  "profile__time_zone", "profile__languages", "created_at", "updated_at")
 _list_rows = CompiledQuery(
-    lambda pks: Participant.objects.filter(pk__in=pks).values_list(*_LIST_COLUMNS), pks=list)
-#: The participants' topics in the prefetch's order (ParticipantTopic's ordering).
+    lambda pks: Participant.objects.filter(pk__in=pks).order_by().values_list(*_LIST_COLUMNS),
+    pks=list)
+#: The participants' topics, each participant's in the prefetch's order (ParticipantTopic's
+#: ordering; by participant id, as the rows are grouped by it: no join for the people's order).
 _list_topics = CompiledQuery(
     lambda pks: ParticipantTopic.objects.filter(participant_id__in=pks)
-    .order_by("participant", "interest", "-strength", "topic__name")
+    .order_by("participant_id", "interest", "-strength", "topic__name")
     .values_list("participant_id", "interest", "topic_id", "topic__name", "strength"),
     pks=list)
 
