@@ -49,6 +49,11 @@ CACHES = {
 # closed (restart, idle timeout) before a request uses it. CONN_MAX_AGE=0 turns them off.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+# The reads every page makes (core/compiled.py) are prepared once per connection, so that
+# PostgreSQL plans each once instead of on every request. Turn off behind a connection
+# pooler in transaction mode (PgBouncer's pool_mode=transaction), whose server connections
+# do not keep a client's prepared statements.
+FLIPSIDE_PREPARED_STATEMENTS = env.bool("PREPARED_STATEMENTS", default=True)
 # Templates: Django's cached loader is on whenever TEMPLATES sets no "loaders" (base.py sets
 # none), so each worker compiles a template once; tests/test_production_performance.py
 # checks that it stays so.
