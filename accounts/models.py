@@ -76,6 +76,22 @@ class UserQuerySet(models.QuerySet):
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
+    def get(self, *args, **kwargs):
+        """``User.objects.get(pk=…)`` through a query compiled once (core.compiled): every
+        signed-in request makes it (django.contrib.auth's ``ModelBackend.get_user`` calls
+        ``_default_manager.get(pk=user_id)``). The same instance and the same
+        ``DoesNotExist``; any other lookup, another database or a historical model (in
+        migrations) goes through the queryset as usual."""
+        if (not args and kwargs.keys() == {"pk"} and type(kwargs["pk"]) is int
+                and self._db is None and self.model is User):
+            from accounts.selectors import user_by_pk
+
+            user = user_by_pk(pk=kwargs["pk"])
+            if user is None:
+                raise User.DoesNotExist("User matching query does not exist.")
+            return user
+        return super().get(*args, **kwargs)
+
     def _create_user(self, email: str, password: str | None, **extra):
         if not email:
             raise ValueError("An email address is required.")

@@ -260,3 +260,26 @@ def test_instances_refuse_a_reverse_relation_and_a_path_without_its_parent():
     with pytest.raises(ImproperlyConfigured, match="too"):
         CompiledInstances(lambda pk: Membership.objects.filter(pk=pk), fields=("role",),
                           related={"organization__x": ("name",)}, unscoped=True, pk=int)(pk=1)
+
+
+def test_the_users_lookup_by_pk_is_the_querysets(django_assert_num_queries):
+    person = UserFactory(email="someone@example.com", full_name="Some One",
+                         is_staff=True, first_name="Some", last_name="One")
+
+    with django_assert_num_queries(1):
+        found = User.objects.get(pk=person.pk)
+    expected = User.objects.filter(pk=person.pk).get()
+
+    for field in User._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname)
+    assert found._state.adding is False
+    assert found._state.db == expected._state.db
+    assert found.get_session_auth_hash() == expected.get_session_auth_hash()
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get(pk=person.pk + 1000)
+    # any other lookup goes through the queryset
+    assert User.objects.get(email="someone@example.com") == person
+    assert User.objects.get(pk=str(person.pk)) == person
+    with pytest.raises(User.MultipleObjectsReturned):
+        UserFactory(full_name="Some One")
+        User.objects.get(full_name="Some One")
