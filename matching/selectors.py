@@ -294,8 +294,11 @@ def proposals_with_decisions(*, run: MatchingRun) -> QuerySet[Proposal]:
     """A run's proposals with the cohort's current decision on each pair (one query)."""
     from django.db.models import OuterRef, Subquery
 
+    # At most one decision per (cohort, mentor, mentee) (a unique constraint): no ordering,
+    # which would sort (and join the cohort) once per proposal.
     decisions = PairDecision.objects.filter(
-        cohort_id=run.cohort_id, mentor=OuterRef("mentor"), mentee=OuterRef("mentee"))
+        cohort_id=run.cohort_id, mentor=OuterRef("mentor"), mentee=OuterRef("mentee")
+    ).order_by()
     return proposals_of_run(run=run).annotate(
         decision_id=Subquery(decisions.values("pk")[:1]),
         decision_kind=Subquery(decisions.values("kind")[:1]),
@@ -504,7 +507,7 @@ def _review_person(prefix: str) -> tuple[str, ...]:
 
 _review_rows = CompiledQuery(
     lambda run_id, cohort_id, pks: proposals_with_decisions(
-        run=MatchingRun(pk=run_id, cohort_id=cohort_id)).filter(pk__in=pks)
+        run=MatchingRun(pk=run_id, cohort_id=cohort_id)).filter(pk__in=pks).order_by()
     .values_list("pk", "score", "locked", "decision_kind", "explanation",
                  *_review_person("mentor"), *_review_person("mentee")),
     run_id=int, cohort_id=int, pks=list)
