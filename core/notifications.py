@@ -40,6 +40,7 @@ from django.utils import timezone
 from django.utils.html import conditional_escape
 
 from core.broker import publish_task
+from core.bulk import rows_insert
 from core.models import Notification, NotificationChannel, NotificationPreference
 
 if TYPE_CHECKING:
@@ -276,15 +277,17 @@ def notifications_enqueue_bulk(
                    **link_context(kind=kind, recipient=draft.recipient, link=draft.link)}
         subject, text, html = renderer.render(context)
         wants_email = channel == NotificationChannel.EMAIL and draft.email_allowed
-        rows.append(Notification(
-            organization=organization, recipient=draft.recipient, email=draft.email, kind=kind,
-            key=draft.key, subject=subject, body_text=text, body_html=html, link=draft.link,
-            send_email=wants_email,
-            status=Notification.Status.PENDING if wants_email else Notification.Status.SENT,
-        ))
-    # A concurrent enqueue of the same key wins; its row is sent once either way.
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    pending_keys = [row.key for row in rows if row.send_email]
+        rows.append({
+            "organization_id": organization.pk if organization else None,
+            "recipient_id": draft.recipient.pk if draft.recipient else None,
+            "email": draft.email, "kind": kind, "key": draft.key, "subject": subject,
+            "body_text": text, "body_html": html, "link": draft.link, "send_email": wants_email,
+            "status": Notification.Status.PENDING if wants_email else Notification.Status.SENT,
+        })
+    # A concurrent enqueue of the same key wins; its row is sent once either way. Thousands of
+    # rows (an import's welcome emails) are written without an instance each (core.bulk).
+    rows_insert(Notification, rows, ignore_conflicts=True)
+    pending_keys = [row["key"] for row in rows if row["send_email"]]
     pending_ids: list[int] = []
     for chunk in _chunks(pending_keys):
         pending_ids.extend(Notification.objects.filter(

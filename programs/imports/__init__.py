@@ -15,7 +15,9 @@ imports: tests/programs/test_import_parsing.py runs them without a database):
   the organization (levels, topics, members) loaded in a handful of queries, never one per
   row; every problem becomes an ``ImportIssue`` with its spreadsheet row number, column and a
   human reason;
-- ``writing``: the plan written with bulk inserts and updates;
+- ``writing``: the plan written with bulk inserts and updates (:func:`core.bulk.rows_insert`,
+  :func:`core.bulk.rows_update`: multi-row ``INSERT … RETURNING`` and ``UPDATE … FROM
+  (VALUES …)``, no model instance per row);
 - ``services``: :func:`~programs.imports.services.participants_import_csv` (only when nothing
   is wrong, in one transaction with the cohort row locked) and the import batch's life
   (upload, preview, confirm, clean-up) shared by the web pages and the API.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -72,13 +73,23 @@ class PlannedRow:
                 and self.place.invitation.is_pending)
 
 
+class StoredTopic(NamedTuple):
+    """A participant's stored topic (a ``ParticipantTopic`` row, read as plain values)."""
+
+    pk: int
+    participant_id: int
+    topic_id: int
+    interest: str
+    strength: int
+
+
 @dataclass
 class ImportPlan:
     cohort: Cohort
     rows: list[PlannedRow]
     errors: list[ImportIssue]
     warnings: list[ImportIssue]
-    existing_topics: dict[int, list[ParticipantTopic]]  # participant id -> topics
+    existing_topics: dict[int, list[StoredTopic]]  # participant id -> topics
     #: The organization's members among the file's addresses and managers, by address.
     members: dict[str, Membership] = field(default_factory=dict)
 
@@ -93,6 +104,7 @@ class _OrgData:
 
     def __init__(self, cohort: Cohort, emails: set[str]):
         self.levels = {level.name.lower(): level for level in SeniorityLevel.objects.all()}
+        self.level_by_pk = {level.pk: level for level in self.levels.values()}
         self.topics_by_key: dict[str, Topic] = {}
         topics = list(Topic.objects.all())
         by_pk = {topic.pk: topic for topic in topics}
@@ -119,7 +131,7 @@ class _OrgData:
             for place in (CohortInvitation.objects.filter(
                     cohort=cohort, invitation__email__in=chunk,
                     invitation__accepted_at__isnull=True, invitation__revoked_at__isnull=True)
-                    .select_related("invitation", "level").order_by("invitation__created_at")):
+                    .select_related("invitation").order_by("invitation__created_at")):
                 self.places[place.invitation.email] = place  # the newest wins
         # Addresses invited into the organization (any cohort) whose invitation is still open:
         # they may be named as managers before they join.
@@ -131,17 +143,16 @@ class _OrgData:
                 .values_list("email", flat=True))
         self.participants: dict[int, Participant] = {}
         self.cohort_people: list[tuple[int, str, str, int | None]] = []  # membership, role...
-        for participant in Participant.objects.filter(cohort=cohort) \
-                .select_related("profile__level"):
+        for participant in Participant.objects.filter(cohort=cohort).select_related("profile"):
             self.participants[participant.membership_id] = participant
-            level = participant.profile.level
+            level = self.level_by_pk.get(participant.profile.level_id)
             self.cohort_people.append((participant.membership_id, participant.role,
                                        participant.status, level.rank if level else None))
         self.profiles: dict[int, Profile] = {
             p.membership_id: p.profile for p in self.participants.values()}
         missing = [m.pk for m in self.memberships.values() if m.pk not in self.profiles]
         for chunk in chunks(missing):
-            for profile in Profile.objects.filter(membership_id__in=chunk).select_related("level"):
+            for profile in Profile.objects.filter(membership_id__in=chunk):
                 self.profiles[profile.membership_id] = profile
         # Reporting lines of the whole organization (for loops through people not in the file),
         # members' and those of people invited but not joined yet.
@@ -401,10 +412,10 @@ def _check_seniority(checker: _RowChecker, rows: list[PlannedRow], data: _OrgDat
         if membership is not None:
             in_file[membership.pk] = row
         level = row.level
-        if level is None and row.profile is not None and row.profile.level_id:
-            level = row.profile.level
-        if level is None and row.is_invited and row.place.level_id:
-            level = row.place.level
+        if level is None and row.profile is not None:
+            level = data.level_by_pk.get(row.profile.level_id)
+        if level is None and row.is_invited:
+            level = data.level_by_pk.get(row.place.level_id)
         if level is not None:
             ranks[row.role][row.email] = level.rank
     for membership_id, role, status, rank in data.cohort_people:
@@ -435,7 +446,7 @@ def _check_seniority(checker: _RowChecker, rows: list[PlannedRow], data: _OrgDat
                           f"({floor} or above). Check the level or the role.")
 
 
-def _attach_existing(rows: list[PlannedRow], data: _OrgData) -> dict[int, list[ParticipantTopic]]:
+def _attach_existing(rows: list[PlannedRow], data: _OrgData) -> dict[int, list[StoredTopic]]:
     participant_ids = []
     for row in rows:
         row.membership = data.members.get(row.email) if row.email else None
@@ -445,10 +456,11 @@ def _attach_existing(rows: list[PlannedRow], data: _OrgData) -> dict[int, list[P
             row.participant = data.participants.get(row.membership.pk)
             if row.participant is not None:
                 participant_ids.append(row.participant.pk)
-    existing: dict[int, list[ParticipantTopic]] = {}
+    existing: dict[int, list[StoredTopic]] = {}
     for chunk in chunks(participant_ids):
-        for interest in ParticipantTopic.objects.filter(participant_id__in=chunk):
-            existing.setdefault(interest.participant_id, []).append(interest)
+        for stored in ParticipantTopic.objects.filter(participant_id__in=chunk).values_list(
+                "pk", "participant_id", "topic_id", "interest", "strength"):
+            existing.setdefault(stored[1], []).append(StoredTopic(*stored))
     return existing
 
 
@@ -456,7 +468,7 @@ PROFILE_CHANGES = (("title", "job_title"), ("department", "department"),
                    ("time_zone", "time_zone"), ("languages", "languages"))
 
 
-def _topic_map(topics: list[ParticipantTopic], interest: str) -> dict[int, int]:
+def _topic_map(topics: list[StoredTopic], interest: str) -> dict[int, int]:
     return {t.topic_id: t.strength for t in topics if t.interest == interest}
 
 
@@ -493,7 +505,7 @@ def place_topic_maps(topics: list) -> dict[str, dict[int, int]]:
 
 
 def _preview(row: PlannedRow, data: _OrgData,
-             existing_topics: dict[int, list[ParticipantTopic]]) -> RowPreview:
+             existing_topics: dict[int, list[StoredTopic]]) -> RowPreview:
     preview = RowPreview(row=row.row, email=row.email, name=row.name, role=row.role)
     if row.membership is None:
         # Not a member: invited (again, if an earlier invitation expired), or the open

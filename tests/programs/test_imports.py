@@ -571,6 +571,23 @@ def test_query_count_does_not_grow_with_rows(cohort):
     assert queries(3) == queries(40)
 
 
+def test_query_count_does_not_grow_with_rows_of_members(cohort):
+    def queries(n: int) -> int:
+        rows = [[f"m{n}-{i}@acme.example", f"M {i}", "mentor" if i % 2 else "mentee", "T",
+                 "D", "L2" if i % 2 else "L8", "", "", "", "AI tools", "Strategy"]
+                for i in range(n)]
+        make_members(cohort.organization, rows)
+        with CaptureQueriesContext(connection) as captured:
+            report = run(cohort, make_csv(rows))
+        assert report.imported
+        assert report.summary["enrolled"] == n
+        with CaptureQueriesContext(connection) as again:
+            assert run(cohort, make_csv(rows)).summary["unchanged"] == n
+        return len(captured), len(again)
+
+    assert queries(3) == queries(40)
+
+
 def test_template_csv_imports_cleanly(cohort):
     header, rows = template_csv_rows(
         organization_levels=list(SeniorityLevel.objects.values_list("name", flat=True)),
