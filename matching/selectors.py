@@ -660,13 +660,15 @@ def person_options(*, cohort: Cohort, role: str, q: str = "", selected: int | No
     department contains ``q`` (names starting with it first), the ``selected`` one always
     first, and whether there were more. Two queries at most; none without ``q``/``selected``.
     """
+    text = q.strip()
+    if not selected and not text:
+        return [], False  # what the review page shows before anyone types: no query to build
     base = pickable_people(cohort=cohort, role=role).select_related("membership__user",
                                                                     "profile")
     options: list[PersonOption] = []
     chosen = base.filter(pk=selected).first() if selected else None
     if chosen is not None:
         options.append(_option(chosen))
-    text = q.strip()
     if not text:
         return options, False
     folded = name_key(text)

@@ -230,11 +230,14 @@ class RunDetailView(RunMixin, TemplateView):
                                       number=self.request.GET.get("page"),
                                       size=selectors.REVIEW_PAGE_SIZE)
         proposals = selectors.review_rows(run=run, pks=page.object_list)
-        slug = self.request.organization.slug
+        # One reverse() for the page, not one per row (as the roster does).
+        sentinel = "987654321"
+        before, after = reverse("matching:proposal_decide", kwargs={
+            "org_slug": self.request.organization.slug, "run_pk": run.pk,
+            "proposal_pk": int(sentinel)}).rsplit(sentinel, 1)  # the last part of the path
         for proposal in proposals:
             proposal.percent = round(proposal.score * 100)
-            proposal.decide_url = reverse("matching:proposal_decide", kwargs={
-                "org_slug": slug, "run_pk": run.pk, "proposal_pk": proposal.pk})
+            proposal.decide_url = f"{before}{proposal.pk}{after}"
         query = self.request.GET.copy()
         for key in ("page", "fragment"):
             query.pop(key, None)
