@@ -216,3 +216,14 @@ def test_the_layout_links_follow_the_script_prefix_and_the_role(client, organiza
     assert f'href="{reverse("home")}"' in sign_in  # the brand link
     assert f'href="{reverse("swagger-ui")}"' in sign_in
     assert "/under/" not in plain + member + sign_in
+
+
+def test_the_layouts_files_are_the_static_tags_urls_and_follow_the_settings(settings):
+    from django.template import engines
+    from django.templatetags.static import static
+
+    layout = engines["django"].from_string("{% load flipside %}{% asset 'css/flipside.css' %}")
+
+    assert layout.render({}) == static("css/flipside.css")
+    settings.STATIC_URL = "/assets-elsewhere/"
+    assert layout.render({}) == "/assets-elsewhere/css/flipside.css" == static("css/flipside.css")
