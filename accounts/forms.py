@@ -102,6 +102,21 @@ class LoginLinkPasswordForm(SetPasswordForm):
             field.widget.attrs["autocomplete"] = "new-password"
 
 
+class InvitationJoinForm(LoginLinkPasswordForm):
+    """The one form an invited person without an account fills in: their name (as the
+    organization gave it, if it did) and a password, checked by ``AUTH_PASSWORD_VALIDATORS``
+    against the account about to be made."""
+
+    full_name = forms.CharField(label="Your name", max_length=150,
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    field_order = ["full_name", "new_password1", "new_password2"]
+
+    def clean_full_name(self):
+        name = self.cleaned_data["full_name"].strip()
+        self.user.full_name = name  # so a password like the name is refused
+        return name
+
+
 class LoginLinkRequestForm(forms.Form):
     email = forms.EmailField(label="Your work email address",
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))

@@ -33,18 +33,18 @@ from accounts.login_links import is_local_path, lifetime
 PROBLEM_STATUS = {"invalid": 404, "used": 410, "expired": 410, "superseded": 410}
 
 
-def _first_name(user) -> str:
+def first_name(user) -> str:
     name = (user.full_name or user.first_name or "").strip()
     return name.split()[0] if name else user.email
 
 
-def _rate_limited(request, *, key: str) -> bool:
+def rate_limited(request, *, key: str) -> bool:
     usage = ratelimit.consume(request, app="flipside", action="login_link_request",
                               config=settings.FLIPSIDE_RATE_LIMITS, key=key)
     return usage is None
 
 
-def _sent(request, *, limited: bool = False):
+def link_sent(request, *, limited: bool = False):
     """The same answer whether or not an account exists (``limited``: too many requests for
     this address or from this network, which says nothing about any account either)."""
     hours = settings.FLIPSIDE_LOGIN_LINK_HOURS["login_link"]
@@ -63,7 +63,7 @@ class LoginLinkView(View):
         return render(request, "accounts/login_link_problem.html", {
             "check": check, "token": self.kwargs["token"],
             "lifetime_days": (lifetime(check.claim.purpose).days if check.claim else None),
-            "login_url": f"{reverse('account_login')}?{urlencode({'next': _safe(target)})}",
+            "login_url": f"{reverse('account_login')}?{urlencode({'next': safe_target(target)})}",
             "request_form": LoginLinkRequestForm(initial={"next": target}),
         }, status=PROBLEM_STATUS[check.status])
 
@@ -71,7 +71,7 @@ class LoginLinkView(View):
         user = check.user
         needs_password = not user.has_usable_password()
         return render(request, self.template_name, {
-            "first_name": _first_name(user),
+            "first_name": first_name(user),
             "needs_password": needs_password,
             "form": form or (LoginLinkPasswordForm(user) if needs_password else None),
             "signed_in_as_other": request.user.is_authenticated,
@@ -85,7 +85,7 @@ class LoginLinkView(View):
     def get(self, request, token):
         check = selectors.login_link_check(token=token)
         if self._already_in(request, check):
-            return redirect(_safe(check.claim.target))
+            return redirect(safe_target(check.claim.target))
         if not check.valid:
             return self._problem(request, check)
         return self._page(request, check)
@@ -93,7 +93,7 @@ class LoginLinkView(View):
     def post(self, request, token):
         check = selectors.login_link_check(token=token)
         if self._already_in(request, check):
-            return redirect(_safe(check.claim.target))
+            return redirect(safe_target(check.claim.target))
         if not check.valid:
             return self._problem(request, check)
         user = check.user
@@ -107,10 +107,10 @@ class LoginLinkView(View):
             services.login_link_consume(claim=check.claim, user=user, new_password=new_password)
         except services.LoginLinkUsed:
             return self._problem(request, selectors.login_link_check(token=token))
-        return perform_login(request, user, redirect_url=_safe(check.claim.target))
+        return perform_login(request, user, redirect_url=safe_target(check.claim.target))
 
 
-def _safe(target: str) -> str:
+def safe_target(target: str) -> str:
     return target if is_local_path(target) else reverse("home")
 
 
@@ -123,11 +123,11 @@ class LoginLinkFreshView(View):
     def post(self, request, token):
         check = selectors.login_link_check(token=token)
         key = f"user:{check.user.pk}" if check.user else f"token:{token[:64]}"
-        if _rate_limited(request, key=key):
-            return _sent(request, limited=True)
+        if rate_limited(request, key=key):
+            return link_sent(request, limited=True)
         if check.user is not None:
-            services.login_link_send(user=check.user, target=_safe(check.claim.target))
-        return _sent(request)
+            services.login_link_send(user=check.user, target=safe_target(check.claim.target))
+        return link_sent(request)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -146,7 +146,8 @@ class LoginLinkRequestView(View):
         if not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=400)
         email = form.cleaned_data["email"].strip().lower()
-        if _rate_limited(request, key=f"email:{email}"):
-            return _sent(request, limited=True)
-        services.login_link_request(email=email, target=_safe(form.cleaned_data["next"] or "/"))
-        return _sent(request)
+        if rate_limited(request, key=f"email:{email}"):
+            return link_sent(request, limited=True)
+        services.login_link_request(email=email,
+                                    target=safe_target(form.cleaned_data["next"] or "/"))
+        return link_sent(request)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import router
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 
 from accounts.login_links import (
     LoginLinkClaim,
     LoginLinkExpired,
     LoginLinkInvalid,
+    is_local_path,
     login_link_read,
 )
 from accounts.models import (
@@ -228,3 +231,44 @@ def login_link_check(*, token: str) -> LoginLinkCheck:
     if not claim.matches_state_of(user):
         return LoginLinkCheck(status="superseded", claim=claim, user=user)
     return LoginLinkCheck(status="valid", claim=claim, user=user)
+
+
+# --- invitations: what the link's page needs, and what other apps add -----------------------
+
+#: Providers other apps register (``invitation_details_register`` in their ``ready``):
+#: accounts never imports them (dependencies point downward).
+_invitation_namers: list[Callable[[Invitation], str]] = []
+_invitation_landings: list[Callable[[Invitation, Membership], str | None]] = []
+
+
+def invitation_details_register(
+    *, name: Callable[[Invitation], str] | None = None,
+    landing: Callable[[Invitation, Membership], str | None] | None = None,
+) -> None:
+    """``name``: the name the organization gave the invited person ("" if none), to fill in
+    the join form. ``landing``: the local page an accepted invitation lands on (``None`` if it
+    is not about one), e.g. the profile of the cohort place it carried."""
+    if name is not None and name not in _invitation_namers:
+        _invitation_namers.append(name)
+    if landing is not None and landing not in _invitation_landings:
+        _invitation_landings.append(landing)
+
+
+def invitation_invitee_name(*, invitation: Invitation) -> str:
+    return next((found for namer in _invitation_namers if (found := namer(invitation))), "")
+
+
+def invitation_landing_path(*, invitation: Invitation, membership: Membership) -> str:
+    """Where someone who accepted ``invitation`` lands: the page it is about, else the
+    organization's home."""
+    for landing in _invitation_landings:
+        path = landing(invitation, membership)
+        if path and is_local_path(path):
+            return path
+    return reverse("org_home", kwargs={"org_slug": invitation.organization.slug})
+
+
+def invitation_account_of(*, invitation: Invitation) -> User | None:
+    """The account (active or not) with the invited address. Only the link's page asks, and
+    only its mailbox owner sees the answer."""
+    return User.objects.filter(email__iexact=invitation.email).first()

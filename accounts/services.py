@@ -106,7 +106,16 @@ def invitation_create(
 
 
 class InvitationError(Exception):
-    """An invitation that cannot be accepted; ``str()`` is the message for the person."""
+    """An invitation that cannot be accepted; ``str()`` is the message for the person.
+
+    ``status`` says why: "invalid", "used", "revoked", "expired" or "other_address";
+    ``invitation`` is the one the token named, if any (to offer a fresh link)."""
+
+    def __init__(self, message: str, *, status: str = "invalid",
+                 invitation: Invitation | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.invitation = invitation
 
 
 def invitation_get_acceptable(*, token: str) -> Invitation:
@@ -120,15 +129,17 @@ def invitation_get_acceptable(*, token: str) -> Invitation:
                               "whole link, or ask your administrator for a new one.")
     if invitation.accepted_at is not None:
         raise InvitationError("This invitation has already been used. Sign in to reach "
-                              f"{invitation.organization.name}.")
+                              f"{invitation.organization.name}.", status="used",
+                              invitation=invitation)
     if invitation.revoked_at is not None:
         raise InvitationError("This invitation was withdrawn or replaced by a newer one. "
-                              "Use the link in your most recent invitation email.")
+                              "Use the link in your most recent invitation email.",
+                              status="revoked", invitation=invitation)
     if invitation.is_expired:
         raise InvitationError(
             f"This invitation expired on {invitation.expires_at:%d %B %Y}. Ask your "
-            f"administrator at {invitation.organization.name} to invite you again."
-        )
+            f"administrator at {invitation.organization.name} to invite you again.",
+            status="expired", invitation=invitation)
     return invitation
 
 
@@ -165,8 +176,8 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     if invitation.email.lower() != user.email.lower():
         raise InvitationError(
             f"This invitation was sent to {invitation.email}, but you are signed in as "
-            f"{user.email}. Sign out and sign in (or sign up) with {invitation.email}."
-        )
+            f"{user.email}. Sign out and sign in (or sign up) with {invitation.email}.",
+            status="other_address", invitation=invitation)
     organization = invitation.organization
     with organization_scope(organization):
         locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
@@ -175,7 +186,8 @@ def invitation_accept(*, token: str, user: User) -> Membership:
             if locked.accepted_by_id == user.pk and membership is not None:
                 membership.organization = organization
                 return membership
-            raise InvitationError("This invitation has already been used.")
+            raise InvitationError("This invitation has already been used.", status="used",
+                                  invitation=locked)
         membership, _ = Membership.objects.get_or_create(
             organization=organization, user=user, defaults={"role": locked.role}
         )
@@ -185,6 +197,52 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         membership.organization = organization
         invitation_accepted.send(sender=Invitation, invitation=locked, membership=membership)
     return membership
+
+
+@transaction.atomic
+def invitation_join_new_account(*, token: str, full_name: str, password: str
+                                ) -> tuple[User, Membership]:
+    """The invited person, who has no account yet, creates one from the invitation's page
+    and accepts in the same step. The address is marked verified: the link was opened from
+    the mailbox it was sent to. The caller signs them in (``perform_login``)."""
+    invitation = invitation_get_acceptable(token=token)
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise InvitationError("An account with this address exists now: continue with it.",
+                              status="account_exists", invitation=invitation)
+    user = User.objects.create_user(email=invitation.email, password=password,
+                                    full_name=full_name.strip())
+    email_address_mark_verified(user=user)
+    return user, invitation_accept(token=token, user=user)
+
+
+@transaction.atomic
+def invitation_send_fresh(*, invitation: Invitation) -> Notification | None:
+    """"Email me a fresh link" on a dead invitation's page. An expired one (never accepted
+    nor withdrawn, to someone not yet a member) is renewed: new token, new expiry, the old
+    link stops working, and its cohort place (or whatever else hangs on it) stays. A
+    replaced one gets the link of the newest pending invitation to the same address again.
+    A withdrawn or used one gets nothing. Callers answer the same whichever happened."""
+    organization = invitation.organization
+    with organization_scope(organization):
+        if Membership.objects.filter(user__email__iexact=invitation.email).exists():
+            return None
+        pending = (Invitation.objects.select_for_update()
+                   .filter(email__iexact=invitation.email, accepted_at__isnull=True,
+                           revoked_at__isnull=True).order_by("-created_at").first())
+        if pending is None:
+            return None
+        if pending.is_expired:
+            if pending.pk != invitation.pk:
+                return None  # only the link of that invitation renews it
+            pending.token = Invitation._meta.get_field("token").get_default()
+            pending.expires_at = Invitation._meta.get_field("expires_at").get_default()
+            pending.save(update_fields=["token", "expires_at"])
+        return notification_enqueue(
+            organization=organization, recipient=None, email=pending.email, kind="invitation",
+            key=f"invitation:{pending.pk}:{pending.token[:16]}",
+            template="accounts/email/invitation_fresh",
+            context={"organization": organization.name, "expires_at": pending.expires_at},
+            link=invitation_accept_url(pending))
 
 
 @transaction.atomic
@@ -278,6 +336,13 @@ def login_link_consume(*, claim: LoginLinkClaim, user: User, new_password: str |
     if new_password is not None:
         user.set_password(new_password)
         user.save(update_fields=["password"])
+    email_address_mark_verified(user=user)
+    return user
+
+
+def email_address_mark_verified(*, user: User) -> None:
+    """The account's address is proven: a link sent to it (sign-in link, invitation) was
+    opened and used."""
     address = EmailAddress.objects.filter(user=user, email__iexact=user.email).first()
     if address is None:
         EmailAddress.objects.create(
@@ -286,7 +351,6 @@ def login_link_consume(*, claim: LoginLinkClaim, user: User, new_password: str |
     elif not address.verified:
         address.verified = True
         address.save(update_fields=["verified"])
-    return user
 
 
 def login_link_send(*, user: User, target: str) -> Notification | None:

@@ -1,13 +1,15 @@
 from django.urls import path
 
-from accounts import login_link_views, unsubscribe_views, views
+from accounts import invitation_views, login_link_views, unsubscribe_views, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("orgs/", views.OrganizationSwitcherView.as_view(), name="organization_switcher"),
-    path("invitations/<str:token>/", views.InvitationAcceptView.as_view(),
+    path("invitations/<str:token>/", invitation_views.InvitationAcceptView.as_view(),
          name="invitation_accept"),
+    path("invitations/<str:token>/fresh/", invitation_views.InvitationFreshView.as_view(),
+         name="invitation_fresh"),
     # Personal sign-in links from emails (accounts/login_links.py): not under /o/, they work
     # before the person has chosen an organization.
     path("l/", login_link_views.LoginLinkRequestView.as_view(), name="login_link_request"),

@@ -5,7 +5,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
@@ -23,7 +23,6 @@ from accounts.forms import (
 )
 from accounts.models import Invitation, Membership, Role
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
-from accounts.signup_policy import remember_invitation
 from core.home import panels_for
 from core.models import NotificationPreference
 from core.notifications import notification_preferences_set, notifications_mark_read
@@ -170,43 +169,6 @@ class InvitationRevokeView(OrganizationMixin, View):
         services.invitation_revoke(invitation=invitation)
         messages.success(request, f"Invitation to {invitation.email} withdrawn.")
         return redirect("org_settings", org_slug=org_slug)
-
-
-class InvitationAcceptView(View):
-    """The link in an invitation email. Anonymous visitors are sent to sign up (or sign in)
-    and come back here; signed-in visitors accept with one click."""
-
-    template_name = "accounts/invitation_accept.html"
-
-    def get(self, request, token):
-        try:
-            invitation = services.invitation_get_acceptable(token=token)
-        except services.InvitationError as error:
-            return render(request, self.template_name, {"error": str(error)}, status=410)
-        if not request.user.is_authenticated:
-            from allauth.account.adapter import get_adapter
-
-            # The person proved they own the address by opening the link sent to it.
-            get_adapter(request).stash_verified_email(request, invitation.email)
-            # … and may create an account with it (sign-up is by invitation only).
-            remember_invitation(request, invitation)
-        return render(request, self.template_name, {
-            "invitation": invitation,
-            "organization": invitation.organization,
-            "next": request.path,
-            "email_matches": request.user.is_authenticated
-            and request.user.email.lower() == invitation.email.lower(),
-        })
-
-    def post(self, request, token):
-        if not request.user.is_authenticated:
-            return redirect(f"{reverse('account_login')}?next={request.path}")
-        try:
-            membership = services.invitation_accept(token=token, user=request.user)
-        except services.InvitationError as error:
-            return render(request, self.template_name, {"error": str(error)}, status=410)
-        messages.success(request, f"Welcome to {membership.organization.name}!")
-        return redirect("org_home", org_slug=membership.organization.slug)
 
 
 class ApiTokenListView(LoginRequiredMixin, TemplateView):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
@@ -46,8 +47,18 @@ def _memberships(organization):
         return sorted((m.user.email, m.role) for m in Membership.objects.select_related("user"))
 
 
-def test_new_person_is_invited_signs_up_and_joins(client, admin_user, organization, mailoutbox,
-                                                  django_capture_on_commit_callbacks):
+def _signed_in(client) -> str | None:
+    return client.session.get("_auth_user_id")
+
+
+def _join(client, path, name="New Person", password=NEW_PASSWORD, **extra):
+    return client.post(path, {"full_name": name, "new_password1": password,
+                              "new_password2": password, **extra})
+
+
+def test_new_person_is_invited_and_joins_with_one_form(client, admin_user, organization,
+                                                      mailoutbox, db_snapshot,
+                                                      django_capture_on_commit_callbacks):
     settings_url = reverse("org_settings", kwargs={"org_slug": organization.slug})
     client.force_login(admin_user)
 
@@ -73,37 +84,213 @@ def test_new_person_is_invited_signs_up_and_joins(client, admin_user, organizati
     assert link == f"{settings.FLIPSIDE_SITE_URL}{_accept_url(invitation)}"
     path = urlsplit(link).path
 
-    # when the invitee opens it signed out, they are offered to sign up, coming back after
+    # when the invitee opens it signed out, one form asks for their name and a password
     client.logout()
+    before = db_snapshot()
     landing = client.get(path)
     assert landing.status_code == 200
-    assert f'href="{reverse("account_signup")}?next={quote(path)}"' in landing.content.decode()
+    assert db_snapshot() == before  # opening the link changes nothing
+    assert _signed_in(client) is None
+    body = landing.content.decode()
+    assert set(landing.context["form"].fields) == {"full_name", "new_password1",
+                                                   "new_password2"}
+    assert "Join Acme Retail</button>" in body
 
-    # when they sign up with the invited address and the link as next
-    signup = client.post(reverse("account_signup"), {
-        "email": "new.person@acme.example", "password1": NEW_PASSWORD,
-        "password2": NEW_PASSWORD, "next": path,
-    })
+    # when they fill it in
+    joined = _join(client, path)
 
-    # then they are signed in (the link proved the address) and back at the invitation
-    assert signup.status_code == 302
-    assert signup.url == path
+    # then they have an account with that verified address, are a member with the invited
+    # role, signed in, at the organization's home (the invitation names no page of its own)
+    assert joined.status_code == 302
+    assert joined.url == reverse("org_home", kwargs={"org_slug": organization.slug})
     user = User.objects.get(email="new.person@acme.example")
+    assert (user.full_name, user.check_password(NEW_PASSWORD)) == ("New Person", True)
     assert EmailAddress.objects.get(user=user).verified is True
-    assert "Accept invitation" in client.get(path).content.decode()
-
-    # when they accept
-    accepted = client.post(path)
-
-    # then they are a member with the invited role, at the organization's home
-    assert accepted.status_code == 302
-    assert accepted.url == reverse("org_home", kwargs={"org_slug": organization.slug})
+    assert _signed_in(client) == str(user.pk)
     assert _memberships(organization) == [
         ("hr@acme.example", Role.ADMIN), ("new.person@acme.example", Role.EXECUTIVE)]
     invitation.refresh_from_db()
     assert invitation.accepted_by == user
     assert invitation.accepted_at is not None
-    assert client.get(accepted.url).status_code == 200
+    assert client.get(joined.url).status_code == 200
+
+
+def test_the_join_form_refuses_a_weak_or_mistyped_password(client, organization, db_snapshot):
+    path = _accept_url(InvitationFactory(organization=organization, email="new@acme.example"))
+    before = db_snapshot()
+
+    weak = _join(client, path, password="password")
+    mistyped = _join(client, path, new_password2="something-else-entirely-42")
+    nameless = _join(client, path, name="  ")
+
+    assert weak.status_code == mistyped.status_code == nameless.status_code == 400
+    assert "This password is too common." in weak.context["form"].errors["new_password2"]
+    assert "new_password2" in mistyped.context["form"].errors
+    assert "full_name" in nameless.context["form"].errors
+    assert db_snapshot() == before
+    assert _signed_in(client) is None
+
+
+def test_the_invitation_page_needs_a_csrf_token(organization, db_snapshot):
+    from django.test import Client
+
+    invitation = InvitationFactory(organization=organization, email="new@acme.example")
+    visitor = Client(enforce_csrf_checks=True)
+    before = db_snapshot()
+
+    response = _join(visitor, _accept_url(invitation))
+
+    assert response.status_code == 403
+    assert db_snapshot() == before
+
+
+def test_an_existing_account_continues_in_one_click(client, organization, other_organization,
+                                                    other_admin_user, db_snapshot):
+    """Someone with an account in another organization: the link signs them in (it proves
+    the mailbox) and accepts; the page says nothing about the other organization."""
+    invitation = InvitationFactory(organization=organization, email="hr@globex.example")
+    path = _accept_url(invitation)
+    before = db_snapshot()
+
+    page = client.get(path)
+
+    assert db_snapshot() == before
+    assert _signed_in(client) is None
+    body = page.content.decode()
+    first = other_admin_user.display_name.split()[0]
+    assert f"Continue as {first}</button>" in body
+    assert f'href="{reverse("account_login")}?next={quote(path, safe="")}"' in body
+    assert other_organization.name not in body
+    assert f"/o/{other_organization.slug}/" not in body
+    assert "form" not in page.context
+
+    accepted = client.post(path)
+
+    assert accepted.status_code == 302
+    assert accepted.url == reverse("org_home", kwargs={"org_slug": "acme"})
+    assert _signed_in(client) == str(other_admin_user.pk)
+    assert _memberships(organization) == [("hr@globex.example", Role.MEMBER)]
+
+    # the link is single use: another browser gets "already used" and is not signed in
+    from django.test import Client
+
+    stranger = Client()
+    again = stranger.post(path)
+    assert again.status_code == 410
+    assert again.context["status"] == "used"
+    assert _signed_in(stranger) is None
+    assert 'action="/l/"' in again.content.decode()  # a sign-in link by email instead
+    # … while the person who accepted it, still signed in, is simply taken in
+    assert client.get(path).url == reverse("org_home", kwargs={"org_slug": "acme"})
+
+
+def test_two_factor_accounts_stop_at_the_code_step_before_accepting(client, organization,
+                                                                    other_admin_user):
+    from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+
+    secret = "JBSWY3DPEHPK3PXP"
+    TOTP.activate(other_admin_user, secret)
+    invitation = InvitationFactory(organization=organization, email="hr@globex.example")
+    path = _accept_url(invitation)
+
+    response = client.post(path)
+
+    assert response.url == reverse("mfa_authenticate")
+    assert _signed_in(client) is None
+    assert _memberships(organization) == []
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    done = client.post(reverse("mfa_authenticate"), {"code": code})
+    assert done.url == path  # back at the invitation, signed in: one click to accept
+    assert "Accept invitation" in client.get(path).content.decode()
+    assert client.post(path).url == reverse("org_home", kwargs={"org_slug": "acme"})
+    assert _memberships(organization) == [("hr@globex.example", Role.MEMBER)]
+
+
+def test_an_inactive_account_cannot_continue(client, organization, other_admin_user,
+                                             db_snapshot):
+    other_admin_user.is_active = False
+    other_admin_user.save(update_fields=["is_active"])
+    path = _accept_url(InvitationFactory(organization=organization,
+                                         email="hr@globex.example"))
+    before = db_snapshot()
+
+    page = client.get(path)
+    response = client.post(path)
+
+    assert "Continue as" not in page.content.decode()
+    assert response.status_code == 403
+    assert "is deactivated" in response.content.decode()
+    assert _signed_in(client) is None
+    assert db_snapshot() == before
+
+
+def test_an_expired_invitation_sends_a_fresh_one(client, organization, mailoutbox, settings,
+                                                 django_capture_on_commit_callbacks):
+    settings.FLIPSIDE_RATE_LIMITS = {"login_link_request": "10/m/ip,1/10m/key"}
+    invitation = InvitationFactory(organization=organization, email="late@acme.example",
+                                   expires_at=timezone.now() - timedelta(days=1))
+    old_path = _accept_url(invitation)
+    page = client.get(old_path)
+    assert page.status_code == 410
+    assert page.context["status"] == "expired"
+    assert "Email me a fresh link</button>" in page.content.decode()
+    fresh_url = reverse("invitation_fresh", kwargs={"token": invitation.token})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(fresh_url)
+
+    assert sent.status_code == 200
+    (message,) = mailoutbox
+    assert message.to == ["late@acme.example"]
+    invitation.refresh_from_db()
+    new_path = _accept_url(invitation)
+    assert new_path != old_path
+    assert f"{settings.FLIPSIDE_SITE_URL}{new_path}" in message.body
+    assert invitation.expires_at > timezone.now()
+    assert client.get(old_path).status_code == 410
+    assert _join(client, new_path).status_code == 302
+    assert ("late@acme.example", Role.MEMBER) in _memberships(organization)
+    # rate limited per address, as sign-in links are (and sharing their budget)
+    client.logout()
+    again = client.post(reverse("invitation_fresh", kwargs={"token": invitation.token}))
+    assert again.status_code == 429
+    assert len(mailoutbox) == 1
+
+
+def test_a_withdrawn_invitation_answers_the_same_and_sends_nothing(
+        client, organization, mailoutbox, django_capture_on_commit_callbacks):
+    invitation = InvitationFactory(organization=organization, email="gone@acme.example",
+                                   revoked_at=timezone.now())
+    page = client.get(_accept_url(invitation))
+    assert page.context["status"] == "revoked"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(reverse("invitation_fresh", kwargs={"token": invitation.token}))
+        unknown = client.post(reverse("invitation_fresh", kwargs={"token": "no-such-token"}))
+
+    assert sent.status_code == unknown.status_code == 200
+    for response in (sent, unknown):
+        assert [t.name for t in response.templates][0] == "accounts/invitation_sent.html"
+        assert response.context["limited"] is False
+    assert mailoutbox == []
+
+
+def test_a_replaced_invitation_resends_the_newest_link(client, organization, admin_user,
+                                                       mailoutbox,
+                                                       django_capture_on_commit_callbacks):
+    with organization_scope(organization):
+        first = services.invitation_create(organization=organization,
+                                           email="two@acme.example", role=Role.MEMBER,
+                                           invited_by=admin_user)
+        newest = services.invitation_create(organization=organization,
+                                            email="two@acme.example", role=Role.MEMBER,
+                                            invited_by=admin_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("invitation_fresh", kwargs={"token": first.token}))
+
+    (message,) = [m for m in mailoutbox if "fresh link" in m.body]
+    assert _accept_url(newest) in message.body
 
 
 def test_existing_user_signs_in_through_the_link_and_joins(client, organization, other_admin_user):
@@ -228,6 +415,7 @@ def test_signed_in_with_another_email(client, organization):
     assert page.status_code == 200
     assert ("This invitation was sent to right@acme.example, but you are signed in as "
             "wrong@acme.example. Sign out, then open this link again.") in page.content.decode()
+    assert f'action="{reverse("account_logout")}"' in page.content.decode()
     assert "Accept invitation" not in page.content.decode()
     assert accept.status_code == 410
     assert accept.context["error"] == (

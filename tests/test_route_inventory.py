@@ -20,7 +20,8 @@ USER_ROUTES: dict[str, str] = {
     "": "home: redirects to the person's only organization or to the switcher",
     "orgs/": "organization switcher: lists only the person's own memberships",
     "invitations/<str:token>/": "invitation link: the secret token names one invitation, "
-                                "which its holder may read and accept",
+                                "which its holder may read and accept (signing in or "
+                                "creating the invited address's account by a POST)",
     "me/api-tokens/": "the person's own API tokens",
     "me/api-tokens/<int:token_pk>/revoke/": "revokes a token only if it is the person's own",
     "me/notifications/": "the person's own in-app inbox",
@@ -34,6 +35,9 @@ PUBLIC_ROUTES: dict[str, str] = {
     "l/": "asks for a sign-in link by email: the same answer whether or not an account exists",
     "l/<str:token>/": "personal sign-in link: the signed token names one account and page; "
                       "opening it signs nobody in (a POST does)",
+    "invitations/<str:token>/fresh/": "emails a fresh link for an expired or replaced "
+                                      "invitation to its own address only; the same answer "
+                                      "for any token",
     "l/<str:token>/fresh/": "emails a fresh sign-in link to the address on the token's "
                             "account only; the same answer for any token",
     "unsubscribe/<str:token>/": "one-click stop of one kind of email (RFC 8058): the signed "
