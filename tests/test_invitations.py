@@ -270,7 +270,7 @@ def test_a_withdrawn_invitation_answers_the_same_and_sends_nothing(
 
     assert sent.status_code == unknown.status_code == 200
     for response in (sent, unknown):
-        assert [t.name for t in response.templates][0] == "accounts/invitation_sent.html"
+        assert response.templates[0].name == "accounts/invitation_sent.html"
         assert response.context["limited"] is False
     assert mailoutbox == []
 

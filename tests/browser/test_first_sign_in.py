@@ -2,8 +2,9 @@
 fresh browser and reach their profile signed in — in one password form (an account the
 organization set up, with no password yet) or one click (a member with a password). A used
 link explains itself and sends a fresh one. Someone the import invited (not a member) opens
-the invitation, creates their account and is enrolled with what the file said. The pages
-pass axe."""
+the invitation email's link, which is their first sign-in: one form (name, password) for a
+new address, one click for an account that exists elsewhere; they land on their cohort
+profile, enrolled with what the file said. The pages pass axe."""
 
 from __future__ import annotations
 
@@ -129,42 +130,74 @@ def test_the_sign_in_and_closed_sign_up_pages_lead_to_a_link_by_email(page: Page
     assert violations(page) == []
 
 
-def test_a_person_the_import_invited_creates_an_account_and_is_enrolled(
-        page: Page, live_server, organization):
+def _import_invited(organization, csv: bytes):
+    """A CSV import into Acme's cohort "Pilot" of people who are not Acme members: each gets
+    an invitation email whose link is their first sign-in."""
     with organization_scope(organization):
         organization_defaults_ensure(organization=organization)
         cohort = CohortFactory(program=ProgramFactory(organization=organization,
                                                       name="Flip the Script"),
                                organization=organization, name="Pilot")
-        csv = (b"email,name,role,title,department,languages\n"
-               b"omar@new.example,Omar Nasser,mentee,Director,Finance,English\n")
         report = participants_import_csv(cohort=cohort, file=csv, actor=None, dry_run=False)
         assert report.imported, report.errors
+    return cohort
+
+
+def _invitation_link(base: str, email: str) -> str:
+    message = next(m for m in mail.outbox if m.to == [email])
+    return base + re.search(r"/invitations/[^/\s]+/", message.body).group(0)
+
+
+def _place(cohort, email: str) -> Participant:
+    with organization_scope(cohort.organization):
+        return Participant.objects.select_related("membership__user", "profile").get(
+            cohort=cohort, membership__user__email=email)
+
+
+def test_a_new_person_the_import_invited_joins_with_one_form(page: Page, live_server,
+                                                             organization):
+    cohort = _import_invited(
+        organization, b"email,name,role,title,department,languages\n"
+                      b"omar@new.example,Omar Nasser,mentee,Director,Finance,English\n")
     base = live_server.url
     message = next(m for m in mail.outbox if m.to == ["omar@new.example"])
     assert message.body.startswith("Hello Omar Nasser,")
-    link = re.search(r"/invitations/[^/\s]+/", message.body).group(0)
 
-    page.goto(base + link)
+    # a fresh browser opens the invitation: one form, the name the file gave filled in
+    page.goto(_invitation_link(base, "omar@new.example"))
+    expect(page.get_by_role("heading", name="Join Acme Retail")).to_be_visible()
+    expect(page.get_by_label("Your name")).to_have_value("Omar Nasser")
+    assert violations(page) == []
+    page.get_by_label("Choose a password").fill(PASSWORD)
+    page.get_by_label("Type it again").fill(PASSWORD)
+    page.get_by_role("button", name="Join Acme Retail").click()
+
+    # signed in, on their profile for the cohort (the welcome email's page)
+    place = _place(cohort, "omar@new.example")
+    expect(page).to_have_url(base + _profile_path(place))
+    expect(page.get_by_role("heading", name="My profile for Pilot")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_contain_text("Acme Retail")
+    assert violations(page) == []
+    # enrolled with what the file said
+    assert (place.role, place.status) == ("mentee", "active")
+    assert (place.membership.user.full_name, place.profile.job_title,
+            place.profile.department) == ("Omar Nasser", "Director", "Finance")
+
+
+def test_someone_with_an_account_elsewhere_joins_in_one_click(page: Page, live_server,
+                                                              organization, other_admin_user):
+    cohort = _import_invited(organization,
+                             b"email,name,role\nhr@globex.example,Gina Globex,mentor\n")
+    base = live_server.url
+    first = other_admin_user.display_name.split()[0]
+
+    page.goto(_invitation_link(base, "hr@globex.example"))
     expect(page.get_by_role("heading", name="Join Acme Retail")).to_be_visible()
     assert violations(page) == []
-    page.get_by_role("link", name="Create account").click()
-    # the address the invitation went to is filled in (opening the link proved it)
-    expect(page.get_by_role("textbox", name="Email")).to_have_value("omar@new.example")
-    page.locator("#id_password1").fill(PASSWORD)
-    page.locator("#id_password2").fill(PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
-    page.get_by_role("button", name="Accept invitation").click()
+    page.get_by_role("button", name=f"Continue as {first}").click()
 
-    expect(page.get_by_role("alert").filter(has_text="Welcome to Acme Retail")).to_be_visible()
-    page.get_by_role("link", name="My programs").click()
-    card = page.get_by_role("article", name="Flip the Script")
-    expect(card).to_contain_text("Mentee (senior leader) · Enrolled")
-    # what the file said is their profile now: title, department, languages (3 of 9)
-    expect(card).to_contain_text("Profile 33% complete")
-    with organization_scope(organization):
-        place = Participant.objects.select_related("membership__user", "profile").get(
-            cohort=cohort)
-        assert (place.membership.user.email, place.membership.user.full_name,
-                place.profile.job_title, place.profile.department) == (
-            "omar@new.example", "Omar Nasser", "Director", "Finance")
+    place = _place(cohort, "hr@globex.example")
+    expect(page).to_have_url(base + _profile_path(place))
+    expect(page.get_by_role("heading", name="My profile for Pilot")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_contain_text("Acme Retail")
+    assert place.membership.user_id == other_admin_user.pk
