@@ -29,22 +29,40 @@ What it does, all on 127.0.0.1 and bounded in time:
 The machine may be shared: compare the ratios, which hello-world measured in the same run
 makes meaningful, more than absolute figures. Nothing is asserted; figures are printed.
 
-Figures (2 December 2026, PostgreSQL, 2,000 people, 2-core machine shared with other work,
-load average 2.4-3.9; req/s, p95 ms, ratio to hello-world, CPU ms per request), before the
-fixes of that day (b7a2197, throttle rates raised as above) and after (e80f0d9):
+The signed-in requests carry a CSRF cookie, as a browser does after its first page (without
+it every answer made a new CSRF secret and set its cookie). Each run has a database of its own
+(flipside_bench_load_<pid>), so two runs on one server do not drop each other's.
 
-    page              before                        after
-    hello-world       3545   5.8   1/1      0.3     3110   5.7   1/1      0.3
-    signed-in floor    226    69   1/15.7   5.2      243    52   1/12.8   4.0
-    start               36   420   1/99     30.1      46   298   1/68    24.5
-    my-pairs            39   355   1/90     23.3      72   186   1/43    15.6
-    workspace            -     -   -          -       54   241   1/57    20.2
-    roster              25   622   1/143    39.2      29   399   1/108   37.4
-    review              16   904   1/227    60.2      18   750   1/169   53.2
-    api-participants    20   839   1/176    38.2      27   652   1/114   37.3
+Figures (2 December 2026, PostgreSQL, 2,000 people, 2-core machine shared with other work;
+req/s, p95 ms, ratio to hello-world, CPU ms per request of gunicorn + PostgreSQL). Before:
+522f2e5; after: ab9acc1 (issue 8 §3: the per-request reads compiled once and prepared once
+per connection, core/compiled.py; plain rows for the review and the API list). The two were
+run back to back from separate checkouts at load average 3.0-3.9 (others' tests and benches);
+CPU per request is the figure to compare, req/s moves with the load (hello-world itself gave
+1,864 and 2,137; 4,323 on a quiet machine, where "before" gave floor 4.0, start 23.2, My
+pairs 15.4, workspace 20.9, review 50.6, API 29.3 ms). "After" sends the CSRF cookie, "before"
+did not (about 0.05 ms a request). The roster "after" includes another change of that day
+(invitations listed with the participants, programs/selectors.py).
 
-Goals still missed: what is left is Python (the ORM building about ten queries a page, model
-instances, template rendering), not SQL; see bench/pages.py --profile.
+    page              before (522f2e5)              after (ab9acc1)
+    hello-world       1864   8.6   1/1      0.5     2137   7.3   1/1      0.5
+    signed-in floor    202    56   1/9.2    5.0      425    27   1/5.0    2.2
+    start               34   324   1/55    30.8      85   141   1/25    12.3
+    my-pairs            58   197   1/32    19.7     237    51   1/9.0    4.5
+    workspace           43   276   1/44    25.8     149    78   1/14     6.8
+    roster              25   422   1/74    40.5      19   648   1/110   57.5
+    review              20   590   1/93    57.0      65   234   1/33    21.9
+    api-participants    31   481   1/60    34.7      73   164   1/30    14.6
+
+In-process CPU per request (requests through Django's WSGI handler, the process's own CPU,
+PostgreSQL's not included):
+floor 3.4 -> 1.4 ms, start 17.5 -> 6.5, My pairs 10.0 -> 2.8, workspace 13.3 -> 4.1, review
+32.3 -> 14.6, API list 16.2 -> 7.5. Goals still missed (participant pages 1/5 with p95 < 150
+ms: My pairs meets the p95 and is at 1/9; admin pages 1/10). What is left: the start page's
+survey panel and the viewer's places (feedback/ and programs/selectors.py, about 2.7 ms of
+its 6.5), PostgreSQL's share (the floor's 4 queries and a health check cost 0.8 ms of server
+and driver time per request), Django's template engine (the review's 50 rows and forms: 7 ms
+of its 14.6) and the roster's selectors and filter form (programs/selectors.py; 34 ms).
 """
 
 from __future__ import annotations
@@ -69,7 +87,8 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BENCH_DATABASE = "flipside_bench_load"
+#: One per run: two runs at once (a shared machine) never drop each other's database.
+BENCH_DATABASE = f"flipside_bench_load_{os.getpid()}"
 DEPARTMENTS = ["Engineering", "Sales", "Marketing", "Finance", "HR", "Legal", "Operations",
                "Product", "Design", "Support", "Data", "Security"]
 ZONES = ["Europe/London", "Europe/Berlin", "Europe/Warsaw", "America/New_York",
@@ -276,11 +295,14 @@ def seed(people: int, *, seed_value: int = 11, match: bool = True, log=print) ->
 
 
 def session_cookie(email: str) -> str:
-    """A signed-in session for ``email``, stored as a real sign-in stores it."""
+    """A signed-in session for ``email``, stored as a real sign-in stores it, with the CSRF
+    cookie a browser holds from its first page (without it every answer would make a new
+    CSRF secret and set its cookie, which no signed-in browser causes)."""
     from importlib import import_module
 
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.utils.crypto import get_random_string
 
     from accounts.models import User
 
@@ -290,7 +312,8 @@ def session_cookie(email: str) -> str:
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
-    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+    return (f"{settings.SESSION_COOKIE_NAME}={store.session_key}; "
+            f"{settings.CSRF_COOKIE_NAME}={get_random_string(32)}")
 
 
 @dataclass

@@ -119,8 +119,9 @@ def main() -> None:
                 continue
             client = Client(HTTP_HOST="127.0.0.1")
             if target.cookie:
-                name, value = target.cookie.split("=", 1)
-                client.cookies[name] = value
+                for part in target.cookie.split("; "):
+                    name, value = part.split("=", 1)
+                    client.cookies[name] = value
             response = client.get(target.path, secure=True)  # warm-up
             if response.status_code != 200:
                 print(f"{target.name:<18} HTTP {response.status_code}: skipped")
