@@ -280,6 +280,6 @@ def test_the_users_lookup_by_pk_is_the_querysets(django_assert_num_queries):
     # any other lookup goes through the queryset
     assert User.objects.get(email="someone@example.com") == person
     assert User.objects.get(pk=str(person.pk)) == person
+    UserFactory(full_name="Some One")
     with pytest.raises(User.MultipleObjectsReturned):
-        UserFactory(full_name="Some One")
         User.objects.get(full_name="Some One")
