@@ -134,5 +134,13 @@ def test_hr_analytics_with_the_real_sections_is_accessible(page: Page, live_serv
 
     assert violations(page) == []
     assert fits_a_phone(page) <= PHONE["width"]
+    # A canvas still sized for a wider window (Chart.js follows a narrower one only when its
+    # resize observer fires) must not push the page wider than the phone's screen.
+    page.set_viewport_size(PHONE)
+    assert page.locator(".dash-chart canvas").count() > 0
+    page.evaluate("""() => document.querySelectorAll('.dash-chart canvas')
+                          .forEach((canvas) => { canvas.style.width = '900px'; })""")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{base}/o/{organization.slug}/dashboard/hr/print/")
     assert violations(page) == []
