@@ -57,9 +57,7 @@ def _already_accepted_by(request, token: str):
     """The person who accepted this link, signed in and opening it again: take them in."""
     if not request.user.is_authenticated:
         return None
-    invitation = (Invitation.objects.with_scopes_disabled()  # looked up by its secret token
-                  .select_related("organization")
-                  .filter(token=token, accepted_by=request.user).first())
+    invitation = selectors.invitation_by_token(token=token, accepted_by=request.user)
     if invitation is None:
         return None
     try:
@@ -162,8 +160,7 @@ class InvitationFreshView(View):
     http_method_names = ["post"]
 
     def post(self, request, token):
-        invitation = (Invitation.objects.with_scopes_disabled()  # looked up by its token
-                      .select_related("organization").filter(token=token).first())
+        invitation = selectors.invitation_by_token(token=token)
         key = f"email:{invitation.email.lower()}" if invitation else f"token:{token[:64]}"
         if rate_limited(request, key=key):
             return render(request, "accounts/invitation_sent.html", {"limited": True},

@@ -237,6 +237,16 @@ def login_link_check(*, token: str) -> LoginLinkCheck:
 
 #: Providers other apps register (``invitation_details_register`` in their ``ready``):
 #: accounts never imports them (dependencies point downward).
+def invitation_by_token(*, token: str, accepted_by: User | None = None) -> Invitation | None:
+    """The invitation whose secret token is ``token`` (with its organization), if any; with
+    ``accepted_by`` only if that user accepted it. Unscoped on purpose: the link's token is
+    the only thing its opener has, and it names one invitation of one organization."""
+    invitations = Invitation.objects.with_scopes_disabled().select_related("organization")
+    if accepted_by is not None:
+        invitations = invitations.filter(accepted_by=accepted_by)
+    return invitations.filter(token=token).first()
+
+
 _invitation_namers: list[Callable[[Invitation], str]] = []
 _invitation_landings: list[Callable[[Invitation, Membership], str | None]] = []
 

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import selectors
 from accounts.login_links import LoginLinkClaim, is_local_path
 from accounts.models import (
     ApiToken,
@@ -120,10 +121,7 @@ class InvitationError(Exception):
 
 def invitation_get_acceptable(*, token: str) -> Invitation:
     """The invitation for ``token`` if it can still be accepted, else ``InvitationError``."""
-    invitation = (
-        Invitation.objects.with_scopes_disabled()  # looked up by its secret token
-        .select_related("organization").filter(token=token).first()
-    )
+    invitation = selectors.invitation_by_token(token=token)
     if invitation is None:
         raise InvitationError("This invitation link is not valid. Check that you copied the "
                               "whole link, or ask your administrator for a new one.")
@@ -145,10 +143,7 @@ def invitation_get_acceptable(*, token: str) -> Invitation:
 
 def _membership_from_earlier_acceptance(*, token: str, user: User) -> Membership | None:
     """The membership ``user`` got by accepting ``token`` before, if they still have it."""
-    invitation = (
-        Invitation.objects.with_scopes_disabled()  # looked up by its secret token
-        .select_related("organization").filter(token=token, accepted_by=user).first()
-    )
+    invitation = selectors.invitation_by_token(token=token, accepted_by=user)
     if invitation is None:
         return None
     with organization_scope(invitation.organization):

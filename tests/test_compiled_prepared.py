@@ -17,7 +17,8 @@ from tests.factories.accounts import UserFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not postgres_available(), reason="prepared statements are PostgreSQL's"),
+    pytest.mark.skipif(not postgres_available(),
+                       reason="needs PostgreSQL (set DATABASE_URL): prepared statements"),
 ]
 
 
