@@ -268,6 +268,26 @@ def _new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+class InvitationStatus(models.TextChoices):
+    """Where an invitation stands: derived from its dates, never stored."""
+
+    PENDING = "pending", "Pending"
+    EXPIRED = "expired", "Expired"
+    ACCEPTED = "accepted", "Accepted"
+    REVOKED = "revoked", "Withdrawn"
+
+
+def invitation_status_of(*, accepted_at, revoked_at, expires_at, now) -> str:
+    """:class:`InvitationStatus` of an invitation with these dates at ``now`` (lists read the
+    dates with values()). An accepted invitation stays accepted; a withdrawn or replaced one
+    stays withdrawn; an open one expires at ``expires_at``."""
+    if accepted_at is not None:
+        return InvitationStatus.ACCEPTED
+    if revoked_at is not None:
+        return InvitationStatus.REVOKED
+    return InvitationStatus.EXPIRED if now >= expires_at else InvitationStatus.PENDING
+
+
 def _default_expiry():
     return timezone.now() + timedelta(days=settings.FLIPSIDE_INVITATION_DAYS)
 
@@ -298,6 +318,11 @@ class Invitation(TenantModel):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and not self.is_expired
+
+    @property
+    def status(self) -> str:
+        return invitation_status_of(accepted_at=self.accepted_at, revoked_at=self.revoked_at,
+                                    expires_at=self.expires_at, now=timezone.now())
 
 
 def hash_token(raw: str) -> str:

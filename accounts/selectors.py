@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db import router
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.login_links import (
     LoginLinkClaim,
@@ -20,6 +21,7 @@ from accounts.login_links import (
 from accounts.models import (
     ApiToken,
     Invitation,
+    InvitationStatus,
     LoginLinkUse,
     Membership,
     Organization,
@@ -282,3 +284,25 @@ def invitation_account_of(*, invitation: Invitation) -> User | None:
     """The account (active or not) with the invited address. Only the link's page asks, and
     only its mailbox owner sees the answer."""
     return User.objects.filter(email__iexact=invitation.email).first()
+
+
+def invitation_status_condition(status: str, *, prefix: str = "", now: datetime | None = None
+                                ) -> Q:
+    """Invitations whose :class:`~accounts.models.InvitationStatus` at ``now`` is ``status``
+    (the SQL of :func:`~accounts.models.invitation_status_of`), through ``prefix`` (e.g.
+    ``"invitation__"`` from a row that holds one)."""
+    now = now or timezone.now()
+
+    def null(field: str, is_null: bool) -> Q:
+        return Q(**{f"{prefix}{field}__isnull": is_null})
+
+    if status == InvitationStatus.ACCEPTED:
+        return null("accepted_at", False)
+    if status == InvitationStatus.REVOKED:
+        return null("accepted_at", True) & null("revoked_at", False)
+    unanswered = null("accepted_at", True) & null("revoked_at", True)
+    if status == InvitationStatus.EXPIRED:
+        return unanswered & Q(**{f"{prefix}expires_at__lte": now})
+    if status == InvitationStatus.PENDING:
+        return unanswered & Q(**{f"{prefix}expires_at__gt": now})
+    raise ValueError(f"{status!r} is not an invitation status.")

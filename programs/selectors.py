@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from accounts.models import Membership
+from accounts.models import Membership, invitation_status_of
 from accounts.names import CodePointOrder, name_key
 from programs.completeness import Completeness, ProfileFacts, profile_completeness
 from programs.guide import prompts_in_phase_order
@@ -746,3 +746,92 @@ def places_of_membership(*, membership: Membership) -> list[Participant]:
     surveys, pairs)."""
     return list(Participant.objects.filter(membership=membership)
                 .select_related("cohort__program").order_by("-cohort__start_date"))
+
+
+# --- invitations into cohorts, for the REST API ----------------------------------------------
+
+def cohort_invitations_list() -> QuerySet[CohortInvitation]:
+    """Every invitation into a cohort of the organization, whatever its status, in a stable
+    order for a sync (cohort, role, address, id). Filter it with
+    :func:`cohort_invitations_search` and ``accounts.selectors.invitation_status_condition``
+    (prefix ``"invitation__"``); read a page of it with :func:`cohort_invitation_rows`."""
+    return CohortInvitation.objects.order_by("cohort_id", "role", "invitation__email", "pk")
+
+
+def cohort_invitations_search(q: str) -> Q:
+    """Invitations whose name contains ``q`` in any case and with or without accents, or whose
+    address does: :func:`people_search` on what the organization itself wrote (the place's
+    name and the invitation's address), never on an account."""
+    condition = people_search(q, prefix="", emails=False)
+    if q.strip():
+        condition |= Q(invitation__email__icontains=q.strip())
+    return condition
+
+
+@dataclass(frozen=True)
+class CohortInvitationRow:
+    """One invitation into a cohort as plain values: what the organization said about the
+    person (an import's cells), the invitation's address, status and dates. Nothing of an
+    account: it reads the same whoever the address belongs to."""
+
+    pk: int
+    cohort_id: int
+    role: str
+    email: str
+    name: str
+    job_title: str
+    department: str
+    level: str | None
+    manager_email: str
+    time_zone: str
+    languages: list[str]
+    completeness: int
+    teach_topics: list[dict]  # [{"topic": id, "name": …, "strength": 1-3}], strongest first
+    learn_topics: list[dict]
+    status: str  # accounts.models.InvitationStatus
+    created_at: object
+    expires_at: object
+    accepted_at: object
+
+
+_INVITATION_ROW_COLUMNS = (
+    "pk", "cohort_id", "role", "invitation__email", "name", "job_title", "department",
+    "level__name", "manager_email", "time_zone", "languages", "completeness", "topics",
+    "invitation__created_at", "invitation__expires_at", "invitation__accepted_at",
+    "invitation__revoked_at")
+
+
+def cohort_invitation_rows(*, keys: list[int]) -> list[CohortInvitationRow]:
+    """The invitations ``keys`` (a page of :func:`cohort_invitations_list`, already filtered)
+    in that order, in two queries whatever their number: the rows with their invitation and
+    level, then the names of their topics (those since deleted are left out, as on the
+    roster)."""
+    if not keys:
+        return []
+    rows = list(CohortInvitation.objects.filter(pk__in=keys).order_by()
+                .values_list(*_INVITATION_ROW_COLUMNS))
+    topic_ids = {topic_id for row in rows for topic_id, _, _ in row[12]}
+    names = dict(Topic.objects.filter(pk__in=topic_ids).values_list("pk", "name")) \
+        if topic_ids else {}
+    now = timezone.now()
+    found = {}
+    for (pk, cohort_id, role, email, name, job_title, department, level, manager_email,
+         time_zone, languages, completeness, topics, created_at, expires_at, accepted_at,
+         revoked_at) in rows:
+        chosen: dict[str, list[dict]] = {TopicInterest.TEACH: [], TopicInterest.LEARN: []}
+        for topic_id, interest, strength in topics:
+            if topic_id in names and interest in chosen:
+                chosen[interest].append(
+                    {"topic": topic_id, "name": names[topic_id], "strength": strength})
+        for listed in chosen.values():
+            listed.sort(key=lambda topic: (-topic["strength"], topic["name"]))
+        found[pk] = CohortInvitationRow(
+            pk=pk, cohort_id=cohort_id, role=role, email=email, name=name,
+            job_title=job_title, department=department, level=level,
+            manager_email=manager_email, time_zone=time_zone, languages=list(languages),
+            completeness=completeness, teach_topics=chosen[TopicInterest.TEACH],
+            learn_topics=chosen[TopicInterest.LEARN],
+            status=invitation_status_of(accepted_at=accepted_at, revoked_at=revoked_at,
+                                        expires_at=expires_at, now=now),
+            created_at=created_at, expires_at=expires_at, accepted_at=accepted_at)
+    return [found[key] for key in keys if key in found]
