@@ -229,15 +229,44 @@ def invitation_send_fresh(*, invitation: Invitation) -> Notification | None:
         if pending.is_expired:
             if pending.pk != invitation.pk:
                 return None  # only the link of that invitation renews it
-            pending.token = Invitation._meta.get_field("token").get_default()
-            pending.expires_at = Invitation._meta.get_field("expires_at").get_default()
-            pending.save(update_fields=["token", "expires_at"])
+            _new_link(pending)
         return notification_enqueue(
             organization=organization, recipient=None, email=pending.email, kind="invitation",
             key=f"invitation:{pending.pk}:{pending.token[:16]}",
             template="accounts/email/invitation_fresh",
             context={"organization": organization.name, "expires_at": pending.expires_at},
             link=invitation_accept_url(pending))
+
+
+def _new_link(invitation: Invitation) -> None:
+    """A new token and a new expiry: the old link stops working."""
+    invitation.token = Invitation._meta.get_field("token").get_default()
+    invitation.expires_at = Invitation._meta.get_field("expires_at").get_default()
+    invitation.save(update_fields=["token", "expires_at"])
+
+
+@transaction.atomic
+def invitation_renew(*, invitation: Invitation) -> Invitation:
+    """Give an invitation that was neither accepted nor withdrawn a new link (new token, new
+    expiry, counted from now), open or expired alike: the old link stops working, and what
+    hangs on the invitation (a cohort place) stays. The caller emails the new link.
+
+    Refused with ``InvitationError`` (``status`` "used" or "revoked") for an accepted or a
+    withdrawn one, checked under a row lock so that an acceptance at the same moment either
+    comes first (refused here) or finds the new token (its old link is dead)."""
+    locked = (Invitation.objects.select_for_update(of=("self",))
+              .select_related("organization").get(pk=invitation.pk))
+    if locked.accepted_at is not None:
+        raise InvitationError(
+            f"This invitation was accepted on {locked.accepted_at:%d %B %Y}: there is no link "
+            "to send.", status="used", invitation=locked)
+    if locked.revoked_at is not None:
+        raise InvitationError(
+            f"This invitation was withdrawn (or replaced by a newer one) on "
+            f"{locked.revoked_at:%d %B %Y}: invite the person again to send a new one.",
+            status="revoked", invitation=locked)
+    _new_link(locked)
+    return locked
 
 
 @transaction.atomic

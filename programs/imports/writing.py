@@ -256,6 +256,18 @@ INVITATION_KIND = "invitation"
 INVITATION_TEMPLATE = "programs/email/cohort_invitation"
 
 
+def cohort_invitation_email_context(*, cohort: Cohort, actor: User | None) -> dict:
+    """What every invitation email into ``cohort`` says (who invited, which program and
+    cohort, when); each message adds the person's name, role and expiry."""
+    program = cohort.program
+    organization = cohort.organization
+    return {"organization": organization.name,
+            "inviter": actor.display_name if actor else organization.name,
+            "program_name": program.name, "purpose": program.purpose,
+            "cohort_name": cohort.name, "start_date": cohort.start_date,
+            "end_date": cohort.end_date}
+
+
 def participants_send_invitations_bulk(*, invited: list[NewInvitation], cohort: Cohort,
                                        actor: User | None) -> list[str]:
     """Queue the email of each invitation made by :func:`places_invite` through the bulk
@@ -266,13 +278,7 @@ def participants_send_invitations_bulk(*, invited: list[NewInvitation], cohort: 
     the notification keys."""
     if not invited:
         return []
-    program = cohort.program
-    organization = cohort.organization
-    inviter = actor.display_name if actor else organization.name
-    shared = {"organization": organization.name, "inviter": inviter,
-              "program_name": program.name, "purpose": program.purpose,
-              "cohort_name": cohort.name, "start_date": cohort.start_date,
-              "end_date": cohort.end_date}
+    shared = cohort_invitation_email_context(cohort=cohort, actor=actor)
     sentinel = "FLIPSIDETOKEN"  # one reverse() for every link
     link = invitation_accept_url(Invitation(token=sentinel))
     labels = {role: ParticipantRole(role).label for role in ParticipantRole.values}
@@ -282,7 +288,7 @@ def participants_send_invitations_bulk(*, invited: list[NewInvitation], cohort: 
         context={**shared, "name": new.row.name, "participant_role": labels[new.row.role],
                  "expires_at": new.expires_at})
         for new in invited]
-    notifications_enqueue_bulk(organization=organization, kind=INVITATION_KIND,
+    notifications_enqueue_bulk(organization=cohort.organization, kind=INVITATION_KIND,
                                template=INVITATION_TEMPLATE, drafts=drafts)
     return [draft.key for draft in drafts]
 

@@ -13,7 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Role, User
-from accounts.services import invitation_create
+from accounts.services import (
+    InvitationError,
+    invitation_accept_url,
+    invitation_create,
+    invitation_renew,
+    invitation_revoke,
+)
 from core.models import Notification
 from core.notifications import (
     NotificationDraft,
@@ -22,6 +28,11 @@ from core.notifications import (
 )
 from programs.availability import availability_normalise, availability_problems
 from programs.completeness import Completeness
+from programs.imports.writing import (
+    INVITATION_KIND,
+    INVITATION_TEMPLATE,
+    cohort_invitation_email_context,
+)
 from programs.models import (
     Cohort,
     CohortInvitation,
@@ -346,6 +357,60 @@ def participant_invite(
     place.save()
     return CohortInviteResult(invitation=invitation)
 
+
+
+class CohortInvitationConflict(Exception):
+    """What HR asked cannot be done to an invitation in its state (accepted, withdrawn, or its
+    cohort closed); ``str()`` says why and what to do instead."""
+
+
+@transaction.atomic
+def cohort_invitation_resend(*, place: CohortInvitation, actor: User | None
+                             ) -> CohortInvitation:
+    """Email the person invited with ``place`` a fresh link (HR's "resend"): the invitation
+    gets a new token and expiry (:func:`accounts.services.invitation_renew`; the earlier link
+    stops working), open or expired alike, and the cohort invitation email goes out again
+    with what the organization said about them, saying that it replaces the earlier one.
+
+    Like an import's, the email goes to the address, not to an account (no account is looked
+    up: no preference, quiet hours or sign-in link of one applies), so it leaves alike
+    whoever the address belongs to. Refused (:class:`CohortInvitationConflict`) for an
+    accepted or withdrawn invitation and for a cohort nobody can join any more."""
+    cohort = place.cohort
+    if cohort.is_read_only:
+        raise CohortInvitationConflict(
+            f"The cohort “{cohort.name}” is {cohort.get_status_display().lower()}: nobody can "
+            "join it now, so there is no invitation to send.")
+    try:
+        invitation = invitation_renew(invitation=place.invitation)
+    except InvitationError as error:
+        raise CohortInvitationConflict(str(error)) from error
+    place.invitation = invitation
+    notification_enqueue(
+        organization=cohort.organization, recipient=None, email=invitation.email,
+        kind=INVITATION_KIND, key=f"invitation:{invitation.pk}:resent:{invitation.token[:16]}",
+        template=INVITATION_TEMPLATE,
+        context={**cohort_invitation_email_context(cohort=cohort, actor=actor),
+                 "name": place.name, "participant_role": ParticipantRole(place.role).label,
+                 "expires_at": invitation.expires_at, "resent": True},
+        link=invitation_accept_url(invitation))
+    return place
+
+
+@transaction.atomic
+def cohort_invitation_withdraw(*, place: CohortInvitation) -> CohortInvitation:
+    """Withdraw the invitation of ``place`` (:func:`accounts.services.invitation_revoke`): its
+    link stops working and the person leaves the roster's invited rows. Withdrawing one
+    already withdrawn changes nothing; an accepted one is refused
+    (:class:`CohortInvitationConflict`): the person has a place now, which is withdrawn as a
+    place."""
+    locked = Invitation.objects.select_for_update(of=("self",)).get(pk=place.invitation_id)
+    if locked.accepted_at is not None:
+        raise CohortInvitationConflict(
+            f"This invitation was accepted on {locked.accepted_at:%d %B %Y}: the person is a "
+            "participant now. Withdraw their place in the cohort instead.")
+    place.invitation = invitation_revoke(invitation=locked)
+    return place
 
 
 def _profile_take_invitation_details(*, place: CohortInvitation, membership: Membership
