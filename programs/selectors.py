@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from html import escape as html_escape
 
 from django.db.models import (
@@ -25,6 +26,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Membership, invitation_status_of
 from accounts.names import CodePointOrder, name_key
+from core.compiled import ALL, CompiledInstances, CompiledQuery
 from programs.completeness import Completeness, ProfileFacts, profile_completeness
 from programs.guide import prompts_in_phase_order
 from programs.models import (
@@ -70,6 +72,19 @@ def cohort_participant_counts() -> dict:
         "applied_count": Count("participants", filter=Q(
             participants__status=ParticipantStatus.APPLIED)),
     }
+
+
+_cohort_with_program = CompiledInstances(
+    lambda cohort_pk: Cohort.objects.filter(pk=cohort_pk), fields=ALL,
+    related={"program": ALL, "organization": ALL}, cohort_pk=int)
+
+
+def cohort_with_program(*, pk: int) -> Cohort | None:
+    """The cohort ``pk`` of the open tenant scope with its program and organization
+    (``None`` for another tenant's or no cohort): every cohort page reads it, compiled once
+    (core.compiled)."""
+    cohorts = _cohort_with_program(cohort_pk=pk)
+    return cohorts[0] if cohorts else None
 
 
 def cohorts_with_counts() -> QuerySet[Cohort]:
@@ -450,11 +465,52 @@ def roster_page(*, cohort: Cohort, sort: str = "name", **filters) -> QuerySet:
     return participants.union(invitations, all=True).order_by(*_row_ordering(sort))
 
 
-def roster_count(*, cohort: Cohort, sort: str = "name", **filters) -> int:
+#: The roster's filters compiled with their values as parameters: not ``q`` (it becomes a
+#: pattern) nor ``completeness_below`` (the ORM leaves out a bound no percentage can reach,
+#: such as the compiler's marker values).
+_ROSTER_VALUE_FILTERS = {"role": str, "status": str, "department": str, "level_id": int}
+_roster_counts: dict[tuple[bool, tuple[str, ...]], CompiledQuery] = {}
+
+
+def _compiled_roster_count(*, invitations: bool, given: tuple[str, ...]) -> CompiledQuery:
+    """One count of :func:`roster_count` (the participants' or the invitations') under the
+    filters named ``given``, compiled once per combination of filters (core.compiled)."""
+    key = (invitations, given)
+    if key not in _roster_counts:
+        def build(cohort_id: int, level_id: int | None = None, **values) -> QuerySet:
+            if level_id is not None:
+                values["level"] = SeniorityLevel(pk=level_id)
+            rows = (_roster_invitations if invitations else _roster_filtered)(
+                cohort=Cohort(pk=cohort_id), **values)
+            return (rows.order_by().values("cohort_id").annotate(n=Count("pk"))
+                    .values_list("n", flat=True))
+
+        _roster_counts[key] = CompiledQuery(
+            build, cohort_id=int, **{name: _ROSTER_VALUE_FILTERS[name] for name in given})
+    return _roster_counts[key]
+
+
+def roster_count(*, cohort: Cohort, sort: str = "name", q: str = "", **filters) -> int:
     """How many rows :func:`roster_page` has (two counts joining only what the filters
-    need; the paginator would otherwise count through the page query's joins)."""
-    return (_roster_filtered(cohort=cohort, **filters).order_by().count()
-            + _roster_invitations(cohort=cohort, **filters).order_by().count())
+    need; the paginator would otherwise count through the page query's joins). Without a
+    search they are compiled once per combination of filters (core.compiled)."""
+    if q or filters.get("completeness_below") is not None:
+        return (_roster_filtered(cohort=cohort, q=q, **filters).order_by().count()
+                + _roster_invitations(cohort=cohort, q=q, **filters).order_by().count())
+    level = filters.pop("level", None)
+    values = {name: value for name, value in
+              {**filters, "level_id": level.pk if level is not None else None}.items()
+              if value not in ("", None)}
+    status = values.pop("status", "")
+    count = 0
+    if status != ROSTER_INVITED:  # participants (of that status)
+        given = {**values, **({"status": status} if status else {})}
+        count += sum(_compiled_roster_count(invitations=False, given=tuple(sorted(given)))(
+            cohort_id=cohort.pk, **given))
+    if not status or status == ROSTER_INVITED:  # invitations have no other status
+        count += sum(_compiled_roster_count(invitations=True, given=tuple(sorted(values)))(
+            cohort_id=cohort.pk, **values))
+    return count
 
 
 def roster_rows(values: list[dict]) -> list[RosterRow]:
@@ -605,13 +661,24 @@ def _roster_invitations(
     return queryset
 
 
+def _departments_of_cohort(cohort_id: int) -> QuerySet:
+    cohort = Cohort(pk=cohort_id)
+    participants = (Profile.objects.filter(participations__cohort=cohort).exclude(department="")
+                    .order_by().values_list("department", flat=True))
+    invited = (cohort_open_invitations(cohort=cohort).exclude(department="").order_by()
+               .values_list("department", flat=True))
+    # UNION, not UNION ALL: the database hands back each department once (a profile's
+    # default ordering would otherwise make DISTINCT keep one row per person).
+    return participants.union(invited)
+
+
+_roster_departments = CompiledQuery(_departments_of_cohort, cohort_id=int)
+
+
 def roster_departments(*, cohort: Cohort) -> list[str]:
-    """The departments on the roster: its participants' and its open invitations'."""
-    departments = set(Profile.objects.filter(participations__cohort=cohort)
-                      .exclude(department="").values_list("department", flat=True).distinct())
-    departments.update(cohort_open_invitations(cohort=cohort).exclude(department="")
-                       .values_list("department", flat=True).distinct())
-    return sorted(departments)
+    """The departments on the roster: its participants' and its open invitations' (one
+    query, compiled once: core.compiled)."""
+    return sorted(_roster_departments(cohort_id=cohort.pk))
 
 
 def cohort_applications(*, cohort: Cohort) -> QuerySet[Participant]:
@@ -669,41 +736,65 @@ class RosterSummary:
         return [t for t in self.topics if t.uncovered]
 
 
-def roster_summary(*, cohort: Cohort) -> RosterSummary:
-    """Counts for the enrolled participants of ``cohort``, and its invitations not accepted
-    yet (each counted once, however it was made): three queries, any cohort size."""
+def _participant_counts(cohort_id: int, default_capacity: int) -> QuerySet:
     active = Q(status=ParticipantStatus.ACTIVE)
     mentor = Q(role=ParticipantRole.MENTOR)
     mentee = Q(role=ParticipantRole.MENTEE)
-    counts = Participant.objects.filter(cohort=cohort).aggregate(
-        mentors=Count("pk", filter=active & mentor),
-        mentees=Count("pk", filter=active & mentee),
-        applied=Count("pk", filter=Q(status=ParticipantStatus.APPLIED)),
-        complete=Count("pk", filter=active & Q(completeness__gte=100)),
-        capacity=Sum(Coalesce("capacity", Value(cohort.default_mentor_capacity)),
-                     filter=active & mentor),
-    )
-    rows = (ParticipantTopic.objects
-            .filter(participant__cohort=cohort, participant__status=ParticipantStatus.ACTIVE)
+    return (Participant.objects.filter(cohort_id=cohort_id).order_by().values("cohort_id")
+            .annotate(mentors=Count("pk", filter=active & mentor),
+                      mentees=Count("pk", filter=active & mentee),
+                      applied=Count("pk", filter=Q(status=ParticipantStatus.APPLIED)),
+                      complete=Count("pk", filter=active & Q(completeness__gte=100)),
+                      capacity=Sum(Coalesce("capacity", Value(default_capacity)),
+                                   filter=active & mentor))
+            .values_list("mentors", "mentees", "applied", "complete", "capacity"))
+
+
+def _topic_balance(cohort_id: int) -> QuerySet:
+    return (ParticipantTopic.objects
+            .filter(participant__cohort_id=cohort_id,
+                    participant__status=ParticipantStatus.ACTIVE)
             .filter(Q(interest=TopicInterest.LEARN, participant__role=ParticipantRole.MENTEE)
                     | Q(interest=TopicInterest.TEACH, participant__role=ParticipantRole.MENTOR))
             .values("topic_id", "topic__name")
             .annotate(wanted=Count("pk", filter=Q(interest=TopicInterest.LEARN)),
                       teachable=Count("pk", filter=Q(interest=TopicInterest.TEACH)))
-            .order_by("topic__name"))
-    topics = [TopicBalance(topic_id=row["topic_id"], name=row["topic__name"],
-                           wanted_by=row["wanted"], teachable_by=row["teachable"])
-              for row in rows]
+            .order_by("topic__name")
+            .values_list("topic_id", "topic__name", "wanted", "teachable"))
+
+
+def _invitation_counts(cohort_id: int, now: datetime) -> QuerySet:
+    return (cohort_open_invitations(cohort=Cohort(pk=cohort_id)).order_by()
+            .values("cohort_id")
+            .annotate(open=Count("pk", filter=Q(invitation__expires_at__gt=now)),
+                      expired=Count("pk", filter=Q(invitation__expires_at__lte=now)))
+            .values_list("open", "expired"))
+
+
+_roster_participant_counts = CompiledQuery(_participant_counts, cohort_id=int,
+                                           default_capacity=int)
+_roster_topic_balance = CompiledQuery(_topic_balance, cohort_id=int)
+_roster_invitation_counts = CompiledQuery(_invitation_counts, cohort_id=int, now=datetime)
+
+
+def roster_summary(*, cohort: Cohort) -> RosterSummary:
+    """Counts for the enrolled participants of ``cohort``, and its invitations not accepted
+    yet (each counted once, however it was made): three queries, any cohort size, compiled
+    once (core.compiled)."""
+    counts = _roster_participant_counts(cohort_id=cohort.pk,
+                                        default_capacity=cohort.default_mentor_capacity)
+    mentors, mentees, applied, complete, capacity = counts[0] if counts else (0, 0, 0, 0, 0)
+    topics = [TopicBalance(topic_id=topic_id, name=name, wanted_by=wanted,
+                           teachable_by=teachable)
+              for topic_id, name, wanted, teachable in _roster_topic_balance(cohort_id=cohort.pk)]
     topics.sort(key=lambda t: (not t.uncovered, -t.gap, t.name.lower()))
-    now = timezone.now()
-    invitations = cohort_open_invitations(cohort=cohort).aggregate(
-        open=Count("pk", filter=Q(invitation__expires_at__gt=now)),
-        expired=Count("pk", filter=Q(invitation__expires_at__lte=now)))
+    invitations = _roster_invitation_counts(cohort_id=cohort.pk, now=timezone.now())
+    invited, expired = invitations[0] if invitations else (0, 0)
     return RosterSummary(
-        invited=invitations["open"], invitations_expired=invitations["expired"],
-        mentors=counts["mentors"], mentees=counts["mentees"], applied=counts["applied"],
-        mentor_capacity=counts["capacity"] or 0, mentee_demand=counts["mentees"],
-        complete_profiles=counts["complete"], topics=topics,
+        invited=invited, invitations_expired=expired,
+        mentors=mentors, mentees=mentees, applied=applied,
+        mentor_capacity=capacity or 0, mentee_demand=mentees,
+        complete_profiles=complete, topics=topics,
     )
 
 
@@ -743,9 +834,14 @@ def participants_for_api(*, membership: Membership | None = None) -> QuerySet[Pa
 def places_of_membership(*, membership: Membership) -> list[Participant]:
     """Every place (participant row, any status) of the membership with its cohort and
     program, newest cohort first: one query that the start page's panels share (programs,
-    surveys, pairs)."""
-    return list(Participant.objects.filter(membership=membership)
-                .select_related("cohort__program").order_by("-cohort__start_date"))
+    surveys, pairs), compiled once (core.compiled)."""
+    return _places_of_membership(membership_id=membership.pk)
+
+
+_places_of_membership = CompiledInstances(
+    lambda membership_id: Participant.objects.filter(membership_id=membership_id)
+    .order_by("-cohort__start_date"),
+    fields=ALL, related={"cohort": ALL, "cohort__program": ALL}, membership_id=int)
 
 
 # --- invitations into cohorts, for the REST API ----------------------------------------------

@@ -3,7 +3,9 @@ from functools import lru_cache
 from django import forms, template
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.template import engines
 from django.templatetags.static import static
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -24,6 +26,14 @@ def _asset_url(path: str) -> str:
 def _forget_asset_urls(*, setting, **kwargs) -> None:
     if setting in ("STATIC_URL", "STORAGES", "STATIC_ROOT"):
         _asset_url.cache_clear()
+
+
+@register.simple_tag
+def fragment(template_name: str, **values) -> SafeString:
+    """``{% fragment "programs/roster_rows.html" rows=rows %}``: the Jinja2 fragment
+    (core/jinja.py) rendered with ``values`` alone, autoescaped: safe to insert as is."""
+    html = engines["fragments"].get_template(template_name).render(values)
+    return mark_safe(html)  # noqa: S308  rendered with autoescape on
 
 
 def _css_class_for(widget: forms.Widget) -> str:

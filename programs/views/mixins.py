@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 
 from programs.models import Cohort
+from programs.selectors import cohort_with_program
 
 
 class CohortMixin:
@@ -16,8 +17,9 @@ class CohortMixin:
         """The URL's cohort; ``fresh``: another copy as stored (a ModelForm bound to the
         cached one changes it while it validates)."""
         if fresh or not hasattr(self, "_cohort"):
-            cohort = get_object_or_404(Cohort.objects.select_related("program", "organization"),
-                                       pk=self.kwargs["cohort_pk"])
+            cohort = cohort_with_program(pk=self.kwargs["cohort_pk"])
+            if cohort is None:
+                raise Http404("No cohort here.")
             if fresh:
                 return cohort
             self._cohort = cohort

@@ -348,8 +348,9 @@ class CohortRosterView(CohortAdminMixin, TemplateView):
                 chart_data={"labels": [t.name for t in summary.topics],
                             "wanted": [t.wanted_by for t in summary.topics],
                             "teachable": [t.teachable_by for t in summary.topics]},
-                applications=list(
-                    selectors.cohort_applications(cohort=cohort)[:ROSTER_APPLICATIONS_SHOWN]),
+                applications=list(  # none waiting (the summary counted them): no query
+                    selectors.cohort_applications(cohort=cohort)[:ROSTER_APPLICATIONS_SHOWN]
+                ) if summary.applied else [],
                 applications_shown=ROSTER_APPLICATIONS_SHOWN,
                 decision_form=DecisionForm(),
             )

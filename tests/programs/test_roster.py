@@ -292,3 +292,34 @@ def test_selectors_summary_counts_only_enrolled(cohort, people):
     assert summary.total == 5
     assert summary.complete_profiles == 3
     assert [t.name for t in summary.uncovered_topics] == ["Sustainability"]
+
+
+def test_the_count_is_the_number_of_rows_under_every_combination_of_filters(
+        cohort, people, organization):
+    """roster_count is compiled once per combination of filters (core.compiled): under each
+    combination it counts exactly the rows the page query lists, invitations included."""
+    import itertools
+
+    from django_scopes import scope
+
+    from tests.factories.programs import CohortInvitationFactory
+
+    CohortInvitationFactory(cohort=cohort, name="Ivy Invited", role="mentor",
+                            department="Finance", level=people["senior"], completeness=30)
+    CohortInvitationFactory(cohort=cohort, name="Ian Invited", role="mentee", department="IT")
+    choices = {"role": ["", "mentor", "mentee"],
+               "status": ["", "active", "applied", "invited"],
+               "department": ["", "Finance", "IT", "Nowhere"],
+               "level": [None, people["junior"], people["senior"]],
+               "completeness_below": [None, 50]}
+    seen = set()
+    with scope(organization=organization):
+        for values in itertools.product(*choices.values()):
+            filters = dict(zip(choices, values, strict=True))
+            expected = len(list(selectors.roster_page(cohort=cohort, **filters)))
+            assert selectors.roster_count(cohort=cohort, **filters) == expected, filters
+            # the same combination again, now compiled: the same count
+            assert selectors.roster_count(cohort=cohort, **filters) == expected, filters
+            seen.add(expected)
+        assert selectors.roster_count(cohort=cohort, q="invited") == 2
+    assert len(seen) > 4  # the filters do narrow the roster: the test compares real counts
