@@ -19,6 +19,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Membership, Role
+from core.compiled import ALL, CompiledInstances, CompiledQuery
 from core.models import Notification
 from feedback import due, suppression
 from feedback.models import (
@@ -128,30 +129,50 @@ class MySurvey:
             and self.question_count > 0
 
 
+_member_surveys = CompiledInstances(
+    lambda cohort_ids: Survey.objects.filter(cohort_id__in=cohort_ids, is_template=False)
+    .exclude(kind=SurveyKind.POST_SESSION).exclude(published_at__isnull=True),
+    fields=ALL, related={"organization": ALL, "cohort": ALL, "cohort__program": ALL},
+    cohort_ids=list)
+_question_counts = CompiledQuery(
+    lambda survey_ids: Question.objects.filter(survey_id__in=survey_ids).order_by()
+    .values("survey_id")
+    .annotate(mentor=Count("pk", filter=Q(audience__in=(Audience.BOTH, Audience.MENTOR))),
+              mentee=Count("pk", filter=Q(audience__in=(Audience.BOTH, Audience.MENTEE))))
+    .values_list("survey_id", "mentor", "mentee"),
+    survey_ids=list)
+_responded_on = CompiledQuery(
+    lambda place_ids, survey_ids: Response.objects.filter(
+        participant_id__in=place_ids, survey_id__in=survey_ids, session__isnull=True)
+    .order_by().values_list("survey_id", "responded_on"),
+    place_ids=list, survey_ids=list)
+
+
 def surveys_for_member(*, membership: Membership,
                        places: list[Participant] | None = None) -> list[MySurvey]:
     """The published surveys of every cohort the membership takes part in (open first), with
     whether they have responded; four queries, or three when ``places`` are the membership's
-    participant rows already loaded with their cohorts (the start page shares them)."""
+    participant rows already loaded with their cohorts (the start page shares them), each
+    compiled once (core.compiled); none without an active place, two without a survey."""
     if places is None:
         places = list(Participant.objects.filter(membership=membership).select_related("cohort"))
     places = {p.cohort_id: p for p in places if p.status == ParticipantStatus.ACTIVE}
-    surveys = list(Survey.objects.filter(cohort_id__in=places, is_template=False)
-                   .exclude(kind=SurveyKind.POST_SESSION).exclude(published_at__isnull=True)
-                   .select_related("organization", "cohort__program")
-                   .annotate(mentor_questions=Count("questions", filter=Q(
-                       questions__audience__in=(Audience.BOTH, Audience.MENTOR))),
-                             mentee_questions=Count("questions", filter=Q(
-                                 questions__audience__in=(Audience.BOTH, Audience.MENTEE)))))
-    responded = dict(Response.objects.filter(
-        participant__in=places.values(), survey__in=surveys, session__isnull=True)
-        .values_list("survey_id", "responded_on"))
+    if not places:
+        return []
+    surveys = _member_surveys(cohort_ids=list(places))
+    if not surveys:
+        return []
+    survey_ids = [survey.pk for survey in surveys]
+    questions = {survey_id: (mentor, mentee)
+                 for survey_id, mentor, mentee in _question_counts(survey_ids=survey_ids)}
+    responded = dict(_responded_on(place_ids=[place.pk for place in places.values()],
+                                   survey_ids=survey_ids))
     now = timezone.now()
     mine = []
     for survey in surveys:
         place = places[survey.cohort_id]
-        count = survey.mentor_questions if place.role == ParticipantRole.MENTOR \
-            else survey.mentee_questions
+        mentor_count, mentee_count = questions.get(survey.pk, (0, 0))
+        count = mentor_count if place.role == ParticipantRole.MENTOR else mentee_count
         mine.append(MySurvey(survey=survey, participant=place, status=survey.status_at(now),
                              responded_on=responded.get(survey.pk), question_count=count))
     order = {SurveyStatus.OPEN: 0, SurveyStatus.SCHEDULED: 1, SurveyStatus.CLOSED: 2}
