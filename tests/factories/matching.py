@@ -46,13 +46,26 @@ from tests.factories.accounts import MembershipFactory, UserFactory
 from tests.factories.programs import CohortFactory, ParticipantFactory, ProgramFactory
 
 
+def _next_run_number(cohort) -> int:
+    from django.db.models import Max
+    from django_scopes import scopes_disabled
+
+    if cohort.pk is None:
+        return 1
+    with scopes_disabled():
+        latest = MatchingRun.objects.filter(cohort=cohort).aggregate(Max("number"))
+    return (latest["number__max"] or 0) + 1
+
+
 class MatchingRunFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = MatchingRun
 
     cohort = factory.SubFactory(CohortFactory, status=CohortStatus.MATCHING)
     organization = factory.LazyAttribute(lambda o: o.cohort.organization)
-    number = factory.Sequence(lambda n: n + 1)
+    # The cohort's next number: a sequence alone collided with a run the test had started
+    # (number 1) when the test ran first.
+    number = factory.LazyAttribute(lambda o: _next_run_number(o.cohort))
 
     class Params:
         succeeded = factory.Trait(
