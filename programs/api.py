@@ -1,8 +1,9 @@
-"""REST API for programs, cohorts, topics and participants, plus CSV import into a cohort.
+"""REST API for programs, cohorts, topics, participants and the people invited into cohorts,
+plus CSV import into a cohort.
 
 Who may do what (enforced by ``OrganizationAPIMixin`` roles, then by the querysets):
 
-- HR admins: everything.
+- HR admins: everything (invitations into cohorts only they see, resend and withdraw).
 - Executives: read programs and cohorts, which carry participant *counts* only; no topics
   writes, no participant data.
 - Members: read topics (the taxonomy they pick from); list, read and update only their own
@@ -14,14 +15,20 @@ from __future__ import annotations
 import django_filters
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from accounts.models import DISPLAY_NAME_FIELDS, Role, display_name_of
+from accounts.models import DISPLAY_NAME_FIELDS, InvitationStatus, Role, display_name_of
 from accounts.permissions import (
     ADMIN_AND_EXECUTIVE,
     ADMIN_ONLY,
@@ -29,6 +36,8 @@ from accounts.permissions import (
     PARTICIPANT_ROLES,
     OrganizationAPIMixin,
 )
+from accounts.selectors import invitation_status_condition
+from core.api_schema import ErrorSerializer
 from core.compiled import CompiledQuery
 from core.pagination import KeysFirstPageNumberPagination
 from programs import selectors, services
@@ -39,6 +48,7 @@ from programs.imports.services import (
 from programs.languages import LANGUAGE_CHOICES
 from programs.models import (
     Cohort,
+    CohortInvitation,
     Participant,
     ParticipantRole,
     ParticipantStatus,
@@ -47,6 +57,7 @@ from programs.models import (
     Topic,
     TopicInterest,
 )
+from programs.selectors import CohortInvitationRow
 from programs.services import participants as participant_services
 
 
@@ -486,3 +497,172 @@ class ParticipantViewSet(OrganizationAPIMixin, mixins.ListModelMixin,
         participant_services.participant_update(participant=participant,
                                                 actor=self.request.user, **fields)
         serializer.instance = self.get_queryset().get(pk=participant.pk)
+
+
+# --- invitations into cohorts ------------------------------------------------------------------
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The object's state does not allow this."
+    default_code = "conflict"
+
+
+class CohortInvitationSerializer(serializers.Serializer):
+    """Someone invited into a cohort who has not necessarily signed in: what the organization
+    said about them (an import's cells, or the invite form's role), the invitation's address,
+    status and dates. Nothing about any account (whether the address has one, anywhere): an
+    item reads the same for a new address and for someone known elsewhere."""
+
+    # Read-only. The fields declare the shape (the schema); to_representation writes it
+    # straight from a selectors.CohortInvitationRow, one dictionary per row and no field
+    # object per value (a page holds up to 500).
+
+    id = serializers.IntegerField(read_only=True)
+    cohort = serializers.IntegerField(read_only=True, help_text="The cohort's id.")
+    role = serializers.ChoiceField(choices=ParticipantRole.choices, read_only=True,
+                                   help_text="The place they take when they accept.")
+    email = serializers.EmailField(read_only=True, help_text="The invited address.")
+    name = serializers.CharField(read_only=True,
+                                 help_text="As the organization gave it (blank if none).")
+    job_title = serializers.CharField(read_only=True)
+    department = serializers.CharField(read_only=True)
+    level = serializers.CharField(read_only=True, allow_null=True,
+                                  help_text="The seniority level's name, or null.")
+    manager_email = serializers.CharField(read_only=True,
+                                          help_text="The manager's address, or blank.")
+    time_zone = serializers.CharField(read_only=True)
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=LANGUAGE_CHOICES), read_only=True,
+        help_text="Language tags, as on participants.")
+    completeness = serializers.IntegerField(
+        read_only=True, help_text="How complete their profile will be when they accept "
+                                  "(percent), from what the organization said.")
+    teach_topics = ParticipantTopicSerializer(many=True, read_only=True)
+    learn_topics = ParticipantTopicSerializer(many=True, read_only=True)
+    status = serializers.ChoiceField(
+        choices=InvitationStatus.choices, read_only=True,
+        help_text="pending: the link works; expired: unanswered past expires_at (resend it); "
+                  "accepted: they are a participant now (see participants/); revoked: "
+                  "withdrawn or replaced by a newer invitation.")
+    created_at = serializers.DateTimeField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True)
+    accepted_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    def to_representation(self, row: CohortInvitationRow) -> dict:
+        dates = self.fields["created_at"]
+        return {
+            "id": row.pk, "cohort": row.cohort_id, "role": row.role, "email": row.email,
+            "name": row.name, "job_title": row.job_title, "department": row.department,
+            "level": row.level, "manager_email": row.manager_email,
+            "time_zone": row.time_zone, "languages": row.languages,
+            "completeness": row.completeness, "teach_topics": row.teach_topics,
+            "learn_topics": row.learn_topics, "status": str(row.status),
+            "created_at": dates.to_representation(row.created_at),
+            "expires_at": dates.to_representation(row.expires_at),
+            "accepted_at": (dates.to_representation(row.accepted_at)
+                            if row.accepted_at is not None else None),
+        }
+
+
+class CohortInvitationFilter(django_filters.FilterSet):
+    cohort = django_filters.NumberFilter(field_name="cohort_id")
+    role = django_filters.ChoiceFilter(choices=ParticipantRole.choices)
+    email = django_filters.CharFilter(
+        field_name="invitation__email", lookup_expr="iexact",
+        label="The invited address, exactly (in any case): an HR sync's lookup.")
+    search = django_filters.CharFilter(
+        method="filter_search",
+        label="Name or address contains this text, in any case and with or without accents "
+              "(\"zoe\" finds \"Zoë\", \"lukasz\" finds \"Łukasz\").")
+    status = django_filters.ChoiceFilter(
+        choices=InvitationStatus.choices, method="filter_status",
+        label="Only invitations in this status (all of them without it).")
+
+    class Meta:
+        model = CohortInvitation
+        fields = ["cohort", "role", "email", "search", "status"]
+
+    def filter_search(self, queryset, name, value):
+        return (queryset.filter(selectors.cohort_invitations_search(value)) if value.strip()
+                else queryset)
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(invitation_status_condition(value, prefix="invitation__"))
+
+
+_CONFLICT = OpenApiResponse(ErrorSerializer, description=(
+    "The invitation's state does not allow this (accepted, withdrawn, or its cohort closed): "
+    "the detail says which and what to do instead."))
+
+
+@extend_schema_view(
+    list=extend_schema(description=(
+        "People invited into cohorts (by an import or the invite form) and what the "
+        "organization said about them, whether or not they have signed in since: pending, "
+        "expired, accepted and withdrawn invitations (filter with status). HR admins only. "
+        "Nothing in an item depends on whether the address has an account anywhere.")),
+    retrieve=extend_schema(description="One invitation into a cohort (as in the list)."),
+)
+class CohortInvitationViewSet(OrganizationAPIMixin, mixins.ListModelMixin,
+                              mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
+                              viewsets.GenericViewSet):
+    """People invited into cohorts (by an import or the invite form), whether or not they
+    have signed in since: HR admins (and their API tokens) only, like the participants of
+    others. Resend emails a fresh link; DELETE withdraws the invitation.
+
+    Security boundary: rows come from the tenant scope only (another organization's id is
+    the same 404 as a missing one), and each item is built from the organization's own
+    invitation (selectors.cohort_invitation_rows), never from an account."""
+
+    serializer_class = CohortInvitationSerializer
+    allowed_roles = ADMIN_ONLY
+    queryset = CohortInvitation.objects.none()
+    filterset_class = CohortInvitationFilter
+    pagination_class = ParticipantPagination
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CohortInvitation.objects.none()
+        return selectors.cohort_invitations_list()
+
+    def _item(self, place: CohortInvitation) -> dict:
+        return self.get_serializer(selectors.cohort_invitation_rows(keys=[place.pk])[0]).data
+
+    def list(self, request, *args, **kwargs):
+        keys = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        rows = selectors.cohort_invitation_rows(keys=keys)
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self._item(self.get_object()))
+
+    @extend_schema(
+        request=None,
+        responses={202: CohortInvitationSerializer, 409: _CONFLICT},
+        description=(
+            "Email the person a fresh link: the invitation gets a new token and expiry (the "
+            "earlier link stops working), whether it is pending or expired, and the cohort "
+            "invitation email goes out again to the address. 202 with the invitation "
+            "(status pending, the new expires_at). 409 for an accepted or withdrawn "
+            "invitation, or a cohort that is completed or archived; the detail says which."),
+    )
+    @action(detail=True, methods=["post"], url_path="resend", url_name="resend")
+    def resend(self, request, org_slug=None, pk=None):
+        place = self.get_object()
+        try:
+            participant_services.cohort_invitation_resend(place=place, actor=request.user)
+        except participant_services.CohortInvitationConflict as error:
+            raise Conflict(str(error)) from error
+        return Response(self._item(place), status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={204: None, 409: _CONFLICT})
+    def destroy(self, request, *args, **kwargs):
+        """Withdraw the invitation: its link stops working and the person leaves the cohort's
+        invited people (204; again on a withdrawn one). 409 for an accepted one: the person
+        is a participant now."""
+        place = self.get_object()
+        try:
+            participant_services.cohort_invitation_withdraw(place=place)
+        except participant_services.CohortInvitationConflict as error:
+            raise Conflict(str(error)) from error
+        return Response(status=status.HTTP_204_NO_CONTENT)

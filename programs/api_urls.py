@@ -1,4 +1,5 @@
-"""API routes under /api/v1/o/<org_slug>/ for programs, cohorts, topics and participants."""
+"""API routes under /api/v1/o/<org_slug>/ for programs, cohorts, topics, participants and
+invitations into cohorts."""
 
 from rest_framework.routers import SimpleRouter
 
@@ -9,5 +10,6 @@ router.register("programs", api.ProgramViewSet, basename="program")
 router.register("cohorts", api.CohortViewSet, basename="cohort")
 router.register("topics", api.TopicViewSet, basename="topic")
 router.register("participants", api.ParticipantViewSet, basename="participant")
+router.register("cohort-invitations", api.CohortInvitationViewSet, basename="cohort-invitation")
 
 urlpatterns = router.urls

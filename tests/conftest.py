@@ -234,6 +234,11 @@ def org_url_kwargs(organization):
         # The member's own place: members may read theirs (others' places are 404).
         ("participant-detail", "pk"):
             lambda kw: _sample_participant(organization, owner_role=Role.MEMBER).pk,
+        # Someone invited into a cohort of the organization (HR's API only).
+        ("cohort-invitation-detail", "pk"):
+            lambda kw: _sample_cohort_invitation(organization).pk,
+        ("cohort-invitation-resend", "pk"):
+            lambda kw: _sample_cohort_invitation(organization).pk,
         "run_pk": lambda kw: _sample_run(organization, kw.get("cohort_pk")).pk,
         "proposal_pk": lambda kw: _sample_proposal(kw["run_pk"]).pk,
         "decision_pk": lambda kw: _sample_decision(organization, kw["cohort_pk"]).pk,
@@ -299,6 +304,13 @@ def _sample_cohort(organization):
     from tests.factories.programs import CohortFactory
 
     return CohortFactory(program__organization=organization)
+
+
+def _sample_cohort_invitation(organization):
+    from tests.factories.programs import CohortInvitationFactory
+
+    return CohortInvitationFactory(cohort=_sample_cohort(organization),
+                                   invitation__email="invited@acme.example")
 
 
 def _sample_import_batch(organization, cohort_pk):

@@ -41,6 +41,7 @@ from tests.factories.accounts import MembershipFactory
 from tests.factories.matching import MatchingRunFactory, ProposalFactory
 from tests.factories.programs import (
     CohortFactory,
+    CohortInvitationFactory,
     ParticipantFactory,
     ProgramFactory,
 )
@@ -71,6 +72,7 @@ def world(organization, admin_user, member_user):
         ids = {
             "cohorts": cohort.pk, "programs": program.pk,
             "participants": member_place.pk, "memberships": member_place.membership_id,
+            "cohort-invitations": CohortInvitationFactory(cohort=cohort).pk,
             "topics": Topic.objects.first().pk,
             "cohort_pk": cohort.pk, "run_pk": run.pk, "proposal_pk": proposal.pk,
             **_survey_ids(cohort),

@@ -239,6 +239,7 @@ def test_the_markers_would_be_seen(client, shared_world):
                           kwargs={"org_slug": slug, "cohort_pk": ids["cohort"]}),
         "run": reverse("matching:run_detail", kwargs={"org_slug": slug, "run_pk": ids["run"]}),
         "participants API": reverse("participant-list", kwargs={"org_slug": slug}),
+        "cohort invitations API": reverse("cohort-invitation-list", kwargs={"org_slug": slug}),
         "pairs API": reverse("api_matching_pairs", kwargs={"org_slug": slug}),
         "notifications": reverse("notification_list"),
         "API tokens": reverse("api_tokens"),
@@ -600,6 +601,7 @@ def _id_cases(world) -> list[IdCase]:
     from tests.factories.matching import MatchingRunFactory, PairFactory, ProposalFactory
     from tests.factories.programs import (
         CohortFactory,
+        CohortInvitationFactory,
         ParticipantFactory,
         ProgramFactory,
         SeniorityLevelFactory,
@@ -639,6 +641,7 @@ def _id_cases(world) -> list[IdCase]:
     profile_url = url("programs:participant_profile", participant_pk=place.pk)
     survey = SurveyFactory(cohort=matching)
     question = QuestionFactory(survey=survey)
+    CohortInvitationFactory(cohort=matching)
 
     return [
         IdCase("web copy_from", "admin", "post", url("programs:program_create"),
@@ -715,6 +718,7 @@ def _id_cases(world) -> list[IdCase]:
                  lambda ids, key=key: {key: ids[key]}, {key: own}, {key: key},
                  own_status={200}, refused_status={200, 400})
           for name, key, own in (("participant-list", "cohort", matching.pk),
+                                 ("cohort-invitation-list", "cohort", matching.pk),
                                  ("api_matching_runs", "cohort", matching.pk),
                                  ("api_matching_pairs", "cohort", matching.pk),
                                  ("cohort-list", "program", program.pk))),
@@ -726,7 +730,8 @@ CASE_IDS = ["web copy_from", "web focus_areas", "web prompt topic", "web merge t
             "api cohort program", "api program focus_areas", "api participant cohort",
             "api run cohort", "api swap", "api lock pair", "api assess pair",
             "web survey cohort", "api survey cohort", "api answer question",
-            "api filter participant-list", "api filter api_matching_runs",
+            "api filter participant-list", "api filter cohort-invitation-list",
+            "api filter api_matching_runs",
             "api filter api_matching_pairs", "api filter cohort-list"]
 
 

@@ -205,6 +205,8 @@ NAMED_PERSON_ROUTES = frozenset({
     "programs:participant_profile", "programs:participant_program", "programs:cohort_roster",
     "programs:cohort_roster_csv", "programs:member_search", "participant-list",
     "participant-detail", "membership-list", "org_settings",
+    # people invited into cohorts (HR's API)
+    "cohort-invitation-list", "cohort-invitation-detail", "cohort-invitation-resend",
     # HR alerts (a pair, a reason, the person's wish to talk)
     "checkins:hr_alerts_all", "checkins:hr_alerts", "checkins:hr_alert", "api_hr_alerts",
     "api_hr_alert",

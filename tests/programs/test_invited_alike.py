@@ -420,9 +420,9 @@ _VOLATILE = [
     (re.compile(r"/invitations/[\w-]{20,}/"), "/invitations/TOKEN/"),
     (re.compile(r"/(import|invitations|batches)/\d+/"), r"/\1/N/"),
     (re.compile(r'(data-invitation|data-participant|invitation-|revoke/)(="?)\d+'), r"\1\2N"),
-    (re.compile(r'"(id|pk|invitation|batch)": \d+'), r'"\1": N'),
+    (re.compile(r'"(id|pk|invitation|batch)": ?\d+'), r'"\1": N'),  # JSON, spaced or not
+    (re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:\d\d)?"), "TIMESTAMP"),  # before HH:MM
     (re.compile(r"\d{1,2}:\d\d(:\d\d)?"), "HH:MM"),
-    (re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:\d\d)?"), "TIMESTAMP"),
 ]
 
 
