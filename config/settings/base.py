@@ -241,7 +241,6 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MembershipRoleEnum": "accounts.models.Role",
         "InvitationStatusEnum": "accounts.models.InvitationStatus",
-        "InvitationStatusEnum": "accounts.models.InvitationStatus",
         "ParticipantRoleEnum": "programs.models.ParticipantRole",
         "ParticipantStatusEnum": "programs.models.ParticipantStatus",
         "CohortStatusEnum": "programs.models.CohortStatus",
