@@ -157,7 +157,12 @@ class CompiledQuery:
     (of ids; compiled once per length)."""
 
     def __init__(
-        self, build: Callable[..., QuerySet], *, unscoped: bool = False, **parameters: type
+        self,
+        build: Callable[..., QuerySet],
+        *,
+        unscoped: bool = False,
+        sliced: bool = False,
+        **parameters: type,
     ):
         for name, kind in parameters.items():
             if kind not in _MARKERS and kind is not list:
@@ -166,17 +171,31 @@ class CompiledQuery:
                 )
         self._build = build
         self._unscoped = unscoped
+        #: ``sliced``: each call passes ``offset`` and ``limit`` too, a page of the ordered rows
+        #: (``LIMIT``/``OFFSET`` parameters of the one compiled SQL, where the ORM would write
+        #: their values into the SQL, a statement per page).
+        self._sliced = sliced
         self._parameters = parameters
         self._compiled: dict[tuple, _Compiled] = {}
 
     def __call__(self, **values: Any) -> list:
+        window = None
+        if self._sliced:
+            window = (values.pop("offset"), values.pop("limit"))
         if values.keys() != self._parameters.keys():
             raise TypeError(f"expected exactly {sorted(self._parameters)}")
+        if window is not None:
+            if window[1] <= 0:
+                return []
+            return self._call(values, window)
+        return self._call(values, None)
+
+    def _call(self, values: dict[str, Any], window: tuple[int, int] | None) -> list:
         lengths = tuple(
             len(values[name]) for name, kind in self._parameters.items() if kind is list
         )
         if 0 in lengths:
-            return self._orm(values)  # an empty IN list: the ORM knows what it leaves out
+            return self._orm(values, window)  # an empty IN list: the ORM knows what it leaves out
         alias = router.db_for_read(self._model())
         connection = connections[alias]
         key = (alias, connection.vendor, lengths)
@@ -186,12 +205,15 @@ class CompiledQuery:
         if compiled.scoped:
             organization = _scope_organization()
             if organization is None:
-                return self._orm(values)
+                return self._orm(values, window)
             values = {**values, _SCOPE: organization}
         params = list(compiled.template)
         for position, name, index, adapt in compiled.slots:
             value = values[name] if index is None else values[name][index]
             params[position] = adapt(value, connection)
+        if window is not None:
+            offset, limit = window
+            params.extend((limit, offset))
         rows = (
             _fetch_prepared(connection, compiled, params)
             if compiled.preparable and _prepares(connection)
@@ -207,10 +229,14 @@ class CompiledQuery:
             return [row[0] for row in rows]
         return [tuple(row) for row in rows]
 
-    def _orm(self, values: dict[str, Any]) -> list:
+    def _orm(self, values: dict[str, Any], window: tuple[int, int] | None = None) -> list:
         """What the ORM itself returns, for the states the compiled SQL does not cover."""
         with scopes_disabled() if self._unscoped else nullcontext():
-            return list(self._build(**values))
+            rows = self._build(**values)
+            if window is not None:
+                offset, limit = window
+                rows = rows[offset : offset + limit]
+            return list(rows)
 
     def _model(self):
         model = getattr(self, "_model_class", None)
@@ -243,8 +269,12 @@ class CompiledQuery:
                     queryset = self._build(**markers).using(alias)
             if queryset._iterable_class not in (ValuesListIterable, FlatValuesListIterable):
                 raise ImproperlyConfigured("CompiledQuery takes a values_list() queryset.")
+            if self._sliced and not queryset.ordered:
+                raise ImproperlyConfigured("A sliced CompiledQuery needs an ordered queryset.")
             compiler = queryset.query.get_compiler(using=alias)
             sql, params = compiler.as_sql()
+            if self._sliced:
+                sql = f"{sql} LIMIT %s OFFSET %s"  # the call's window, the last two parameters
             wanted = _flatten(markers)
             if not self._unscoped:
                 wanted.append((_SCOPE, None, _SCOPE_MARKERS[which]))

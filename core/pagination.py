@@ -9,6 +9,8 @@ number of queries as Django's count + page and a fraction of the time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet, Window
 
@@ -39,6 +41,26 @@ def _page_with_total(queryset: QuerySet, number: int, size: int) -> Page | None:
     paginator = Paginator(queryset.values_list("pk", flat=True), size)
     paginator.count = rows[0][1]  # a cached_property: no COUNT query
     return Page([pk for pk, _ in rows], number, paginator)
+
+
+class RowWindow:
+    """A list a ``Paginator`` pages through by asking for one window of it: ``fetch(offset,
+    limit)`` reads those rows, ``count`` is known already (a cheaper query than counting the
+    rows' own)."""
+
+    def __init__(self, fetch: Callable[[int, int], list], count: int):
+        self._fetch = fetch
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def count(self) -> int:
+        return self._count
+
+    def __getitem__(self, window: slice) -> list:
+        start, stop = window.start or 0, window.stop if window.stop is not None else self._count
+        return self._fetch(start, max(0, stop - start))
 
 
 def rows_by_keys(queryset: QuerySet, keys: list) -> list:

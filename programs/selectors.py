@@ -465,6 +465,63 @@ def roster_page(*, cohort: Cohort, sort: str = "name", **filters) -> QuerySet:
     return participants.union(invitations, all=True).order_by(*_row_ordering(sort))
 
 
+def roster_window(*, cohort: Cohort, offset: int, limit: int, sort: str = "name",
+                  **filters) -> list[dict]:
+    """Rows ``offset`` to ``offset + limit`` of :func:`roster_page`, the same dictionaries.
+    Without a search or a completeness bound the query is compiled once per combination of
+    filters and sort (core.compiled), the window being two of its parameters."""
+    if filters.get("q") or filters.get("completeness_below") is not None:
+        return list(roster_page(cohort=cohort, sort=sort, **filters)[offset:offset + limit])
+    level = filters.pop("level", None)
+    values = {name: value for name, value in
+              {**filters, "level_id": level.pk if level is not None else None}.items()
+              if value not in ("", None)}
+    status = values.pop("status", "")
+    if status == ROSTER_INVITED:
+        sides = ("invitations",)
+    elif status:
+        sides, values["status"] = ("participants",), status
+    else:
+        sides = ("participants", "invitations")
+    if sort.lstrip("-") not in _ROW_SORT_KEYS:
+        sort = "name"
+    query = _compiled_roster_window(sides=sides, given=tuple(sorted(values)), sort=sort)
+    columns = tuple(_participant_columns(cohort))
+    return [dict(zip(columns, row, strict=True)) for row in query(
+        cohort_id=cohort.pk, default_capacity=cohort.default_mentor_capacity,
+        offset=offset, limit=limit, **values)]
+
+
+_roster_windows: dict[tuple, CompiledQuery] = {}
+
+
+def _compiled_roster_window(*, sides: tuple[str, ...], given: tuple[str, ...],
+                            sort: str) -> CompiledQuery:
+    key = (sides, given, sort)
+    if key not in _roster_windows:
+        def build(cohort_id: int, default_capacity: int, level_id: int | None = None,
+                  **values) -> QuerySet:
+            if level_id is not None:
+                values["level"] = SeniorityLevel(pk=level_id)
+            cohort = Cohort(pk=cohort_id, default_mentor_capacity=default_capacity)
+            parts = []
+            if "participants" in sides:
+                columns = _participant_columns(cohort)
+                parts.append(_roster_filtered(cohort=cohort, **values).order_by()
+                             .annotate(**columns).values_list(*columns))
+            if "invitations" in sides:
+                columns = _invitation_columns(cohort)
+                parts.append(_roster_invitations(cohort=cohort, **values).order_by()
+                             .annotate(**columns).values_list(*columns))
+            rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+            return rows.order_by(*_row_ordering(sort))
+
+        _roster_windows[key] = CompiledQuery(
+            build, sliced=True, cohort_id=int, default_capacity=int,
+            **{name: _ROSTER_VALUE_FILTERS[name] for name in given})
+    return _roster_windows[key]
+
+
 #: The roster's filters compiled with their values as parameters: not ``q`` (it becomes a
 #: pattern) nor ``completeness_below`` (the ORM leaves out a bound no percentage can reach,
 #: such as the compiler's marker values).

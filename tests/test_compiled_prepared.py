@@ -59,6 +59,19 @@ def test_prepared_once_then_executed_with_the_same_rows_and_one_query_each(persi
     assert [s for s in _prepared() if '"accounts_user"."full_name" = $1' in s]
 
 
+def test_a_sliced_query_is_one_prepared_statement_for_every_window(persistent):
+    for n in range(6):
+        UserFactory(email=f"{n}@example.com", full_name="Ada")
+    emails = CompiledQuery(lambda name: User.objects.filter(full_name=name).order_by("email")
+                           .values_list("email", flat=True), sliced=True, name=str)
+    expected = [f"{n}@example.com" for n in range(6)]
+
+    windows = [emails(name="Ada", offset=offset, limit=2) for offset in range(5)]
+
+    assert windows == [expected[offset:offset + 2] for offset in range(5)]
+    assert len([s for s in _prepared() if "LIMIT $2 OFFSET $3" in s]) == 1
+
+
 def test_a_statement_the_server_forgot_is_prepared_again(persistent):
     UserFactory(email="a@example.com", full_name="Ada")
     emails = _emails()

@@ -283,3 +283,33 @@ def test_the_users_lookup_by_pk_is_the_querysets(django_assert_num_queries):
     UserFactory(full_name="Some One")
     with pytest.raises(User.MultipleObjectsReturned):
         User.objects.get(full_name="Some One")
+
+
+def test_a_sliced_query_reads_the_window_of_each_call_from_one_compiled_statement(
+        django_assert_num_queries):
+    for n in range(7):
+        UserFactory(email=f"w{n}@example.com", full_name="Win" if n % 2 else "Other")
+    rows = CompiledQuery(
+        lambda name: User.objects.filter(full_name=name).order_by("email")
+        .values_list("email", flat=True),
+        sliced=True, name=str)
+    everyone = CompiledQuery(
+        lambda name: User.objects.exclude(full_name=name).order_by("-email", "pk")
+        .values_list("pk", "email"),
+        sliced=True, name=str)
+
+    wins = list(User.objects.filter(full_name="Win").order_by("email")
+                .values_list("email", flat=True))
+    for offset, limit in ((0, 2), (1, 2), (2, 10), (len(wins), 3)):
+        with django_assert_num_queries(1):
+            assert rows(name="Win", offset=offset, limit=limit) == wins[offset:offset + limit]
+    assert rows(name="Win", offset=0, limit=0) == []  # no query for an empty window
+    others = list(User.objects.exclude(full_name="Nobody").order_by("-email", "pk")
+                  .values_list("pk", "email"))
+    assert everyone(name="Nobody", offset=3, limit=2) == others[3:5]
+    assert len(rows._compiled) == 1  # every window, the same statement
+
+    unordered = CompiledQuery(lambda name: User.objects.filter(full_name=name).order_by()
+                              .values_list("pk", flat=True), sliced=True, name=str)
+    with pytest.raises(ImproperlyConfigured, match="ordered"):
+        unordered(name="Win", offset=0, limit=1)

@@ -19,7 +19,7 @@ from django.views.generic import TemplateView, View
 
 from accounts.models import Role
 from accounts.permissions import ADMIN_ONLY, PARTICIPANT_ROLES, OrganizationMixin
-from core.pagination import page_links
+from core.pagination import RowWindow, page_links
 from core.web import action_submit, form_submit, optional_url
 from programs import selectors
 from programs.availability import availability_label
@@ -286,14 +286,6 @@ class MemberSearchView(OrganizationMixin, TemplateView):
 # --- roster for HR admins ------------------------------------------------------------------
 
 ROSTER_PAGE_SIZE = 50
-
-
-class CountedPaginator(Paginator):
-    """A paginator told its count (by a cheaper query than counting the page query)."""
-
-    def __init__(self, object_list, per_page, *, count: int, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.__dict__["count"] = count  # fills Paginator.count's cached_property
 ROSTER_APPLICATIONS_SHOWN = 20
 
 
@@ -319,10 +311,10 @@ class CohortRosterView(CohortAdminMixin, TemplateView):
         cohort = self.get_cohort()
         form = self.filter_form(cohort)
         filters = form.filters()
-        page = CountedPaginator(selectors.roster_page(cohort=cohort, **filters),
-                                ROSTER_PAGE_SIZE,
-                                count=selectors.roster_count(cohort=cohort, **filters),
-                                ).get_page(self.request.GET.get("page"))
+        rows = RowWindow(lambda offset, limit: selectors.roster_window(
+            cohort=cohort, offset=offset, limit=limit, **filters),
+            count=selectors.roster_count(cohort=cohort, **filters))
+        page = Paginator(rows, ROSTER_PAGE_SIZE).get_page(self.request.GET.get("page"))
         rows = selectors.roster_rows(list(page.object_list))
         # One reverse() for the page, not one per row.
         sentinel = 987654321

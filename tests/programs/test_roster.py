@@ -296,12 +296,14 @@ def test_selectors_summary_counts_only_enrolled(cohort, people):
 
 def test_the_count_is_the_number_of_rows_under_every_combination_of_filters(
         cohort, people, organization):
-    """roster_count is compiled once per combination of filters (core.compiled): under each
-    combination it counts exactly the rows the page query lists, invitations included."""
+    """roster_count and roster_window are compiled once per combination of filters and sort
+    (core.compiled): under each combination they count and list exactly the rows of the ORM's
+    page query, invitations included, in its order."""
     import itertools
 
     from django_scopes import scope
 
+    from programs.participant_forms import ROSTER_SORTS
     from tests.factories.programs import CohortInvitationFactory
 
     CohortInvitationFactory(cohort=cohort, name="Ivy Invited", role="mentor",
@@ -316,10 +318,18 @@ def test_the_count_is_the_number_of_rows_under_every_combination_of_filters(
     with scope(organization=organization):
         for values in itertools.product(*choices.values()):
             filters = dict(zip(choices, values, strict=True))
-            expected = len(list(selectors.roster_page(cohort=cohort, **filters)))
+            rows = list(selectors.roster_page(cohort=cohort, **filters))
+            expected = len(rows)
             assert selectors.roster_count(cohort=cohort, **filters) == expected, filters
             # the same combination again, now compiled: the same count
             assert selectors.roster_count(cohort=cohort, **filters) == expected, filters
+            for offset, limit in ((0, 50), (1, 2), (expected, 5)):
+                assert selectors.roster_window(cohort=cohort, offset=offset, limit=limit,
+                                               **filters) == rows[offset:offset + limit]
             seen.add(expected)
         assert selectors.roster_count(cohort=cohort, q="invited") == 2
+        for sort in [*(key for key in ROSTER_SORTS), *(f"-{key}" for key in ROSTER_SORTS)]:
+            rows = list(selectors.roster_page(cohort=cohort, sort=sort))
+            assert selectors.roster_window(cohort=cohort, sort=sort, offset=2, limit=4) == \
+                rows[2:6], sort
     assert len(seen) > 4  # the filters do narrow the roster: the test compares real counts
