@@ -10,9 +10,7 @@ from django.db.models import (
     Case,
     Count,
     DateTimeField,
-    Exists,
     F,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -676,13 +674,22 @@ def cohort_open_invitations(*, cohort: Cohort) -> QuerySet[CohortInvitation]:
     """The cohort's invitations not answered yet (open or expired, not withdrawn), leaving
     out any whose address has a place in the cohort by now (it is on the roster as that
     participant)."""
-    places = (Participant.objects.filter(cohort=cohort)
-              .annotate(address=Lower("membership__user__email"))
-              .filter(address=OuterRef("invitation__email")))
+    # NOT IN a list the database builds once, not NOT EXISTS for each invitation: SQLite ran
+    # that subquery 10,000 times for 10,000 invitations (220 ms a query, four a roster page).
+    places = (Participant.objects.filter(cohort=cohort).order_by()
+              .annotate(address=Lower("membership__user__email")).values("address"))
     return (CohortInvitation.objects
             .filter(cohort=cohort, invitation__accepted_at__isnull=True,
                     invitation__revoked_at__isnull=True)
-            .exclude(Exists(places)))
+            .exclude(invitation__email__in=places))
+
+
+def cohort_pending_invitations(*, cohort: Cohort) -> QuerySet[CohortInvitation]:
+    """The cohort's invitations that can still be accepted (not answered, not expired, no
+    place in the cohort by now), newest first, with their invitation."""
+    return (cohort_open_invitations(cohort=cohort)
+            .filter(invitation__expires_at__gt=timezone.now())
+            .select_related("invitation").order_by("-invitation__created_at", "-pk"))
 
 
 def cohort_invited_count(*, cohort: Cohort) -> int:

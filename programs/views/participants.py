@@ -26,7 +26,6 @@ from programs.availability import availability_label
 from programs.csv_safety import csv_response
 from programs.models import (
     Cohort,
-    CohortInvitation,
     Participant,
     ParticipantRole,
     ParticipantStatus,
@@ -71,6 +70,10 @@ class CohortAdminMixin(OrganizationMixin, CohortMixin):
 
 # --- invite into a cohort ------------------------------------------------------------------
 
+#: The newest invitations the invite page lists; the roster pages through all of them.
+INVITES_SHOWN = 20
+
+
 class CohortInviteView(CohortAdminMixin, TemplateView):
     template_name = "programs/participants/invite.html"
 
@@ -79,11 +82,8 @@ class CohortInviteView(CohortAdminMixin, TemplateView):
         cohort = kwargs.get("cohort") or self.get_cohort()
         context.update(
             cohort=cohort, links=self.cohort_links(cohort),
-            pending=(CohortInvitation.objects
-                     .filter(cohort=cohort, invitation__accepted_at__isnull=True,
-                             invitation__revoked_at__isnull=True,
-                             invitation__expires_at__gt=timezone.now())
-                     .select_related("invitation").order_by("-invitation__created_at")),
+            pending=selectors.cohort_pending_invitations(cohort=cohort)[:INVITES_SHOWN],
+            pending_count=selectors.cohort_invited_count(cohort=cohort),
         )
         context.setdefault("form", CohortInviteForm())
         return context

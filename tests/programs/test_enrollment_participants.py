@@ -288,3 +288,36 @@ def test_invited_existing_applicant_is_approved_by_the_invitation(admin_user, co
     participant.refresh_from_db()
     assert (participant.status, participant.role) == ("active", "mentor")
     assert len(sent) == 1
+
+
+def test_the_invite_page_lists_the_newest_invitations_and_counts_them_all(admin_client, cohort):
+    """10,000 imported invitations made a 1.5 MB invite page; it lists the newest 20 with the
+    same queries for 1 or 25, and sends HR to the roster, which pages through every one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from programs.views.participants import INVITES_SHOWN
+    from tests.factories.programs import CohortInvitationFactory
+
+    CohortInvitationFactory(cohort=cohort, invitation__email="gone@example.com",
+                            invitation__revoked_at=timezone.now())
+    CohortInvitationFactory(cohort=cohort, invitation__email="late@example.com",
+                            invitation__expires_at=timezone.now() - dt.timedelta(days=1))
+    counted = []
+    for invited in (1, 25):
+        while CohortInvitation.objects.filter(invitation__email__startswith="new").count() \
+                < invited:
+            number = CohortInvitation.objects.filter(
+                invitation__email__startswith="new").count()
+            CohortInvitationFactory(cohort=cohort, invitation__email=f"new{number}@example.com")
+        with CaptureQueriesContext(connection) as queries:
+            page = admin_client.get(invite_url(cohort)).content.decode()
+        counted.append(len(queries.captured_queries))
+
+        listed = re.findall(r"new(\d+)@example\.com", page)
+        assert listed == [str(n) for n in reversed(range(invited))][:INVITES_SHOWN]
+        assert "gone@example.com" not in page
+        assert "late@example.com" not in page
+        assert f"Waiting for an answer ({invited})" in page
+        assert ("see all 25 on the roster" in page) is (invited > INVITES_SHOWN)
+    assert counted[0] == counted[1]
