@@ -76,9 +76,13 @@ def memberships_of_organization(*, search: str = "", role: str = "") -> QuerySet
     return queryset
 
 
-def pending_invitations() -> QuerySet[Invitation]:
-    return Invitation.objects.filter(accepted_at__isnull=True, revoked_at__isnull=True) \
-        .select_related("invited_by").order_by("-created_at")
+def pending_invitations(*, search: str = "") -> QuerySet[Invitation]:
+    """Invitations not answered nor withdrawn (expired ones too: HR withdraws or renews them),
+    newest first; ``search``: the address contains it, in any case."""
+    invitations = Invitation.objects.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+    if search:
+        invitations = invitations.filter(email__icontains=search)
+    return invitations.select_related("invited_by").order_by("-created_at", "-pk")
 
 
 def api_tokens_of_user(*, user: User) -> QuerySet[ApiToken]:

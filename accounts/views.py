@@ -58,6 +58,7 @@ class OrganizationHomeView(OrganizationMixin, TemplateView):
 
 
 MEMBERS_PER_PAGE = 50
+INVITATIONS_PER_PAGE = 25
 
 
 class OrganizationSettingsMixin(OrganizationMixin):
@@ -80,7 +81,12 @@ class OrganizationSettingsMixin(OrganizationMixin):
         page = Paginator(members, MEMBERS_PER_PAGE).get_page(self.request.GET.get("page"))
         context.update(members=page.object_list, members_page=page, member_search=search,
                        member_role=role, member_count=page.paginator.count)
-        context["invitations"] = selectors.pending_invitations()
+        invitation_search = self.request.GET.get("iq", "").strip()[:254]
+        invitations = Paginator(selectors.pending_invitations(search=invitation_search),
+                                INVITATIONS_PER_PAGE).get_page(self.request.GET.get("ipage"))
+        context.update(invitations=invitations.object_list, invitations_page=invitations,
+                       invitation_search=invitation_search,
+                       invitation_count=invitations.paginator.count)
         context["role_form"] = RoleForm()
         return context
 

@@ -10,6 +10,7 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import services
 from accounts.models import Membership, Organization, Role
@@ -71,8 +72,8 @@ def test_settings_page_query_count_does_not_grow(admin_client, settings_url, org
 
     # session, user, the user's memberships with their organizations (the URL's organization
     # and the switcher); nav: unread count; page: member count (pagination), members,
-    # pending invitations
-    with django_assert_num_queries(7):
+    # pending invitation count (pagination), pending invitations
+    with django_assert_num_queries(8):
         response = admin_client.get(settings_url)
 
     assert len(response.context["members"]) == members
@@ -91,6 +92,32 @@ def test_members_list_is_paginated_and_searchable(admin_client, settings_url, or
     assert len(first.context["members"]) == 50
     assert len(second.context["members"]) == 11
     assert [m.user.email for m in found.context["members"]] == ["staff07@acme.example"]
+
+
+def test_pending_invitations_are_paginated_and_searchable(admin_client, settings_url,
+                                                          organization):
+    """10,000 imported invitations made a 5.7 MB settings page: 25 a page now, newest first,
+    found by address."""
+    for number in range(30):
+        InvitationFactory(organization=organization, email=f"new{number:02d}@example.com")
+    InvitationFactory(organization=organization, email="old@example.com",
+                      accepted_at=timezone.now())
+
+    first = admin_client.get(settings_url)
+    second = admin_client.get(settings_url, {"ipage": 2})
+    found = admin_client.get(settings_url, {"iq": "NEW07"})
+    nothing = admin_client.get(settings_url, {"iq": "nobody"})
+
+    assert first.context["invitation_count"] == 30
+    assert [i.email for i in first.context["invitations"]] == [
+        f"new{number:02d}@example.com" for number in reversed(range(5, 30))]
+    assert [i.email for i in second.context["invitations"]] == [
+        f"new{number:02d}@example.com" for number in reversed(range(5))]
+    assert "Pending invitations (30)" in first.content.decode()
+    assert "Page 1 of 2" in first.content.decode()
+    assert [i.email for i in found.context["invitations"]] == ["new07@example.com"]
+    assert "No pending invitation to an address containing “nobody”." in \
+        nothing.content.decode()
 
 
 def test_admin_updates_name_time_zone_and_k(admin_client, settings_url, organization):
