@@ -15,15 +15,29 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet, Window
 
 
+def page_number(number) -> int:
+    """The page a query string asks for, as ``Paginator.get_page`` reads it (not a number:
+    the first)."""
+    try:
+        return max(int(number), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+def keyed_page(rows: list[tuple], *, number: int, size: int) -> Page:
+    """Page ``number`` from its rows of (key, total of the list): what :func:`page_of_keys`
+    reads, for callers that read those rows themselves (a compiled query)."""
+    paginator = Paginator([], size)
+    paginator.count = rows[0][1]  # a cached_property: no COUNT query
+    return Page([key for key, _ in rows], number, paginator)
+
+
 def page_of_keys(queryset: QuerySet, *, number, size: int) -> Page:
     """Page ``number`` of ``queryset``'s primary keys (in its order) as ``Paginator.get_page``
     gives it (not a number: the first page; past the end: the last), in one query: the
     total comes with the keys (a window count) instead of a query of its own; only a page
     past the end costs a count and a second read."""
-    try:
-        wanted = max(int(number), 1)
-    except (TypeError, ValueError):
-        wanted = 1
+    wanted = page_number(number)
     page = _page_with_total(queryset, wanted, size)
     if page is not None:
         return page
@@ -34,13 +48,16 @@ def page_of_keys(queryset: QuerySet, *, number, size: int) -> Page:
 def _page_with_total(queryset: QuerySet, number: int, size: int) -> Page | None:
     """Page ``number`` (≥ 1) of the keys with its paginator's count already known, or
     ``None`` when the page is empty (past the end, or an empty list)."""
-    keyed = queryset.annotate(page_total=Window(Count("pk"))).values_list("pk", "page_total")
-    rows = list(keyed[(number - 1) * size:number * size])
+    rows = list(keys_with_total(queryset)[(number - 1) * size:number * size])
     if not rows:
         return None
-    paginator = Paginator(queryset.values_list("pk", flat=True), size)
-    paginator.count = rows[0][1]  # a cached_property: no COUNT query
-    return Page([pk for pk, _ in rows], number, paginator)
+    return keyed_page(rows, number=number, size=size)
+
+
+def keys_with_total(queryset: QuerySet) -> QuerySet:
+    """``queryset``'s (primary key, total number of its rows) in its order: a page of it is
+    the page's keys with the count a paginator needs."""
+    return queryset.annotate(page_total=Window(Count("pk"))).values_list("pk", "page_total")
 
 
 class RowWindow:

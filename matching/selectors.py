@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.paginator import Page
 from django.db.models import (
     BooleanField,
     Case,
@@ -24,6 +25,7 @@ from accounts.models import DISPLAY_NAME_FIELDS, display_name_of
 from accounts.names import CodePointOrder, name_key
 from core.compiled import ALL, CompiledInstances, CompiledQuery
 from core.models import NotificationChannel, NotificationPreference
+from core.pagination import keyed_page, keys_with_total, page_number, page_of_keys
 from matching.engine import Mentee, Mentor, Problem, Rules, Weights
 from matching.friendly import Side, availability_in, why_paired
 from matching.models import (
@@ -477,6 +479,36 @@ def review_proposals(*, run: MatchingRun, q: str = "", decision: str = "",
     elif decision == "rejected":
         queryset = queryset.filter(decision_kind=DecisionKind.REJECT)
     return queryset.order_by(*REVIEW_SORTS.get(sort, REVIEW_SORTS["-score"])[1])
+
+
+_review_keys: dict[tuple[str, str], CompiledQuery] = {}
+
+
+def review_page(*, run: MatchingRun, number, size: int, q: str = "", decision: str = "",
+                sort: str = "-score") -> Page:
+    """Page ``number`` of :func:`review_proposals`'s keys with the total (core.pagination's
+    page_of_keys). Without a search, the keys are read by a query compiled once per decision
+    filter and sort (core.compiled), the page being two of its parameters; a search, and a
+    page past the end, go through the ORM."""
+    if q.strip():
+        return page_of_keys(review_proposals(run=run, q=q, decision=decision, sort=sort),
+                            number=number, size=size)
+    decision = decision if decision in REVIEW_DECISIONS else ""
+    sort = sort if sort in REVIEW_SORTS else "-score"
+    if (decision, sort) not in _review_keys:
+        # Only a decision filter reads the cohort's decisions (and so its id).
+        _review_keys[(decision, sort)] = CompiledQuery(
+            lambda run_id, cohort_id=None: keys_with_total(review_proposals(
+                run=MatchingRun(pk=run_id, cohort_id=cohort_id), decision=decision, sort=sort)),
+            sliced=True, run_id=int, **({"cohort_id": int} if decision else {}))
+    wanted = page_number(number)
+    rows = _review_keys[(decision, sort)](
+        run_id=run.pk, offset=(wanted - 1) * size, limit=size,
+        **({"cohort_id": run.cohort_id} if decision else {}))
+    if not rows:
+        return page_of_keys(review_proposals(run=run, decision=decision, sort=sort),
+                            number=number, size=size)
+    return keyed_page(rows, number=wanted, size=size)
 
 
 @dataclass(slots=True)

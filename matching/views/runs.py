@@ -16,7 +16,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.permissions import ADMIN_ONLY, OrganizationMixin
-from core.pagination import page_links, page_of_keys
+from core.pagination import page_links
 from core.web import action_submit, attempt, form_submit
 from matching import selectors
 from matching.forms import DecisionForm, ManualPairForm, PublishForm, ReviewFilterForm, SwapForm
@@ -226,9 +226,8 @@ class RunDetailView(RunMixin, TemplateView):
         form = ReviewFilterForm(self.request.GET or None)
         filters = form.filters()
         # The page's keys (filtered and sorted in SQL, with the total), then its rows by key.
-        page = page_of_keys(selectors.review_proposals(run=run, **filters),
-                                      number=self.request.GET.get("page"),
-                                      size=selectors.REVIEW_PAGE_SIZE)
+        page = selectors.review_page(run=run, number=self.request.GET.get("page"),
+                                     size=selectors.REVIEW_PAGE_SIZE, **filters)
         proposals = selectors.review_rows(run=run, pks=page.object_list)
         # One reverse() for the page, not one per row (as the roster does).
         sentinel = "987654321"

@@ -386,3 +386,32 @@ def test_the_picker_opened_directly_is_the_manual_pair_page(matching_cohort, adm
     page = response.content.decode()
     assert "<h1 class=\"h3\">Manual pair · Spring pilot</h1>" in page
     assert f'value="{matching_cohort.mentors[1].pk}"' in page
+
+
+def test_compiled_review_pages_are_the_orm_s_pages_for_every_filter_and_sort(big_run):
+    """matching.selectors.review_page reads the keys through a query compiled once per
+    decision filter and sort: each page (and its count) is the ORM's page of the same list,
+    past the end too."""
+    from core.pagination import page_of_keys
+    from matching import selectors
+
+    run, proposals = big_run
+    PairDecisionFactory(cohort=run.cohort, mentor=proposals[3].mentor,
+                        mentee=proposals[3].mentee, kind=DecisionKind.REJECT)
+    PairDecisionFactory(cohort=run.cohort, mentor=proposals[7].mentor,
+                        mentee=proposals[7].mentee, kind=DecisionKind.LOCK)
+    sizes = {}
+    for decision in ["", *selectors.REVIEW_DECISIONS]:
+        for sort in selectors.REVIEW_SORTS:
+            for number in (1, 2, "2", 9, "last", None):
+                expected = page_of_keys(selectors.review_proposals(
+                    run=run, decision=decision, sort=sort), number=number, size=20)
+                page = selectors.review_page(run=run, number=number, size=20,
+                                             decision=decision, sort=sort)
+                assert (list(page.object_list), page.number, page.paginator.count) == (
+                    list(expected.object_list), expected.number, expected.paginator.count
+                ), (decision, sort, number)
+                sizes[decision] = page.paginator.count
+    # the filters do narrow the list: every proposal, all but the two decided, one each
+    assert sizes == {"": len(proposals), "open": len(proposals) - 2, "locked": 1,
+                     "rejected": 1}
