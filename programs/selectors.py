@@ -568,16 +568,21 @@ def roster_count(*, cohort: Cohort, sort: str = "name", q: str = "", **filters) 
     return count
 
 
+_roster_topics = CompiledQuery(
+    lambda participant_ids: ParticipantTopic.objects.filter(participant_id__in=participant_ids)
+    .order_by("topic__name", "pk")
+    .values_list("participant_id", "interest", "topic__name", "strength"),
+    participant_ids=list)
+
+
 def roster_rows(values: list[dict]) -> list[RosterRow]:
     """One page of :func:`roster_page` with each row's topics: one query for the
     participants' topics, one for the invitations' and one for those topics' names."""
     participant_ids = [v["r_pk"] for v in values if v["r_kind"] == _PARTICIPANT_ROW]
     place_ids = [v["r_pk"] for v in values if v["r_kind"] == _INVITATION_ROW]
     topics: dict[tuple[int, int], list[RosterTopic]] = {}
-    rows = (ParticipantTopic.objects.filter(participant_id__in=participant_ids)
-            .order_by("topic__name", "pk")
-            .values_list("participant_id", "interest", "topic__name", "strength"))
-    for participant_id, interest, name, strength in rows:
+    for participant_id, interest, name, strength in _roster_topics(
+            participant_ids=participant_ids):
         topics.setdefault((_PARTICIPANT_ROW, participant_id), []).append(
             RosterTopic(interest, name, strength))
     place_topics = dict(CohortInvitation.objects.filter(pk__in=place_ids)
