@@ -9,7 +9,19 @@ from django.core import mail
 
 from config.celery import app as celery_app
 from core.models import Notification
-from tests.factories.programs import CohortFactory, ProgramFactory
+from core.tenancy import organization_scope
+from tests.factories.accounts import MembershipFactory, UserFactory
+from tests.factories.programs import (
+    CohortFactory,
+    ParticipantFactory,
+    ParticipantTopicFactory,
+    ProgramFactory,
+    TopicFactory,
+)
+
+#: An address with an account in another organization (Globex): the imports' privacy tests
+#: compare what Acme sees of it with what it sees of a new address.
+ELSEWHERE = "aa@globex.example"
 
 
 @pytest.fixture
@@ -53,3 +65,28 @@ def outbox(eager_celery, django_capture_on_commit_callbacks):
 
 def notifications(kind: str) -> list[Notification]:
     return list(Notification.objects.filter(kind=kind).order_by("pk"))
+
+
+@pytest.fixture
+def globex(other_organization):
+    """The account elsewhere: a Globex member with a name, a profile and a place."""
+    membership = MembershipFactory(
+        organization=other_organization,
+        user=UserFactory(email=ELSEWHERE, full_name="Aa Globexname"),
+    )
+    with organization_scope(other_organization):
+        place = ParticipantFactory(
+            cohort=CohortFactory(
+                program=ProgramFactory(organization=other_organization),
+                organization=other_organization,
+                name="Globex Pilot",
+            ),
+            membership=membership,
+            profile__job_title="Head of Globex Grid",
+            profile__department="Globex Trading",
+        )
+        ParticipantTopicFactory(
+            participant=place,
+            topic=TopicFactory(organization=other_organization, name="globex-only topic"),
+        )
+    return membership.user

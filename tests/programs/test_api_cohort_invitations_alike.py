@@ -26,16 +26,12 @@ from core.models import Notification
 from core.tenancy import organization_scope
 from programs.models import CohortInvitation, Participant, Profile
 from programs.services import organization_defaults_ensure
-from tests.factories.accounts import MembershipFactory, UserFactory
 from tests.factories.programs import (
     CohortFactory,
-    ParticipantFactory,
-    ParticipantTopicFactory,
     ProgramFactory,
-    TopicFactory,
 )
+from tests.programs.conftest import ELSEWHERE
 from tests.programs.test_invited_alike import (
-    ELSEWHERE,
     GLOBEX_WORDS,
     NAME,
     NEW,
@@ -44,31 +40,6 @@ from tests.programs.test_invited_alike import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def globex(other_organization):
-    """The account elsewhere: a Globex member with a name, a profile and a place."""
-    membership = MembershipFactory(
-        organization=other_organization,
-        user=UserFactory(email=ELSEWHERE, full_name="Aa Globexname"),
-    )
-    with organization_scope(other_organization):
-        place = ParticipantFactory(
-            cohort=CohortFactory(
-                program=ProgramFactory(organization=other_organization),
-                organization=other_organization,
-                name="Globex Pilot",
-            ),
-            membership=membership,
-            profile__job_title="Head of Globex Grid",
-            profile__department="Globex Trading",
-        )
-        ParticipantTopicFactory(
-            participant=place,
-            topic=TopicFactory(organization=other_organization, name="globex-only topic"),
-        )
-    return membership.user
 
 
 @pytest.fixture

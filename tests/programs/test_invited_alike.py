@@ -44,17 +44,15 @@ from tests.factories.accounts import MembershipFactory, UserFactory
 from tests.factories.programs import (
     CohortFactory,
     ParticipantFactory,
-    ParticipantTopicFactory,
     ProgramFactory,
-    TopicFactory,
 )
 from tests.org_routes import ORG_ROUTES
+from tests.programs.conftest import ELSEWHERE
 from tests.programs.test_imports import HEADER
 
 pytestmark = pytest.mark.django_db
 
 NEW = "aa@new.example"
-ELSEWHERE = "aa@globex.example"
 NAME = "Aa Test"  # what Acme's file calls both (their names sort before everyone else's)
 GLOBEX_WORDS = (
     "Globex",
@@ -88,31 +86,6 @@ def csv_file(*emails: str) -> bytes:
     writer.writerow(HEADER)
     writer.writerows(cells(email) for email in emails)
     return buffer.getvalue().encode()
-
-
-@pytest.fixture
-def globex(other_organization):
-    """The account elsewhere: a Globex member with a name, a profile and a place."""
-    membership = MembershipFactory(
-        organization=other_organization,
-        user=UserFactory(email=ELSEWHERE, full_name="Aa Globexname"),
-    )
-    with organization_scope(other_organization):
-        place = ParticipantFactory(
-            cohort=CohortFactory(
-                program=ProgramFactory(organization=other_organization),
-                organization=other_organization,
-                name="Globex Pilot",
-            ),
-            membership=membership,
-            profile__job_title="Head of Globex Grid",
-            profile__department="Globex Trading",
-        )
-        ParticipantTopicFactory(
-            participant=place,
-            topic=TopicFactory(organization=other_organization, name="globex-only topic"),
-        )
-    return membership.user
 
 
 @pytest.fixture
