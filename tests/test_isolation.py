@@ -294,6 +294,8 @@ NON_ID_PARAMS: dict[str, str] = {
     "pairs": "a count of published pairs (response only)",
     "q": "a search text",
     "page": "a page number",
+    "ipage": "a page number (the settings page's pending invitations)",
+    "iq": "a search text (the settings page's pending invitations)",
     "role": "a role name",
     "action": "a verb: rename, merge, retire, restore",
     "sha256": "the hash of the previewed import file",
