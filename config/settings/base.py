@@ -89,8 +89,10 @@ TEMPLATES = [
 
 #: Form widgets render through Jinja2 (Django ships the same widget templates for it): a
 #: select of 20 options took 1.3 ms through the Django template engine, the roster's filter
-#: form 8 ms of its page (bench/pages.py). Pages themselves stay Django templates.
-FORM_RENDERER = "django.forms.renderers.Jinja2"
+#: form 8 ms of its page (bench/pages.py). Pages themselves stay Django templates. The admin's
+#: widgets have Django templates only: core.form_renderer renders those through the Django
+#: engine (Django's plain Jinja2 renderer made the admin's change pages a 500).
+FORM_RENDERER = "core.form_renderer.FormRenderer"
 
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'flipside.sqlite3'}"),
