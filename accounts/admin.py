@@ -22,6 +22,7 @@ from django.contrib.auth.models import Group
 
 from accounts.models import ApiToken, Invitation, Membership, Organization, User
 from core.models import Notification
+from core.tenancy import scopes_disabled
 
 
 def _is_superuser(request) -> bool:
@@ -72,6 +73,15 @@ class UnscopedTenantAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return self.model.objects.with_scopes_disabled().select_related("organization")
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The page's inlines and their formsets read tenant rows too (a survey's questions,
+        # their hidden id fields): the whole page runs unscoped, as its queryset does.
+        with scopes_disabled():
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()  # a TemplateResponse renders later, outside this block
+            return response
 
 
 @admin.register(User)

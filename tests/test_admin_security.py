@@ -221,3 +221,20 @@ def test_superuser_never_sees_invitation_tokens_message_bodies_or_totp_secrets(
     assert "PRIVATE-HTML-MARKER" not in html
     assert secret not in html
     assert authenticator.data["secret"] not in html
+
+
+def test_superuser_opens_a_survey_with_its_questions_read_only(client, superuser,
+                                                                organization):
+    """The questions inline built its hidden id field from the scoped manager outside any
+    tenant scope: the change page was a 500 (ScopeError)."""
+    from tests.factories.feedback import QuestionFactory, SurveyFactory
+
+    survey = SurveyFactory(organization=organization, title="Pulse check")
+    QuestionFactory(survey=survey, text="How useful was your last session?")
+    client.force_login(superuser)
+
+    response = client.get(f"{ADMIN_INDEX}feedback/survey/{survey.pk}/change/")
+
+    assert response.status_code == 200
+    assert "Pulse check" in response.content.decode()
+    assert "How useful was your last session?" in response.content.decode()
