@@ -33,36 +33,36 @@ The signed-in requests carry a CSRF cookie, as a browser does after its first pa
 it every answer made a new CSRF secret and set its cookie). Each run has a database of its own
 (flipside_bench_load_<pid>), so two runs on one server do not drop each other's.
 
-Figures (2 December 2026, PostgreSQL, 2,000 people, 2-core machine shared with other work;
-req/s, p95 ms, ratio to hello-world, CPU ms per request of gunicorn + PostgreSQL). Before:
-522f2e5; after: ab9acc1 (issue 8 §3: the per-request reads compiled once and prepared once
-per connection, core/compiled.py; plain rows for the review and the API list). The two were
-run back to back from separate checkouts at load average 3.0-3.9 (others' tests and benches);
-CPU per request is the figure to compare, req/s moves with the load (hello-world itself gave
-1,864 and 2,137; 4,323 on a quiet machine, where "before" gave floor 4.0, start 23.2, My
-pairs 15.4, workspace 20.9, review 50.6, API 29.3 ms). "After" sends the CSRF cookie, "before"
-did not (about 0.05 ms a request). The roster "after" includes another change of that day
-(invitations listed with the participants, programs/selectors.py).
+Figures (2 December 2026, PostgreSQL, 2,000 people, 2-core machine, quiet: load average
+0.7-2.5; req/s, p95 ms, ratio to hello-world, CPU ms per request of gunicorn + PostgreSQL).
+Start of the day: ee2d9ac; now: dfcc8b5 (issue 8 §3: the roster's summary, departments,
+counts, cohort and page compiled once per process, core/compiled.py, the page as a sliced
+statement; the roster's and the review's 50 rows rendered by Jinja2 fragments, core/jinja.py;
+the start page's places and surveys compiled; the review's keys compiled). The two were run
+back to back from separate checkouts; CPU per request is the figure to compare, req/s moves
+with whatever else the machine runs (My pairs, workspace and the API list did not change: their
+differences are the run's noise, as in-process measures show: 2.8-3.7, 4.3-4.9, 8.1-10.4 ms).
 
-    page              before (522f2e5)              after (ab9acc1)
-    hello-world       1864   8.6   1/1      0.5     2137   7.3   1/1      0.5
-    signed-in floor    202    56   1/9.2    5.0      425    27   1/5.0    2.2
-    start               34   324   1/55    30.8      85   141   1/25    12.3
-    my-pairs            58   197   1/32    19.7     237    51   1/9.0    4.5
-    workspace           43   276   1/44    25.8     149    78   1/14     6.8
-    roster              25   422   1/74    40.5      19   648   1/110   57.5
-    review              20   590   1/93    57.0      65   234   1/33    21.9
-    api-participants    31   481   1/60    34.7      73   164   1/30    14.6
+    page              start of day (ee2d9ac)          now (dfcc8b5)
+    hello-world       3747   4.4   1/1      0.5     3731   4.7   1/1      0.5
+    signed-in floor   1080    10   1/3.5    1.8     1020    11   1/3.7    1.9
+    start              255    42   1/15     7.6      493    22   1/7.6    3.9
+    my-pairs           594    19   1/6.3    3.3      524    21   1/7.1    3.7
+    workspace          417    26   1/9.0    4.7      402    27   1/9.3    4.8
+    roster              41   272   1/91    48.1       89   120   1/42    22.3
+    review             111   102   1/34    17.7      160    75   1/23    12.3
+    api-participants   171    70   1/22    10.9      151    83   1/25    12.1
 
-In-process CPU per request (requests through Django's WSGI handler, the process's own CPU,
-PostgreSQL's not included):
-floor 3.4 -> 1.4 ms, start 17.5 -> 6.5, My pairs 10.0 -> 2.8, workspace 13.3 -> 4.1, review
-32.3 -> 14.6, API list 16.2 -> 7.5. Goals still missed (participant pages 1/5 with p95 < 150
-ms: My pairs meets the p95 and is at 1/9; admin pages 1/10). What is left: the start page's
-survey panel and the viewer's places (feedback/ and programs/selectors.py, about 2.7 ms of
-its 6.5), PostgreSQL's share (the floor's 4 queries and a health check cost 0.8 ms of server
-and driver time per request), Django's template engine (the review's 50 rows and forms: 7 ms
-of its 14.6) and the roster's selectors and filter form (programs/selectors.py; 34 ms).
+The goals (participant pages at least 1/5 of hello-world with p95 < 150 ms, admin pages at
+least 1/10) are still missed, and cannot be met by pages of this kind: the signed-in floor
+alone (a page with the layout, the session, the user, their memberships and the unread count:
+four queries) is 1/3.7 of hello-world on a quiet machine, so a participant page may add a
+quarter of the floor at most, and an admin page one and a half floors. Against the issue's own
+hello-world (898 req/s: a fifth is 180, a tenth 90), every participant page serves 2.2 to 2.9
+times that fifth with p95 under 30 ms, the review and the API list 1.7 times that tenth, the
+roster about that tenth. What is left on the roster is PostgreSQL's: the topic balance of
+its summary (4 ms at 2,000 people, 22 ms at 10,000) and sorting every row for the page
+(4 ms; 11-15 ms at 10,000).
 """
 
 from __future__ import annotations

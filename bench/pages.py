@@ -14,6 +14,11 @@ database's own CPU is not in it on PostgreSQL), its size and its number of SQL q
 ``--profile name,...`` profiles ``--profile-requests`` more requests to each named page
 with pyinstrument (cProfile's top 25 functions by own time with ``--cprofile`` or when
 pyinstrument is not installed). Nothing is asserted.
+
+Figures (2 December 2026, PostgreSQL, 10,000 people and 5,000 pairs, dfcc8b5; time to the
+complete response, in-process CPU, size, queries): roster 61 ms, 13 ms, 72 KB, 14; matching
+review 22 ms, 11 ms, 118 KB, 9; start page 10 ms, 4 ms, 5 KB, 12; participants API 20 ms,
+9 ms, 36 KB, 6 (the issue measured 57 s for the roster and 23 s and 10 MB for the review).
 """
 
 from __future__ import annotations
