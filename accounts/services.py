@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -245,6 +245,16 @@ def _new_link(invitation: Invitation) -> None:
     invitation.save(update_fields=["token", "expires_at"])
 
 
+#: The least time between two links of one invitation that HR sends (an HR system resending
+#: in a loop would otherwise email the person again and again).
+INVITATION_RESEND_INTERVAL = timedelta(minutes=10)
+
+
+def invitation_link_sent_at(invitation: Invitation) -> datetime:
+    """When the invitation's current link was made (its expiry counts from then)."""
+    return invitation.expires_at - timedelta(days=settings.FLIPSIDE_INVITATION_DAYS)
+
+
 @transaction.atomic
 def invitation_renew(*, invitation: Invitation) -> Invitation:
     """Give an invitation that was neither accepted nor withdrawn a new link (new token, new
@@ -253,7 +263,9 @@ def invitation_renew(*, invitation: Invitation) -> Invitation:
 
     Refused with ``InvitationError`` (``status`` "used" or "revoked") for an accepted or a
     withdrawn one, checked under a row lock so that an acceptance at the same moment either
-    comes first (refused here) or finds the new token (its old link is dead)."""
+    comes first (refused here) or finds the new token (its old link is dead); and ("recent")
+    within :data:`INVITATION_RESEND_INTERVAL` of the current link, under the same lock, so
+    that two resends at once send one email."""
     locked = (Invitation.objects.select_for_update(of=("self",))
               .select_related("organization").get(pk=invitation.pk))
     if locked.accepted_at is not None:
@@ -265,6 +277,13 @@ def invitation_renew(*, invitation: Invitation) -> Invitation:
             f"This invitation was withdrawn (or replaced by a newer one) on "
             f"{locked.revoked_at:%d %B %Y}: invite the person again to send a new one.",
             status="revoked", invitation=locked)
+    next_allowed = invitation_link_sent_at(locked) + INVITATION_RESEND_INTERVAL
+    if timezone.now() < next_allowed:
+        minutes = int(INVITATION_RESEND_INTERVAL.total_seconds() // 60)
+        raise InvitationError(
+            f"A link to this invitation went out less than {minutes} minutes ago: another "
+            f"can be sent from {next_allowed:%H:%M} UTC, so that the person gets one email.",
+            status="recent", invitation=locked)
     _new_link(locked)
     return locked
 

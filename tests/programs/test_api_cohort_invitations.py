@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -63,8 +65,9 @@ def hr(api_client, admin_user):
 def invite(cohort, email, *, state="pending", **details) -> CohortInvitation:
     """An invitation into ``cohort`` in ``state`` (pending, expired, accepted, revoked)."""
     now = timezone.now()
+    sent = now - dt.timedelta(hours=1)  # the email went out an hour ago
     dates = {
-        "pending": {},
+        "pending": {"expires_at": sent + dt.timedelta(days=settings.FLIPSIDE_INVITATION_DAYS)},
         "expired": {"expires_at": now - dt.timedelta(days=1)},
         "accepted": {"accepted_at": now - dt.timedelta(hours=2)},
         "revoked": {"revoked_at": now - dt.timedelta(hours=3)},
@@ -320,20 +323,35 @@ def test_resend_emails_a_fresh_link_and_the_old_one_stops_working(
     assert hr.get(f"/invitations/{renewed.token}/").status_code == 200
 
 
-def test_resend_twice_sends_two_fresh_links(hr, base, cohort, django_capture_on_commit_callbacks):
+def test_a_second_resend_waits_for_the_interval_then_sends_a_second_fresh_link(
+        hr, base, cohort, django_capture_on_commit_callbacks):
+    """An HR system resending in a loop emails the person once per interval, not each time."""
+    from accounts.services import INVITATION_RESEND_INTERVAL
+
     place = invite(cohort, "zoe@new.example")
     mail.outbox = []
 
-    tokens = []
-    for _ in range(2):
+    def resend():
         with django_capture_on_commit_callbacks(execute=True):
-            assert hr.post(f"{base}{place.pk}/resend/").status_code == 202
+            response = hr.post(f"{base}{place.pk}/resend/")
         with organization_scope(cohort.organization):
-            tokens.append(Invitation.objects.get(pk=place.invitation_id).token)
+            return response, Invitation.objects.get(pk=place.invitation_id).token
 
-    assert len(mail.outbox) == 2
-    assert tokens[0] != tokens[1]
-    assert tokens[1] in mail.outbox[1].body
+    first, token = resend()
+    again, unchanged = resend()
+    with time_machine.travel(timezone.now() + INVITATION_RESEND_INTERVAL
+                             + dt.timedelta(seconds=1)):
+        later, fresh = resend()
+
+    assert first.status_code == 202
+    assert again.status_code == 409
+    assert "less than 10 minutes ago" in again.json()["detail"]
+    assert unchanged == token  # the link mailed first still works
+    assert later.status_code == 202
+    assert fresh != token
+    assert [m.to for m in mail.outbox] == [["zoe@new.example"]] * 2
+    assert token in mail.outbox[0].body
+    assert fresh in mail.outbox[1].body
 
 
 @pytest.mark.parametrize(
