@@ -468,13 +468,9 @@ def roster_window(*, cohort: Cohort, offset: int, limit: int, sort: str = "name"
     """Rows ``offset`` to ``offset + limit`` of :func:`roster_page`, the same dictionaries.
     Without a search or a completeness bound the query is compiled once per combination of
     filters and sort (core.compiled), the window being two of its parameters."""
-    if filters.get("q") or filters.get("completeness_below") is not None:
+    if _roster_through_the_orm(filters):
         return list(roster_page(cohort=cohort, sort=sort, **filters)[offset:offset + limit])
-    level = filters.pop("level", None)
-    values = {name: value for name, value in
-              {**filters, "level_id": level.pk if level is not None else None}.items()
-              if value not in ("", None)}
-    status = values.pop("status", "")
+    values, status = _roster_filter_values(filters)
     if status == ROSTER_INVITED:
         sides = ("invitations",)
     elif status:
@@ -524,6 +520,21 @@ def _compiled_roster_window(*, sides: tuple[str, ...], given: tuple[str, ...],
 #: pattern) nor ``completeness_below`` (the ORM leaves out a bound no percentage can reach,
 #: such as the compiler's marker values).
 _ROSTER_VALUE_FILTERS = {"role": str, "status": str, "department": str, "level_id": int}
+def _roster_through_the_orm(filters: dict) -> bool:
+    """Whether the roster's filters include one its compiled reads leave to the ORM."""
+    return bool(filters.get("q")) or filters.get("completeness_below") is not None
+
+
+def _roster_filter_values(filters: dict) -> tuple[dict, str]:
+    """The filters given, as the compiled reads' parameters (the level by its id), and the
+    status apart (it decides which side of the roster is read)."""
+    level = filters.get("level")
+    values = {name: value for name, value in
+              {**filters, "level": None, "level_id": level.pk if level is not None else None
+               }.items() if value not in ("", None)}
+    return values, values.pop("status", "")
+
+
 _roster_counts: dict[tuple[bool, tuple[str, ...]], CompiledQuery] = {}
 
 
@@ -549,14 +560,10 @@ def roster_count(*, cohort: Cohort, sort: str = "name", q: str = "", **filters) 
     """How many rows :func:`roster_page` has (two counts joining only what the filters
     need; the paginator would otherwise count through the page query's joins). Without a
     search they are compiled once per combination of filters (core.compiled)."""
-    if q or filters.get("completeness_below") is not None:
+    if _roster_through_the_orm({**filters, "q": q}):
         return (_roster_filtered(cohort=cohort, q=q, **filters).order_by().count()
                 + _roster_invitations(cohort=cohort, q=q, **filters).order_by().count())
-    level = filters.pop("level", None)
-    values = {name: value for name, value in
-              {**filters, "level_id": level.pk if level is not None else None}.items()
-              if value not in ("", None)}
-    status = values.pop("status", "")
+    values, status = _roster_filter_values(filters)
     count = 0
     if status != ROSTER_INVITED:  # participants (of that status)
         given = {**values, **({"status": status} if status else {})}
