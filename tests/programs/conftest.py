@@ -90,3 +90,17 @@ def globex(other_organization):
             topic=TopicFactory(organization=other_organization, name="globex-only topic"),
         )
     return membership.user
+
+
+def account_rows(user) -> tuple:
+    """Everything stored about ``user``'s account, memberships, profiles and places, to show
+    that an import or an API call elsewhere changed none of it."""
+    from accounts.models import Membership, User
+    from core.tenancy import scopes_disabled
+    from programs.models import Participant, Profile
+
+    with scopes_disabled():
+        return (list(User.objects.filter(pk=user.pk).values()),
+                list(Membership.objects.filter(user=user).values()),
+                list(Profile.objects.filter(membership__user=user).values()),
+                list(Participant.objects.filter(membership__user=user).values()))
