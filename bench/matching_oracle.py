@@ -921,6 +921,13 @@ class Outcome:
     def ok(self, check: str) -> None:
         self.status.setdefault(check, None)
 
+    def report(self, check: str, problems: list[str], *, shown: int) -> None:
+        """The check passed without problems, else failed naming the first ``shown``."""
+        if problems:
+            self.fail(check, f"{len(problems)} problems, first: " + "; ".join(problems[:shown]))
+        else:
+            self.ok(check)
+
 
 def points_of(pair: Any) -> int:
     return round(pair.score * 1000)
@@ -1037,10 +1044,7 @@ def _check_rules(out: Outcome, model: Model, problem: Problem, result: MatchResu
     for key, pair in pairs.items():
         if pair.locked and key not in locks:
             problems.append(f"pair {key} marked locked but is no lock")
-    if problems:
-        out.fail("1", f"{len(problems)} problems, first: " + "; ".join(problems[:5]))
-    else:
-        out.ok("1")
+    out.report("1", problems, shown=5)
 
 
 def _check_feasible(out: Outcome, model: Model, points: np.ndarray) -> None:
@@ -1188,10 +1192,7 @@ def _check_report(
                 f"unmatched {item.mentee_id} ({len(feasible)} feasible mentors): "
                 f"reason {item.reason!r}"
             )
-    if problems:
-        out.fail("6", f"{len(problems)} problems, first: " + "; ".join(problems[:4]))
-    else:
-        out.ok("6")
+    out.report("6", problems, shown=4)
 
 
 def _check_scores(out: Outcome, model: Model, points: np.ndarray, result: MatchResult) -> None:
@@ -1232,10 +1233,7 @@ def _check_scores(out: Outcome, model: Model, points: np.ndarray, result: MatchR
             f"mentee {model.mentees[j].id}: engine {int(points[i, j])}, exact "
             f"{int(value)}"
         )
-    if problems:
-        out.fail("7", f"{len(problems)} problems, first: " + "; ".join(problems[:3]))
-    else:
-        out.ok("7")
+    out.report("7", problems, shown=3)
 
 
 # ---------------------------------------------------------------------------------------------
