@@ -16,9 +16,10 @@ from tests.conftest import postgres_available
 from tests.factories.accounts import UserFactory
 
 pytestmark = [
+    pytest.mark.services,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not postgres_available(),
-                       reason="needs PostgreSQL (set DATABASE_URL): prepared statements"),
+                       reason="prepared statements need PostgreSQL (set DATABASE_URL)"),
 ]
 
 
