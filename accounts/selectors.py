@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import router
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -251,6 +251,15 @@ def invitation_by_token(*, token: str, accepted_by: User | None = None) -> Invit
     if accepted_by is not None:
         invitations = invitations.filter(accepted_by=accepted_by)
     return invitations.filter(token=token).first()
+
+
+def invitation_email_last_queued_at(*, invitation: Invitation) -> datetime | None:
+    """When the newest email carrying a link of ``invitation`` was queued (the invitation,
+    an import's, a fresh link, a resend: their outbox keys start ``invitation:<pk>``), or
+    ``None`` if none was."""
+    key = f"invitation:{invitation.pk}"
+    return (Notification.objects.filter(Q(key=key) | Q(key__startswith=f"{key}:"))
+            .aggregate(Max("created_at"))["created_at__max"])
 
 
 _invitation_namers: list[Callable[[Invitation], str]] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -250,11 +250,6 @@ def _new_link(invitation: Invitation) -> None:
 INVITATION_RESEND_INTERVAL = timedelta(minutes=10)
 
 
-def invitation_link_sent_at(invitation: Invitation) -> datetime:
-    """When the invitation's current link was made (its expiry counts from then)."""
-    return invitation.expires_at - timedelta(days=settings.FLIPSIDE_INVITATION_DAYS)
-
-
 @transaction.atomic
 def invitation_renew(*, invitation: Invitation) -> Invitation:
     """Give an invitation that was neither accepted nor withdrawn a new link (new token, new
@@ -264,8 +259,8 @@ def invitation_renew(*, invitation: Invitation) -> Invitation:
     Refused with ``InvitationError`` (``status`` "used" or "revoked") for an accepted or a
     withdrawn one, checked under a row lock so that an acceptance at the same moment either
     comes first (refused here) or finds the new token (its old link is dead); and ("recent")
-    within :data:`INVITATION_RESEND_INTERVAL` of the current link, under the same lock, so
-    that two resends at once send one email."""
+    within :data:`INVITATION_RESEND_INTERVAL` of the invitation's last email (the outbox
+    says when it was queued), under the same lock, so that two resends at once send one."""
     locked = (Invitation.objects.select_for_update(of=("self",))
               .select_related("organization").get(pk=invitation.pk))
     if locked.accepted_at is not None:
@@ -277,8 +272,9 @@ def invitation_renew(*, invitation: Invitation) -> Invitation:
             f"This invitation was withdrawn (or replaced by a newer one) on "
             f"{locked.revoked_at:%d %B %Y}: invite the person again to send a new one.",
             status="revoked", invitation=locked)
-    next_allowed = invitation_link_sent_at(locked) + INVITATION_RESEND_INTERVAL
-    if timezone.now() < next_allowed:
+    sent_at = selectors.invitation_email_last_queued_at(invitation=locked)
+    next_allowed = sent_at + INVITATION_RESEND_INTERVAL if sent_at else None
+    if next_allowed is not None and timezone.now() < next_allowed:
         minutes = int(INVITATION_RESEND_INTERVAL.total_seconds() // 60)
         raise InvitationError(
             f"A link to this invitation went out less than {minutes} minutes ago: another "
