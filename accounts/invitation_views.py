@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from allauth.account.adapter import get_adapter
 from allauth.account.utils import perform_login
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -100,8 +101,6 @@ class InvitationAcceptView(View):
         except services.InvitationError as error:
             return _already_accepted_by(request, token) or _dead(request, error, token)
         if not request.user.is_authenticated:
-            from allauth.account.adapter import get_adapter
-
             # Sign-up through allauth stays open to the invited address (and only to it).
             get_adapter(request).stash_verified_email(request, invitation.email)
             remember_invitation(request, invitation)
