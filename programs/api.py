@@ -591,8 +591,8 @@ class CohortInvitationFilter(django_filters.FilterSet):
 
 
 _CONFLICT = OpenApiResponse(ErrorSerializer, description=(
-    "The invitation's state does not allow this (accepted, withdrawn, or its cohort closed): "
-    "the detail says which and what to do instead."))
+    "The invitation's state does not allow this (accepted, withdrawn, its cohort closed, or "
+    "a link sent less than 10 minutes ago): the detail says which and what to do instead."))
 
 
 @extend_schema_view(
@@ -644,7 +644,8 @@ class CohortInvitationViewSet(OrganizationAPIMixin, mixins.ListModelMixin,
             "earlier link stops working), whether it is pending or expired, and the cohort "
             "invitation email goes out again to the address. 202 with the invitation "
             "(status pending, the new expires_at). 409 for an accepted or withdrawn "
-            "invitation, or a cohort that is completed or archived; the detail says which."),
+            "invitation, a cohort that is completed or archived, or within 10 minutes of the "
+            "invitation's last email; the detail says which."),
     )
     @action(detail=True, methods=["post"], url_path="resend", url_name="resend")
     def resend(self, request, org_slug=None, pk=None):
